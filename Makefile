@@ -1,0 +1,65 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DIST := appliance/web/dist
+DASHBOARD_SOURCES := $(shell find dashboard -path dashboard/node_modules -prune -o -type f -print 2>/dev/null)
+export PORT ?= 4000
+export HOST ?= 127.0.0.1
+
+.PHONY: run test test-fast lint typecheck dashboard node-deps browser bench clean
+
+run: $(VENV)/.installed $(DIST)/index.html
+	$(BIN)/sparkhouse serve
+
+test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser
+	$(BIN)/ruff check appliance tests bench
+	$(BIN)/ruff format --check appliance tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+# Inner loop: no browser, no Node.
+test-fast: $(VENV)/.installed
+	$(BIN)/pytest -q -m "not browser and not node" -x
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check appliance tests bench
+	$(BIN)/ruff format --check appliance tests bench
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade --quiet pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+dashboard: $(DIST)/index.html
+
+$(DIST)/index.html: $(DASHBOARD_SOURCES)
+	cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	touch $@
+
+node-deps: tests/node/node_modules/.installed
+
+tests/node/node_modules/.installed: tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's chromium for the Playwright tests (Playwright's own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(DIST) dashboard/node_modules tests/node/node_modules .mypy_cache .pytest_cache .ruff_cache

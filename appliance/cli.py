@@ -1,0 +1,131 @@
+"""The ``sparkhouse`` command: serve, config, version, and the parts' client commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+from pydantic import ValidationError
+
+from appliance import __version__
+from appliance.settings import Settings, describe, load_settings
+
+DEFAULT_URL = "http://127.0.0.1:4000"
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("sanic.access").disabled = True  # ours is sparkhouse.access
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return load_settings(
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            data_dir=getattr(args, "data_dir", None),
+        )
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise SystemExit("sparkhouse: invalid setting\n" + "\n".join(lines)) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings.server.log_level)
+    from appliance.server import create_app  # heavy imports only when serving
+
+    app = create_app(settings)
+    logging.getLogger("sparkhouse").info(
+        "serving on http://%s:%d (data in %s)",
+        settings.server.host,
+        settings.server.port,
+        settings.server.data_dir.resolve(),
+    )
+    app.run(
+        host=settings.server.host,
+        port=settings.server.port,
+        single_process=True,
+        access_log=False,
+        motd=False,
+        debug=False,
+    )
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    rows = describe(_settings(args))
+    if args.json:
+        sys.stdout.write(
+            orjson.dumps(rows, default=str, option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
+        return 0
+    width = max(len(row["env"]) for row in rows)
+    for row in rows:
+        print(f"{row['env']:<{width}}  {row['value']!s:<24}  {row['description']}")
+    return 0
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    print(f"sparkhouse {__version__}")
+    return 0
+
+
+def cmd_spark(args: argparse.Namespace) -> int:
+    from appliance.sparks.client import run_spark_command
+
+    return run_spark_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sparkhouse", description="Sparkhouse: a self-hosted real-time appliance."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve every part on one port")
+    serve.add_argument("--host", help="interface to listen on (HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (PORT, default 4000)")
+    serve.add_argument("--data-dir", type=Path, help="data folder (SPARKHOUSE_DATA_DIR)")
+    serve.set_defaults(func=cmd_serve)
+
+    config = commands.add_parser("config", help="show the effective settings (secrets masked)")
+    config.add_argument("--host")
+    config.add_argument("--port", type=int)
+    config.add_argument("--data-dir", type=Path)
+    config.add_argument("--json", action="store_true", help="print JSON")
+    config.set_defaults(func=cmd_config)
+
+    commands.add_parser("version", help="print the version").set_defaults(func=cmd_version)
+
+    spark = commands.add_parser(
+        "spark",
+        help="send sparks to a running board",
+        description="Send one spark to (X, Y), or --random N sparks at --rate per second.",
+    )
+    spark.add_argument("x", nargs="?", type=int, help="column 0..511")
+    spark.add_argument("y", nargs="?", type=int, help="row 0..511")
+    spark.add_argument(
+        "--color", default="1,0.6,0.1", help="r,g,b[,a] each 0..1 (default 1,0.6,0.1)"
+    )
+    spark.add_argument("--radius", type=float, default=24.0, help="pixels, (0, 512]")
+    spark.add_argument("--transparency", type=float, default=0.2, help="0..1")
+    spark.add_argument("--grow", type=float, default=1.0, help="seconds to grow, 0..60")
+    spark.add_argument("--random", type=int, metavar="N", help="send N random sparks")
+    spark.add_argument("--rate", type=float, default=10.0, help="sparks per second (--random)")
+    spark.add_argument("--url", default=DEFAULT_URL, help=f"server (default {DEFAULT_URL})")
+    spark.set_defaults(func=cmd_spark)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    raise SystemExit(args.func(args))

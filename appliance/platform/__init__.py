@@ -1,0 +1,1 @@
+"""Shared platform of the appliance: HTTP, realtime, jobs. Imports no part."""

@@ -1,0 +1,316 @@
+"""HTTP plumbing shared by every part: JSON, the error envelope, body limits, CORS,
+security headers, the access log and the client address.
+
+Parts raise :class:`ApiError` (or return :func:`json_response`) and never build headers
+themselves; per-route choices travel in Sanic's route context (``ctx_body_limit``,
+``ctx_cors``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import orjson
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+from sanic.response import HTTPResponse
+
+from appliance.settings import IPNetwork, Settings
+
+log = logging.getLogger("sparkhouse.http")
+access_log = logging.getLogger("sparkhouse.access")
+
+API_PREFIXES = ("/api/", "/socket/", "/healthz", "/e", "/s.js")
+CorsPolicy = Literal["allow-list", "reflect"]
+"""``allow-list``: only CORS_ORIGINS. ``reflect``: echo any Origin (tracker beacons)."""
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    409: "conflict",
+    411: "length_required",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable_entity",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def dumps(value: Any) -> bytes:
+    """The one JSON encoder of the appliance."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> HTTPResponse:
+    return HTTPResponse(
+        dumps(body), status=status, headers=dict(headers or {}), content_type="application/json"
+    )
+
+
+class ApiError(Exception):
+    """A client error answered with the envelope ``{"error": {code, message, field}}``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = dict(headers or {})
+        self.body = body  # a part whose spec fixes another shape passes it here
+
+    def response(self) -> HTTPResponse:
+        body = self.body
+        if body is None:
+            body = {"error": {"code": self.code, "message": self.message, "field": self.field}}
+        return json_response(body, self.status, self.headers)
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    code = _STATUS_CODES.get(status, "internal_error" if status >= 500 else "error")
+    return {"error": {"code": code, "message": message, "field": None}}
+
+
+class JsonErrorHandler(ErrorHandler):
+    """Every error is JSON in the envelope; a 500 is logged with its traceback."""
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, ApiError):
+            return exception.response()
+        if isinstance(exception, SanicException):
+            status = exception.status_code
+            message = str(exception) or _STATUS_CODES.get(status, "error").replace("_", " ")
+            if status == 404:
+                message = f"No route for {request.method} {request.path}"
+            elif status == 405:
+                message = f"{request.method} is not allowed on {request.path}"
+            elif status == 413:
+                limit = getattr(request.stream, "request_max_size", None) if request else None
+                message = "Request body is too large" + (
+                    f" (limit {int(limit)} bytes)"
+                    if isinstance(limit, int | float) and limit != float("inf")
+                    else ""
+                )
+            headers = dict(getattr(exception, "headers", None) or {})
+            return json_response(error_body(status, message), status, headers)
+        log.exception(
+            "unhandled error on %s %s",
+            request.method if request else "?",
+            request.path if request else "?",
+            exc_info=exception,
+        )
+        return json_response(error_body(500, "Internal error; the server log has the details"), 500)
+
+
+def parse_json_object(request: Request, *, allow_array: bool = False) -> Any:
+    """Decode the request body as JSON (content type checked), raising clear 4xx errors."""
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the body as JSON with Content-Type: application/json",
+        )
+    if not request.body:
+        raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object")
+    try:
+        value = orjson.loads(request.body)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {exc}") from None
+    if isinstance(value, dict) or (allow_array and isinstance(value, list)):
+        return value
+    kind = "a JSON object or array" if allow_array else "a JSON object"
+    raise ApiError(400, "invalid_json", f"The body must be {kind}")
+
+
+# -- client address -------------------------------------------------------------------------
+
+
+def client_ip(request: Request, trusted_proxies: Sequence[IPNetwork]) -> str:
+    """The client's address: the TCP peer, or — only when the peer is a trusted proxy — the
+    nearest untrusted address in X-Forwarded-For. Every rate limit keys on this."""
+    peer = request.conn_info.client_ip if request.conn_info else ""
+    if not trusted_proxies or not _is_trusted(peer, trusted_proxies):
+        return peer
+    forwarded = ",".join(request.headers.getall("x-forwarded-for", []))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _valid_ip(hop):
+            break  # a garbled header: stop believing it at this point
+        if not _is_trusted(hop, trusted_proxies):
+            return hop
+        peer = hop
+    return peer
+
+
+def _valid_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, networks: Iterable[IPNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+# -- installation into the app --------------------------------------------------------------
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+HTML_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+PREFLIGHT_MAX_AGE = "600"
+
+
+def route_option(request: Request, name: str, default: Any) -> Any:
+    route = request.route
+    if route is None:
+        return default
+    return getattr(route.ctx, name, default)
+
+
+def allowed_origin(request: Request, allow_list: Sequence[str]) -> str | None:
+    origin = request.headers.get("origin")
+    if not origin:
+        return None
+    if route_option(request, "cors", "allow-list") == "reflect":
+        return origin
+    return origin if origin.rstrip("/") in allow_list else None
+
+
+def install(app: Sanic, settings: Settings) -> None:
+    """Error handler, body limits, CORS, security headers and the access log."""
+    server = settings.server
+    app.error_handler = JsonErrorHandler()
+    app.config.REQUEST_MAX_SIZE = max(server.max_body_bytes, 1024)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+
+    @app.signal("http.routing.after")
+    async def apply_body_limit(request: Request, route: Any, **_: Any) -> None:
+        # Runs before Sanic reads the body, so an oversized one is refused unread.
+        limit = getattr(route.ctx, "body_limit", None)
+        if limit is not None and request.stream is not None:
+            request.stream.request_max_size = limit
+
+    @app.on_request(priority=100)  # type: ignore[call-arg]
+    async def start_clock(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    @app.on_response(priority=100)
+    async def decorate(request: Request, response: HTTPResponse) -> None:
+        headers = response.headers
+        for name, value in SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
+        if (response.content_type or "").startswith("text/html"):
+            headers.setdefault("Content-Security-Policy", HTML_CSP)
+        origin = allowed_origin(request, server.cors_origins)
+        if origin:
+            headers["Access-Control-Allow-Origin"] = origin
+            if route_option(request, "cors", "allow-list") == "reflect":
+                headers["Access-Control-Allow-Credentials"] = "true"
+            exposed = route_option(request, "cors_expose", None)
+            if exposed:
+                headers["Access-Control-Expose-Headers"] = exposed
+        if request.headers.get("origin"):
+            headers["Vary"] = "Origin"
+        if server.access_log:
+            _log_access(request, response)
+
+
+def _log_access(request: Request, response: HTTPResponse) -> None:
+    started = getattr(request.ctx, "started", None)
+    duration = (time.perf_counter() - started) * 1000 if started else None
+    # No address, user agent, query string or cookie: nothing that identifies a person.
+    record = {
+        "method": request.method,
+        "path": request.path,
+        "route": request.route.name if request.route else None,
+        "status": response.status,
+        "bytes": len(response.body) if response.body is not None else None,
+        "ms": round(duration, 2) if duration is not None else None,
+    }
+    access_log.info(orjson.dumps(record).decode())
+
+
+def add_preflight_routes(app: Sanic, settings: Settings) -> None:
+    """Answer CORS preflights (OPTIONS) on every path that has routes.
+
+    Called once after every part is mounted, so each path gets exactly one OPTIONS handler
+    that knows the methods and the CORS policy of the real routes on it.
+    """
+    by_path: dict[str, tuple[set[str], CorsPolicy]] = {}
+    for route in app.router.routes:
+        if "OPTIONS" in route.methods or route.path.startswith("socket/"):
+            continue
+        methods, policy = by_path.setdefault(
+            route.path, (set(), getattr(route.ctx, "cors", "allow-list"))
+        )
+        methods.update(route.methods)
+    for index, (path, (methods, policy)) in enumerate(sorted(by_path.items())):
+        allow_methods = ", ".join(sorted(methods | {"OPTIONS"}))
+        handler = _preflight_handler(settings, allow_methods, policy)
+        app.add_route(
+            handler, "/" + path, methods=["OPTIONS"], name=f"preflight_{index}", ctx_cors=policy
+        )
+
+
+def _preflight_handler(settings: Settings, allow_methods: str, policy: CorsPolicy) -> Any:
+    async def preflight(request: Request, **_: Any) -> HTTPResponse:
+        origin = allowed_origin(request, settings.server.cors_origins)
+        if not request.headers.get("origin"):
+            return HTTPResponse(status=204, headers={"Allow": allow_methods})
+        if origin is None:
+            raise ApiError(
+                403,
+                "cors_origin_refused",
+                "This origin may not call the API; add it to CORS_ORIGINS",
+            )
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": allow_methods,
+            "Access-Control-Allow-Headers": request.headers.get(
+                "access-control-request-headers", "Content-Type"
+            ),
+            "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+            "Vary": "Origin",
+        }
+        if policy == "reflect":
+            headers["Access-Control-Allow-Credentials"] = "true"
+        return HTTPResponse(status=204, headers=headers)
+
+    return preflight

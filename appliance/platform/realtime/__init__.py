@@ -1,0 +1,1 @@
+"""Realtime delivery: the broker, the Phoenix Channels socket and SSE streams."""

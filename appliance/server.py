@@ -1,0 +1,117 @@
+"""Builds the Sanic app: platform first, then every part, then the dashboard."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sanic import Request, Sanic
+from sanic.exceptions import NotFound
+from sanic.response import HTTPResponse, file
+
+from appliance import __version__, sparks
+from appliance.platform import http
+from appliance.platform.jobs import Jobs
+from appliance.platform.parts import PartInfo, Platform
+from appliance.platform.realtime import phoenix
+from appliance.platform.realtime.broker import Broker
+from appliance.platform.realtime.channels import ChannelRegistry
+from appliance.settings import Settings
+from appliance.web import DIST
+
+log = logging.getLogger("sparkhouse")
+
+PARTS = [sparks]
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
+    app = Sanic(name, dumps=http.dumps, configure_logging=False)
+    app.config.MOTD = False
+    app.config.KEEP_ALIVE_TIMEOUT = 75  # outlive typical proxy idle timeouts
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 5
+    app.config.TOUCHUP = True
+    app.ctx.settings = settings
+    http.install(app, settings)
+
+    platform = Platform(settings, Broker(), ChannelRegistry(), Jobs())
+    app.ctx.platform = platform
+    app.ctx.broker = platform.broker
+    phoenix.install(app, platform.broker, platform.channels, settings)
+
+    parts: list[PartInfo] = [part.mount(app, platform) for part in PARTS]
+    app.ctx.parts = parts
+
+    @app.get("/healthz", name="healthz")
+    async def healthz(request: Request) -> HTTPResponse:
+        return http.json_response({"ok": True})
+
+    @app.get("/api/system", name="system")
+    async def system(request: Request) -> HTTPResponse:
+        return http.json_response(
+            {
+                "name": "sparkhouse",
+                "version": __version__,
+                "parts": [
+                    {
+                        "name": p.name,
+                        "title": p.title,
+                        "path": p.path,
+                        "description": p.description,
+                        "topics": p.topics,
+                    }
+                    for p in parts
+                ],
+                "realtime": {
+                    "sockets": app.ctx.socket_counter["open"],
+                    "topics": {
+                        t: platform.broker.subscriber_count(t) for t in platform.broker.topics()
+                    },
+                },
+            }
+        )
+
+    _mount_dashboard(app)
+    http.add_preflight_routes(app, settings)
+
+    @app.before_server_start
+    async def start_jobs(app: Sanic, _: Any = None) -> None:
+        settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+        platform.jobs.start()
+
+    @app.after_server_stop
+    async def stop_jobs(app: Sanic, _: Any = None) -> None:
+        platform.jobs.stop()
+
+    return app
+
+
+def _mount_dashboard(app: Sanic) -> None:
+    index = DIST / "index.html"
+    if (DIST / "assets").is_dir():
+        app.static("/assets", DIST / "assets", name="dashboard_assets")
+
+    @app.route("/", methods=["GET", "HEAD"], name="dashboard_home")
+    async def home(request: Request) -> HTTPResponse:
+        return await _index(index)
+
+    @app.route("/<path:path>", methods=ALL_METHODS, name="dashboard_spa")
+    async def spa(request: Request, path: str) -> HTTPResponse:
+        # Browser routes (/board, /rooms, …) get the app; API paths and other methods a 404.
+        if request.method not in ("GET", "HEAD") or request.path.startswith(http.API_PREFIXES):
+            raise NotFound(f"No route for {request.method} {request.path}")
+        static = DIST / path
+        if "." in path.rsplit("/", 1)[-1] and static.is_file() and DIST in static.resolve().parents:
+            return await file(static)
+        return await _index(index)
+
+
+async def _index(index: Any) -> HTTPResponse:
+    if not index.is_file():
+        return HTTPResponse(
+            "<!doctype html><title>Sparkhouse</title><h1>Sparkhouse</h1>"
+            "<p>The dashboard is not built. Run <code>make dashboard</code> (or "
+            "<code>make run</code>) and reload.</p>",
+            content_type="text/html; charset=utf-8",
+        )
+    return await file(index, headers={"Cache-Control": "no-cache"})
