@@ -58,25 +58,25 @@ class RunningServer:
 
 
 def start_server(
-    data_dir: Path, env: dict[str, str] | None = None, port: int | None = None, timeout: float = 20
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    timeout: float = 20,
+    script: Path | None = None,
 ) -> RunningServer:
-    """Start ``python -m appliance serve`` and wait until /healthz answers."""
+    """Start ``python -m appliance serve`` (or a test ``script PORT DATA_DIR``) and wait
+    until /healthz answers."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"server-{port}.log"
     full_env = {**os.environ, "SPARKHOUSE_LOG_LEVEL": "INFO", **(env or {})}
     log_file = log_path.open("wb")
+    command = [sys.executable, "-m", "appliance", "serve", "--port", str(port)]
+    command += ["--data-dir", str(data_dir)]
+    if script is not None:
+        command = [sys.executable, str(script), str(port), str(data_dir)]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "appliance",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
+        command,
         cwd=ROOT,
         env=full_env,
         stdout=log_file,
@@ -111,15 +111,30 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     started: list[RunningServer] = []
 
     def factory(
-        env: dict[str, str] | None = None, data_dir: Path | None = None, port: int | None = None
+        env: dict[str, str] | None = None,
+        data_dir: Path | None = None,
+        port: int | None = None,
+        script: Path | None = None,
     ) -> RunningServer:
-        running = start_server(data_dir or tmp_path / f"data{len(started)}", env, port)
+        data = data_dir or tmp_path / f"data{len(started)}"
+        running = start_server(data, env, port, script=script)
         started.append(running)
         return running
 
     yield factory
     for running in started:
         running.stop()
+
+
+PLATFORM_APP = ROOT / "tests" / "support" / "platform_app.py"
+
+
+@pytest.fixture(scope="session")
+def platform_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The appliance plus a test channel ``echo:*`` (tests/support/platform_app.py)."""
+    running = start_server(tmp_path_factory.mktemp("platform") / "data", script=PLATFORM_APP)
+    yield running
+    running.stop()
 
 
 @pytest.fixture

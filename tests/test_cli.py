@@ -1,0 +1,80 @@
+"""The sparkhouse command: version, config, and the spark client against a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT, RunningServer
+from tests.support.phoenix_raw import RawSocket
+
+
+def sparkhouse(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "appliance", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_version() -> None:
+    result = sparkhouse("version")
+    assert result.returncode == 0 and result.stdout.startswith("sparkhouse ")
+
+
+def test_config_shows_effective_settings_with_flags_over_env() -> None:
+    result = sparkhouse(
+        "config",
+        "--json",
+        "--port",
+        "4555",
+        env={"PORT": "4111", "HOST": "0.0.0.0", "CORS_ORIGINS": "http://a.b"},
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {row["env"]: row for row in json.loads(result.stdout)}
+    assert rows["PORT"]["value"] == 4555
+    assert rows["HOST"]["value"] == "0.0.0.0"
+    assert rows["CORS_ORIGINS"]["value"] == "http://a.b"
+    assert all(row["description"] for row in rows.values())
+
+
+def test_config_rejects_bad_values_with_a_clear_message() -> None:
+    result = sparkhouse("config", env={"PORT": "seventy"})
+    assert result.returncode != 0
+    assert "port" in result.stderr.lower() and "invalid setting" in result.stderr
+
+
+async def test_spark_command_reaches_the_board(server: RunningServer) -> None:
+    sock = await RawSocket.open(server.ws_url)
+    await sock.join("board:lobby")
+    result = sparkhouse(
+        "spark", "12", "34", "--color", "0,1,0", "--radius", "9", "--url", server.url
+    )
+    assert result.returncode == 0, result.stderr
+    frame = await sock.recv()
+    assert frame[4]["data"] == {
+        "x": 12,
+        "y": 34,
+        "color": [0.0, 1.0, 0.0],
+        "radius": 9.0,
+        "transparency": 0.2,
+        "time_to_grow": 1.0,
+    }
+    result = sparkhouse("spark", "--random", "20", "--rate", "200", "--url", server.url)
+    assert result.returncode == 0, result.stderr
+    assert "sent 20 of 20 sparks" in result.stdout
+    frames = [await sock.recv() for _ in range(20)]
+    assert all(frame[3] == "sparkle_event" for frame in frames)
+    await sock.close()
+
+
+def test_spark_command_explains_bad_input_and_unreachable_servers() -> None:
+    refused = sparkhouse("spark", "600", "1", "--url", "http://127.0.0.1:9")
+    assert refused.returncode != 0 and "is `sparkhouse serve` running" in refused.stderr
+    bad_color = sparkhouse("spark", "1", "1", "--color", "red")
+    assert bad_color.returncode != 0 and "--color" in bad_color.stderr
