@@ -1,0 +1,19 @@
+/**
+ * Every page of the dashboard, in one list. To add yours:
+ *
+ *   import Clicker from "./pages/Clicker";
+ *   { path: "/clicker", title: "Clicker", element: <Clicker /> },
+ *
+ * `path` is exact ("/clicker"), takes parameters ("/game/:id" → useParams().id) or a trailing
+ * wildcard ("/arena/*" also matches "/arena/puzzles/3"). The first match wins. A part listed by
+ * /api/system shows in the navigation once a route here matches its path. For a big page, load it
+ * on demand: `const Arena = lazy(() => import("./pages/Arena"));` (a Suspense boundary is in place).
+ */
+import type { RouteDef } from "./lib/router";
+import Board from "./pages/Board";
+import Home from "./pages/Home";
+
+export const routes: RouteDef[] = [
+  { path: "/", title: "Home", element: <Home /> },
+  { path: "/board", title: "Spark board", element: <Board /> },
+];
