@@ -188,3 +188,9 @@ def browser() -> Iterator[object]:
         )
         yield chromium
         chromium.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which async tests after it could not use."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

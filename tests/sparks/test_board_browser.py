@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS, RunningServer
@@ -21,8 +20,9 @@ PIXEL = """([x, y]) => Array.from(
         .getImageData(x, y, 1, 1).data)"""
 
 
-def wait_for_pixel(page: Any, point: list[int], done: Callable[[list[int]], bool],
-                   timeout: float = 5.0) -> list[int]:
+def wait_for_pixel(
+    page: Any, point: list[int], done: Callable[[list[int]], bool], timeout: float = 5.0
+) -> list[int]:
     """Poll a canvas pixel (the page's CSP forbids Playwright's string predicates)."""
     deadline = time.monotonic() + timeout
     while True:
