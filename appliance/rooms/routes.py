@@ -1,0 +1,225 @@
+"""HTTP of the rooms: GET/PUT ``/api/rooms/<room_id>``, its SSE stream, and an overview.
+
+Errors are flat JSON, ``{"error": "<code>", "message": ..., "field": ...}``, because the spec
+fixes ``{"error": "room_not_found"}`` for the 404 and the part keeps one shape.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sanic import Blueprint, Request
+from sanic.exceptions import PayloadTooLarge
+from sanic.response import HTTPResponse
+
+from appliance.platform.http import ApiError, json_response
+from appliance.platform.realtime.sse import SseStream, sse_event, sse_retry
+from appliance.rooms.channels import SSE_FORMAT, STATE_EVENT, room_topic, state_event
+from appliance.rooms.models import ROOM_ID_RULE, PutRoomBody, valid_room_id
+from appliance.rooms.service import (
+    RoomService,
+    TooManyRooms,
+    TooManySubscribers,
+    VersionCondition,
+    VersionMismatch,
+)
+from appliance.settings import RoomsSettings
+
+ROOM_PATH = "/api/rooms/<room_id>"
+_VERSION = re.compile(r"[0-9]{1,18}")
+STREAM_HEADERS = {"Cache-Control": "no-cache"}  # exactly as the spec lists it
+
+
+def create_blueprint(settings: RoomsSettings) -> Blueprint:
+    """The routes; built at mount time because the PUT body limit is a setting."""
+    blueprint = Blueprint("rooms")
+    blueprint.add_route(rooms_overview, "/api/rooms", methods=["GET"], name="rooms_overview")
+    blueprint.add_route(
+        get_room, ROOM_PATH, methods=["GET"], name="get_room", ctx_cors_expose="ETag"
+    )
+    blueprint.add_route(
+        put_room,
+        ROOM_PATH,
+        methods=["PUT"],
+        name="put_room",
+        ctx_body_limit=settings.max_state_bytes,  # refused before the body is read
+        ctx_cors_expose="ETag",
+    )
+    blueprint.add_route(stream_room, ROOM_PATH + "/stream", methods=["GET"], name="stream_room")
+    blueprint.exception(PayloadTooLarge)(state_too_large)
+    return blueprint
+
+
+def room_error(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ApiError:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    body.update(extra)
+    return ApiError(status, code, message, field, headers=headers, body=body)
+
+
+def _service(request: Request) -> RoomService:
+    service: RoomService = request.app.ctx.rooms
+    return service
+
+
+def _check_room_id(room_id: str) -> None:
+    if not valid_room_id(room_id):
+        raise room_error(400, "invalid_room_id", f"room_id must be {ROOM_ID_RULE}", "room_id")
+
+
+def _record_response(record_json: bytes, version: int) -> HTTPResponse:
+    return HTTPResponse(
+        record_json,
+        headers={"ETag": f'"{version}"', "Cache-Control": "no-cache"},
+        content_type="application/json",
+    )
+
+
+# -- handlers ---------------------------------------------------------------------------------
+
+
+async def rooms_overview(request: Request) -> HTTPResponse:
+    """Counts and limits (no room ids: an id is all it takes to read and write a room)."""
+    return json_response(_service(request).stats())
+
+
+async def get_room(request: Request, room_id: str) -> HTTPResponse:
+    _check_room_id(room_id)
+    room = _service(request).get(room_id)
+    if room is None:
+        raise ApiError(404, "room_not_found", "no such room", body={"error": "room_not_found"})
+    return _record_response(room.record_json, room.version)
+
+
+async def put_room(request: Request, room_id: str) -> HTTPResponse:
+    _check_room_id(room_id)
+    condition = parse_if_match(request.headers.get("if-match"))
+    body = parse_put_body(request.body)
+    service = _service(request)
+    try:
+        room = service.put(room_id, body.state, condition)
+    except VersionMismatch as exc:
+        raise room_error(
+            412,
+            "version_mismatch",
+            f"If-Match does not match: the room is at version {exc.current_version}",
+            "If-Match",
+            headers={"ETag": f'"{exc.current_version}"'},
+            current=orjson.Fragment(exc.current_record_json),
+        ) from None
+    except TooManyRooms as exc:
+        raise room_error(503, "too_many_rooms", f"Cannot create a room: {exc}") from None
+    return _record_response(room.record_json, room.version)
+
+
+async def stream_room(request: Request, room_id: str) -> None:
+    _check_room_id(room_id)
+    service = _service(request)
+    settings = service.settings
+    try:
+        service.check_room_for_subscriber(room_id)
+    except TooManySubscribers as exc:
+        raise room_error(503, "too_many_subscribers", f"Cannot open a stream: {exc}") from None
+    version, record_json = service.current(room_id)
+    if last_event_id(request) == version:
+        first = sse_retry(settings.retry_ms)  # a resuming client already has this version
+    else:
+        first = sse_event(STATE_EVENT, record_json, event_id=version, retry_ms=settings.retry_ms)
+    # No await between reading the current record and subscribing (inside open): no write
+    # can fall between them.
+    stream = await SseStream.open(
+        request,
+        service.broker,
+        state_event,
+        SSE_FORMAT,
+        first=first,
+        coalesce=True,  # a slow client gets the newest record, never a backlog
+        headers=STREAM_HEADERS,
+        topics=[room_topic(room_id)],
+    )
+    service.log_subscribers(room_id, "connected")
+    try:
+        await stream.run(settings.heartbeat_seconds)
+    finally:
+        service.log_subscribers(room_id, "disconnected")
+
+
+async def state_too_large(request: Request, exception: Exception) -> HTTPResponse:
+    limit = _service(request).settings.max_state_bytes
+    return room_error(
+        413, "state_too_large", f"The request body is larger than {limit} bytes (MAX_STATE_BYTES)"
+    ).response()
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+def parse_put_body(raw: bytes) -> PutRoomBody:
+    """The PUT body; any Content-Type is accepted as long as the bytes are JSON."""
+    if not raw:
+        raise room_error(
+            400, "invalid_json", 'The request body is empty; send {"state": {...}}', "body"
+        )
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise room_error(
+            400, "invalid_json", f"The body is not valid JSON: {exc}", "body"
+        ) from None
+    if not isinstance(value, dict):
+        raise room_error(
+            422, "invalid_body", 'The body must be a JSON object like {"state": {...}}', "body"
+        )
+    try:
+        return PutRoomBody.model_validate(value)
+    except ValidationError as exc:
+        problems = exc.errors(include_url=False)
+        field = str(problems[0]["loc"][0]) if problems[0]["loc"] else "body"
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in problem['loc']) or 'body'}: "
+            f"{problem['msg'].removeprefix('Value error, ')}"
+            for problem in problems
+        )
+        raise room_error(422, f"invalid_{field}", message, field) from None
+
+
+def parse_if_match(value: str | None) -> VersionCondition | None:
+    """``If-Match: 7``, ``"7"``, ``W/"7"``, a comma list of those, or ``*`` (the room exists);
+    ``"0"`` asks that the room does not exist yet."""
+    if value is None:
+        return None
+    if value.strip() == "*":
+        return VersionCondition(any_existing=True)
+    versions: set[int] = set()
+    for item in value.split(","):
+        tag = item.strip().removeprefix("W/")
+        if len(tag) >= 2 and tag[0] == tag[-1] == '"':
+            tag = tag[1:-1]
+        if not _VERSION.fullmatch(tag):
+            raise room_error(
+                400,
+                "invalid_if_match",
+                f'If-Match must be a room version such as "7" or *, not {value[:40]!r}',
+                "If-Match",
+            )
+        versions.add(int(tag))
+    return VersionCondition(frozenset(versions))
+
+
+def last_event_id(request: Request) -> int | None:
+    """The version a reconnecting client last saw (``Last-Event-ID`` or ``?lastEventId=``)."""
+    raw = request.headers.get("last-event-id") or request.args.get("lastEventId")
+    if raw and _VERSION.fullmatch(raw.strip()):
+        return int(raw.strip())
+    return None  # absent or not one of our ids: send the current record
