@@ -1,0 +1,130 @@
+"""The clicker's contracts: player ids, names, request bodies and answers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, NamedTuple, TypedDict
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+
+NAME_MAX_CHARS = 24
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+class InvalidInput(ValueError):
+    """Input that is not a player id or a name; ``field`` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def parse_player_id(value: object, field: str = "player_id") -> str:
+    """A player id in its canonical form (lower-case, hyphenated UUID).
+
+    Only the 36-character hyphenated form is accepted, so one player never has two spellings
+    that map to different keys.
+    """
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise InvalidInput(field, "must be a UUID like 3f2b8c1e-5d6a-4e7f-9a0b-1c2d3e4f5a6b")
+    return value.lower()
+
+
+def parse_name(value: object, field: str = "name") -> str:
+    """A display name: 1–24 printable characters after trimming surrounding spaces.
+
+    NFC-normalised first, so "é" typed two ways is one name and counts as one character.
+    Control, format (zero-width, bidi) and separator characters other than the plain space
+    are refused: they make names that look alike or break the leaderboard layout.
+    """
+    if not isinstance(value, str):
+        raise InvalidInput(field, "must be a string")
+    name = unicodedata.normalize("NFC", value).strip()
+    if not name:
+        raise InvalidInput(field, f"must be 1 to {NAME_MAX_CHARS} characters, not blank")
+    if len(name) > NAME_MAX_CHARS:
+        raise InvalidInput(field, f"must be at most {NAME_MAX_CHARS} characters (got {len(name)})")
+    if not name.isprintable():
+        bad = next(char for char in name if not char.isprintable())
+        raise InvalidInput(
+            field, f"must contain only printable characters (found U+{ord(bad):04X})"
+        )
+    return name
+
+
+def _player_id(value: object) -> str:
+    try:
+        return parse_player_id(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
+def _name(value: object) -> str:
+    try:
+        return parse_name(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
+PlayerId = Annotated[str, BeforeValidator(_player_id)]
+PlayerName = Annotated[str, AfterValidator(_name)]
+
+
+class ClickRequest(BaseModel):
+    """``POST /api/clicker/click``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    player_id: PlayerId
+
+
+class NameRequest(BaseModel):
+    """``PUT /api/clicker/players/<id>/name``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    name: PlayerName
+
+
+class NewPlayerRequest(BaseModel):
+    """``POST /api/clicker/players`` (the body is optional)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    name: PlayerName | None = None
+
+
+# Answers are plain typed dicts and tuples: the click path runs thousands of times a second and
+# gets encoded straight by orjson, so it skips model construction.
+
+
+class LeaderboardEntry(TypedDict):
+    player_id: str
+    name: str | None
+    score: int
+
+
+class PlayerView(TypedDict):
+    """One player as they see themselves; ``rank`` is None while the live score is 0."""
+
+    player_id: str
+    name: str | None
+    score: int
+    rank: int | None
+
+
+class ClickResult(NamedTuple):
+    """A counted click: the new live score and the 1-based rank."""
+
+    score: int
+    rank: int
+
+
+class Throttled(Exception):
+    """A click that came too soon after the player's last counted one."""
+
+    def __init__(self, retry_after_ms: int) -> None:
+        super().__init__(f"throttled; retry in {retry_after_ms} ms")
+        self.retry_after_ms = retry_after_ms

@@ -1,0 +1,290 @@
+"""The clicker's flat-file snapshot: ``<data_dir>/clicker/snapshot.json``.
+
+Format (one JSON document, so a truncated file never parses)::
+
+    {"format": "sparkhouse-clicker-snapshot", "version": 1, "saved_at": <epoch s>,
+     "count": N, "players": {"<player_id>": [name|null, score, last_click], ...}}
+
+``last_click`` is the epoch time (seconds) of the player's last counted click.
+
+How a write stays off the event loop and still comes from one consistent moment:
+
+- The store keeps a *mirror* of what the file holds: player id → state, the very same
+  immutable tuples the engine holds (so it costs a dict, not a second copy of the data).
+- :meth:`try_capture` (on the loop) takes over the engine's dict of players changed since the
+  last capture, each with its current state: a consistent copy of every change at that instant,
+  in O(1). Nothing changed: no write, the file is not touched.
+- :meth:`write` (in a worker thread) applies those changes to the mirror and encodes it in
+  chunks of a few thousand players (one orjson call each, ~1-2 ms holding the GIL), so the
+  loop keeps running between chunks. Captures and writes never overlap (``_busy`` is held
+  from a capture to the end of its write).
+- Atomic: temp file, fsync, the current snapshot becomes ``snapshot.prev.json``, the temp file
+  is renamed over ``snapshot.json``, the directory is fsynced.
+
+On start-up a corrupt or truncated snapshot is logged, moved aside as
+``snapshot.json.corrupt-<time>`` (kept for inspection), and the previous good copy is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from appliance.clicker.models import InvalidInput, parse_player_id
+from appliance.clicker.service import ClickEngine, PlayerState, Record
+
+log = logging.getLogger("sparkhouse.clicker")
+
+FORMAT = "sparkhouse-clicker-snapshot"
+VERSION = 1
+SNAPSHOT_NAME = "snapshot.json"
+PREVIOUS_NAME = "snapshot.prev.json"
+CHUNK_PLAYERS = 5_000  # ~350 kB per orjson call: ~1-2 ms of GIL, then the loop runs again
+
+
+class CorruptSnapshot(ValueError):
+    pass
+
+
+def _chunks(players: Mapping[str, PlayerState]) -> Iterator[bytes]:
+    """The JSON object's members, a few thousand players per piece (braces stripped)."""
+    items = iter(players.items())
+    while chunk := dict(islice(items, CHUNK_PLAYERS)):
+        yield orjson.dumps(chunk)[1:-1]
+
+
+def _write_document(file: BinaryIO, players: Mapping[str, PlayerState], saved_at: float) -> None:
+    head = orjson.dumps(
+        {"format": FORMAT, "version": VERSION, "saved_at": saved_at, "count": len(players)}
+    )
+    file.write(head[:-1] + b',"players":{')
+    separator = b""
+    for piece in _chunks(players):
+        file.write(separator + piece)
+        separator = b","
+    file.write(b"}}\n")
+
+
+def write_snapshot_file(path: Path, players: Mapping[str, PlayerState], saved_at: float) -> None:
+    """Write a complete snapshot in one go (tests and tools use it to seed a data dir)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:
+        _write_document(file, players, saved_at)
+
+
+def parse_snapshot(data: bytes) -> list[Record]:
+    """Decode and check a snapshot; raises CorruptSnapshot naming the problem."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise CorruptSnapshot(f"not valid JSON (truncated?): {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise CorruptSnapshot("not a clicker snapshot")
+    if document.get("version") != VERSION:
+        raise CorruptSnapshot(f"unsupported snapshot version {document.get('version')!r}")
+    players = document.get("players")
+    if not isinstance(players, dict) or document.get("count") != len(players):
+        raise CorruptSnapshot("player count does not match the header")
+    records: list[Record] = []
+    append = records.append
+    for player_id, state in players.items():
+        if not (isinstance(state, list) and len(state) == 3):
+            raise CorruptSnapshot(f"player {player_id!r} is not [name, score, last_click]")
+        name, score, last_click = state
+        try:
+            canonical = parse_player_id(player_id)
+        except InvalidInput:
+            raise CorruptSnapshot(f"{player_id!r} is not a player id") from None
+        if not (name is None or isinstance(name, str)):
+            raise CorruptSnapshot(f"player {player_id} has a bad name")
+        if type(score) is not int or score < 0:
+            raise CorruptSnapshot(f"player {player_id} has a bad score")
+        if type(last_click) not in (float, int):
+            raise CorruptSnapshot(f"player {player_id} has a bad last click time")
+        append((canonical, name, score, float(last_click)))
+    return records
+
+
+@dataclass
+class Capture:
+    """The changes since the last write, taken on the loop at ``saved_at``."""
+
+    changes: dict[str, PlayerState | None]
+    saved_at: float
+    capture_ms: float
+
+
+class SnapshotStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / SNAPSHOT_NAME
+        self.previous = directory / PREVIOUS_NAME
+        self.temp = directory / (SNAPSHOT_NAME + ".tmp")
+        self._mirror: dict[str, PlayerState] = {}
+        # Held from a capture until its write has finished (released by the writer thread),
+        # so the mirror is never read and changed at once. A threading lock, not an asyncio
+        # one: the shutdown save takes it from a plain blocking call.
+        self._busy = threading.Lock()
+        self._retry = False  # the last write failed: write again even if nothing changed
+        self.writes = 0
+        self.skips = 0
+        self.last_write: dict[str, Any] = {}
+        self.recent_writes: deque[dict[str, Any]] = deque(maxlen=32)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "writes": self.writes,
+            "skips": self.skips,
+            "last": self.last_write,
+            "recent": list(self.recent_writes),
+        }
+
+    # -- start-up --------------------------------------------------------------------------
+
+    def load(self) -> list[Record]:
+        """The latest good snapshot's records; call :meth:`prime` once the engine has them."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for path in (self.path, self.previous):
+            records = self._read(path)
+            if records is not None:
+                if path == self.previous:
+                    self._retry = True  # make snapshot.json whole again at the first job
+                log.info("loaded %d players from %s", len(records), path)
+                return records
+        log.info("no snapshot in %s; starting an empty game", self.directory)
+        return []
+
+    def prime(self, engine: ClickEngine) -> None:
+        """After the engine loaded: the mirror starts as what the engine holds (which is what
+        the file held, minus anything the engine already queued as a change)."""
+        self._mirror = dict(engine.players)
+
+    def _read(self, path: Path) -> list[Record] | None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            return parse_snapshot(data)
+        except CorruptSnapshot as exc:
+            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+            os.replace(path, aside)
+            log.error(
+                "snapshot %s is unusable (%s); moved it to %s and trying the previous good copy",
+                path,
+                exc,
+                aside.name,
+            )
+            return None
+
+    # -- periodic and final saves ----------------------------------------------------------
+
+    def try_capture(self, engine: ClickEngine) -> Capture | None:
+        """On the loop: bring the mirror up to date. None (and nothing held) when a write is
+        still running or nothing changed; otherwise the caller must :meth:`write` next."""
+        if not self._busy.acquire(blocking=False):
+            return None
+        try:
+            capture = self._capture(engine)
+        except BaseException:
+            self._busy.release()
+            raise
+        if capture is None:
+            self._busy.release()
+        return capture
+
+    def write(self, capture: Capture) -> None:
+        """In a worker thread (or at shutdown): write the mirror; releases the capture."""
+        try:
+            self._write(capture)
+        finally:
+            self._busy.release()
+
+    def save_now(self, engine: ClickEngine, timeout: float = 30.0) -> bool:
+        """Blocking capture + write, for shutdown (waits for a write in flight)."""
+        if not self._busy.acquire(timeout=timeout):
+            log.error("a snapshot write is stuck; shutting down without a final save")
+            return False
+        try:
+            capture = self._capture(engine)
+        except BaseException:
+            self._busy.release()
+            raise
+        if capture is None:
+            self._busy.release()
+            return False
+        self.write(capture)
+        log.info("final snapshot %s", orjson.dumps(self.last_write).decode())
+        return True
+
+    def _capture(self, engine: ClickEngine) -> Capture | None:
+        started = time.perf_counter()
+        engine.expire()
+        changes = engine.take_changes()
+        if not changes and not self._retry:
+            self.skips += 1
+            return None
+        return Capture(changes, time.time(), (time.perf_counter() - started) * 1000)
+
+    def _write(self, capture: Capture) -> None:
+        started, started_at = time.perf_counter(), time.time()
+        mirror = self._mirror
+        changes = capture.changes
+        for player_id, state in changes.items():
+            if state is None:
+                mirror.pop(player_id, None)
+            else:
+                mirror[player_id] = state
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with self.temp.open("wb") as file:
+                _write_document(file, mirror, capture.saved_at)
+                file.flush()
+                os.fsync(file.fileno())
+            if self.path.exists():
+                os.replace(self.path, self.previous)
+            os.replace(self.temp, self.path)
+            _fsync_directory(self.directory)
+        except OSError:
+            self._retry = True
+            log.exception("writing the snapshot failed; will retry at the next interval")
+            return
+        self._retry = False
+        self.writes += 1
+        self.last_write = {
+            "players": len(mirror),
+            "changed": len(capture.changes),
+            "capture_ms": round(capture.capture_ms, 2),
+            "write_ms": round((time.perf_counter() - started) * 1000, 2),
+            "bytes": self.path.stat().st_size,
+            "started_at": round(started_at, 4),
+            "finished_at": round(time.time(), 4),
+        }
+        self.recent_writes.append(self.last_write)
+        # Routine writes every few seconds would flood the log; a slow one is worth a warning.
+        level = logging.WARNING if self.last_write["write_ms"] > 1000 else logging.DEBUG
+        log.log(level, "snapshot written %s", orjson.dumps(self.last_write).decode())
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the renames durable (POSIX); not possible on every platform."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
