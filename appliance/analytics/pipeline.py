@@ -1,0 +1,312 @@
+"""The durable path of an accepted event: journal → (flusher) → DuckDB.
+
+* ``append`` reserves room in the backlog (events journaled but not yet in DuckDB), refusing
+  with :class:`Overloaded` past ``capacity``, and returns once the journal has committed.
+* The flusher wakes every ``flush_ms`` or as soon as ``buffer_size`` events wait. One flush
+  reads up to ``buffer_size`` committed journal rows, drops the ids DuckDB already holds (a
+  replay after a crash between the two commits), assigns sessions in time order, inserts events
+  and sessions in one DuckDB transaction, and only then deletes the rows from the journal.
+* ``start`` replays whatever the journal holds; ``stop`` drains it completely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from appliance.analytics import warehouse as wh
+from appliance.analytics.journal import Journal
+from appliance.analytics.sessions import SESSION_TIMEOUT, Session, SessionTracker
+from appliance.analytics.warehouse import Warehouse
+
+log = logging.getLogger("sparkhouse.analytics")
+
+
+@dataclass(frozen=True)
+class FlushBatch:
+    """What a flush step sees of a batch: ``events_file`` holds the new events as
+    newline-delimited JSON with the events table's columns (read it with ``read_json(...,
+    columns=schema.EVENT_COLUMNS)``), ``sessions_file`` the sessions they touched; ``events``
+    are their session fields (:data:`SESSION_FIELDS` and ``session_id``)."""
+
+    events_file: Path
+    sessions_file: Path
+    events: list[dict[str, Any]]
+
+
+FlushStep = Callable[[duckdb.DuckDBPyConnection, FlushBatch], None]
+"""Runs inside a flush's DuckDB transaction, after its inserts (e.g. to maintain rollups):
+it commits or rolls back with the events."""
+
+
+SESSION_FIELDS = (
+    "id",
+    "created_at",
+    "website_id",
+    "visitor_id",
+    "url",
+    "event_type",
+    "country",
+    "browser",
+    "os",
+    "device_type",
+    "is_bot",
+)
+
+
+def journal_line(record: dict[str, Any]) -> bytes:
+    """One event as the journal keeps it: the few fields the flusher needs (id, time and what
+    sessions use) as a small JSON object, a tab, then the full row as JSON. The flusher parses
+    only the small part and hands the full row to DuckDB untouched (JSON text never holds a
+    raw tab or newline)."""
+    head = orjson.dumps({name: record[name] for name in SESSION_FIELDS})
+    return head + b"\t" + orjson.dumps(record)
+
+
+YIELD_EVERY = 256
+"""The flusher's Python work holds the GIL; it hands it to the event loop this often."""
+
+
+class Overloaded(Exception):
+    """The backlog cannot take these events now."""
+
+
+@dataclass(frozen=True)
+class FlushResult:
+    first_seq: int
+    last_seq: int
+    rows: int  # events read from the journal (including any already in DuckDB)
+    inserted: int
+    seconds: float
+
+
+def utc_now() -> datetime:
+    """Naive UTC, like every timestamp in analytics.duckdb."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        journal: Journal,
+        warehouse: Warehouse,
+        *,
+        buffer_size: int,
+        flush_ms: int,
+        capacity: int,
+        work_dir: Path,
+    ) -> None:
+        self.journal = journal
+        self.warehouse = warehouse
+        self.buffer_size = buffer_size
+        self.flush_seconds = flush_ms / 1000
+        self.capacity = capacity
+        self.work_dir = work_dir
+        self.tracker = SessionTracker()
+        self.flush_steps: list[FlushStep] = []
+        self.pending = 0  # admitted events not yet deleted from the journal
+        self.flushed_total = 0
+        self.last_flush: FlushResult | None = None
+        self._cursor = 0  # highest journal seq handed to DuckDB
+        self._undeleted: list[tuple[int, int, int]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.pending = await asyncio.to_thread(self.journal.open)
+        await self.warehouse.open()
+        oldest = await asyncio.to_thread(self._oldest_journal_time)
+        now = utc_now()
+        since = min(now, oldest or now) - SESSION_TIMEOUT
+        sessions = await self.warehouse.write(lambda con: wh.active_sessions(con, since))
+        self.tracker.load(sessions)
+        if self.pending:
+            log.info("replaying %d journaled event(s) into analytics.duckdb", self.pending)
+            await self.flush()
+        self._task = asyncio.create_task(self._run(), name="analytics-flusher")
+
+    async def stop(self) -> None:
+        """Drain the journal into DuckDB, then close both."""
+        self._stopping = True
+        self._wake.set()
+        task, self._task = self._task, None
+        if task is not None:
+            # not cancelled: a flush in progress finishes (its journal delete included)
+            await asyncio.wait([task])
+        try:
+            await self.flush()
+            if self.pending:
+                log.warning("%d event(s) stay in the journal for the next start", self.pending)
+        finally:
+            await asyncio.to_thread(self.journal.close)
+            await self.warehouse.close()
+
+    # -- admission -------------------------------------------------------------------------
+
+    async def append(self, payloads: list[bytes]) -> int:
+        """Journal ``payloads`` durably; returns the backlog after them."""
+        count = len(payloads)
+        if self._stopping or self.pending + count > self.capacity:
+            raise Overloaded
+        waiter = asyncio.get_running_loop().create_future()
+
+        def written(error: BaseException | None) -> None:
+            # Runs whether or not the request still waits: a client that goes away cancels
+            # its request, not the write, so the reservation lasts until the write is done.
+            if error is not None:
+                self.pending -= count  # nothing was written: give the room back
+                if not waiter.done():
+                    waiter.set_exception(error)
+                return
+            if self.pending >= self.buffer_size:
+                self._wake.set()
+            if not waiter.done():
+                waiter.set_result(None)
+
+        self.journal.append(payloads, written)
+        self.pending += count
+        await waiter
+        return self.pending
+
+    # -- flushing --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                await self.flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("analytics flush failed; the events stay in the journal")
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):  # back off; stop() cuts it short
+                    await asyncio.wait_for(self._wake.wait(), min(self.flush_seconds, 5.0))
+
+    async def flush(self) -> int:
+        """Move everything committed in the journal into DuckDB; returns events inserted."""
+        inserted = 0
+        async with self._flush_lock:
+            await self._retry_deletes()
+            while True:
+                result = await self.warehouse.write(self._flush_batch)
+                if result is None:
+                    break
+                inserted += result.inserted
+                self.flushed_total += result.inserted
+                self.last_flush = result
+                await self._delete(result.first_seq, result.last_seq, result.rows)
+                if result.rows < self.buffer_size:
+                    break
+        return inserted
+
+    async def _delete(self, first: int, last: int, rows: int) -> None:
+        try:
+            await self.journal.delete(first, last)
+        except Exception:
+            log.exception("journal delete failed; retrying at the next flush")
+            self._undeleted.append((first, last, rows))
+            return
+        self.pending -= rows
+
+    async def _retry_deletes(self) -> None:
+        waiting, self._undeleted = self._undeleted, []
+        for first, last, rows in waiting:
+            await self._delete(first, last, rows)
+
+    def _flush_batch(self, connection: duckdb.DuckDBPyConnection) -> FlushResult | None:
+        """One batch, on the DuckDB writer thread."""
+        started = time.perf_counter()
+        rows = self.journal.read(self._cursor, self.buffer_size)
+        if not rows:
+            return None
+        heads: list[bytes] = []
+        bodies: list[bytes] = []
+        for row in rows:
+            for line in row.lines():
+                head, _, body = line.partition(b"\t")
+                heads.append(head)
+                bodies.append(body)
+        events = [orjson.loads(head) for head in heads]
+        time.sleep(0)
+        known = wh.existing_ids(connection, [event["id"] for event in events])
+        order = sorted(
+            (i for i, event in enumerate(events) if event["id"] not in known),
+            key=lambda i: events[i]["created_at"],
+        )
+        fresh = [events[i] for i in order]
+        overlay: dict[tuple[str, str], Session] = {}
+        touched: dict[str, Session] = {}
+        out: list[bytes] = []
+        for n, i in enumerate(order):
+            if n % YIELD_EVERY == 0:
+                time.sleep(0)  # let the event loop have the GIL: requests stay fast
+            event = events[i]
+            session = self.tracker.assign(
+                event, datetime.fromisoformat(event["created_at"]), overlay
+            )
+            event["session_id"] = session.session_id
+            touched[session.session_id] = session
+            # the journaled row plus its session id: no second serialisation
+            out.append(b'%s,"session_id":"%s"}' % (bodies[i][:-1], session.session_id.encode()))
+        if fresh:
+            events_file = self.work_dir / "flush-events.ndjson"
+            sessions_file = self.work_dir / "flush-sessions.ndjson"
+            events_file.write_bytes(b"\n".join(out))
+            sessions_file.write_bytes(
+                b"\n".join(orjson.dumps(session) for session in touched.values())
+            )
+            batch = FlushBatch(events_file, sessions_file, fresh)
+            steps = [self._step(step, batch) for step in self.flush_steps]
+            wh.insert_ndjson(connection, events_file, sessions_file, steps)
+            self.tracker.commit(overlay)
+            for path in (events_file, sessions_file):
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+        if known:
+            log.info("flush skipped %d event(s) already in analytics.duckdb", len(known))
+        newest = datetime.fromisoformat(max(event["created_at"] for event in events))
+        self.tracker.prune(newest)
+        self._cursor = rows[-1].seq
+        return FlushResult(
+            rows[0].seq, rows[-1].seq, len(events), len(fresh), time.perf_counter() - started
+        )
+
+    @staticmethod
+    def _step(step: FlushStep, batch: FlushBatch) -> Callable[[duckdb.DuckDBPyConnection], None]:
+        return lambda connection: step(connection, batch)
+
+    def _oldest_journal_time(self) -> datetime | None:
+        rows = self.journal.read(0, 1)
+        if not rows:
+            return None
+        head = rows[0].lines()[0].partition(b"\t")[0]
+        return datetime.fromisoformat(orjson.loads(head)["created_at"])
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "pending": self.pending,
+            "capacity": self.capacity,
+            "flushed_total": self.flushed_total,
+            "active_sessions": len(self.tracker),
+        }

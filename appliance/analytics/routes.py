@@ -1,0 +1,139 @@
+"""HTTP of analytics ingestion: collect (+ ``/e``), the tracker ``/s.js``, and the Umami and
+Plausible endpoints. Thin: parse the request into bytes + :class:`Client`, call the service,
+shape the response."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
+
+from appliance.analytics.service import Client, IngestError, IngestService
+from appliance.analytics.tracker import Tracker
+from appliance.platform.http import ApiError, client_ip, json_response
+
+blueprint = Blueprint("analytics")
+
+COLLECT_BODY_LIMIT = 102_400  # analytics-api.md 3.1
+ADAPTER_BODY_LIMIT = 16 * 1024
+EXPOSED = ", ".join(
+    f"x-sparklytics-ingest-{name}"
+    for name in ("ack", "queue-events", "queue-capacity", "accepted-events", "dropped-events")
+)
+CORS = {"ctx_cors": "reflect", "ctx_cors_expose": EXPOSED}
+
+
+def _service(request: Request) -> IngestService:
+    service: IngestService = request.app.ctx.analytics
+    return service
+
+
+def _client(request: Request, service: IngestService) -> Client:
+    headers = request.headers
+    return Client(
+        ip=client_ip(request, service.trusted_proxies),
+        user_agent=headers.get("user-agent", ""),
+        has_accept="accept" in headers,
+        accept_language=headers.get("accept-language"),
+    )
+
+
+def _require_json(request: Request) -> None:
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise ApiError(
+            415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)"
+        )
+
+
+def _api_error(error: IngestError) -> ApiError:
+    return ApiError(error.status, error.code, error.message, headers=error.headers)
+
+
+def preflight(request: Request) -> HTTPResponse:
+    """CORS preflight of the tracking endpoints (section 1.4): any origin, credentials allowed,
+    so a cross-origin ``sendBeacon`` with a JSON Blob is delivered."""
+    origin = request.headers.get("origin")
+    return HTTPResponse(
+        status=204,
+        headers={
+            "Access-Control-Allow-Origin": origin or "*",
+            "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+            "Access-Control-Allow-Headers": request.headers.get(
+                "access-control-request-headers", "content-type"
+            ),
+            "Access-Control-Max-Age": "86400",
+            "Vary": "Origin",
+        },
+    )
+
+
+@blueprint.route(
+    "/api/collect",
+    methods=["POST", "OPTIONS"],
+    name="collect",
+    ctx_body_limit=COLLECT_BODY_LIMIT,
+    **CORS,
+)
+@blueprint.route(
+    "/e", methods=["POST", "OPTIONS"], name="collect_e", ctx_body_limit=COLLECT_BODY_LIMIT, **CORS
+)
+async def collect(request: Request) -> HTTPResponse:
+    if request.method == "OPTIONS":
+        return preflight(request)
+    _require_json(request)
+    service = _service(request)
+    try:
+        accepted = await service.collect(request.body, _client(request, service))
+    except IngestError as error:
+        raise _api_error(error) from None
+    return json_response({"ok": True}, 202, accepted.headers())
+
+
+@blueprint.route(
+    "/api/send",
+    methods=["POST", "OPTIONS"],
+    name="umami_send",
+    ctx_body_limit=ADAPTER_BODY_LIMIT,
+    **CORS,
+)
+async def umami_send(request: Request) -> HTTPResponse:
+    """Umami's tracker endpoint."""
+    if request.method == "OPTIONS":
+        return preflight(request)
+    _require_json(request)
+    service = _service(request)
+    try:
+        accepted, body = await service.umami(request.body, _client(request, service))
+    except IngestError as error:
+        raise _api_error(error) from None
+    return json_response(body, 200, accepted.headers() if accepted else None)
+
+
+@blueprint.route(
+    "/api/event",
+    methods=["POST", "OPTIONS"],
+    name="plausible_event",
+    ctx_body_limit=ADAPTER_BODY_LIMIT,
+    **CORS,
+)
+async def plausible_event(request: Request) -> HTTPResponse:
+    """Plausible's tracker endpoint (its script posts JSON as text/plain)."""
+    if request.method == "OPTIONS":
+        return preflight(request)
+    service = _service(request)
+    try:
+        accepted = await service.plausible(request.body, _client(request, service))
+    except IngestError as error:
+        raise _api_error(error) from None
+    return HTTPResponse(
+        "ok", status=202, headers=accepted.headers(), content_type="text/plain; charset=utf-8"
+    )
+
+
+@blueprint.get("/s.js", name="tracker_script")
+async def tracker_script(request: Request) -> HTTPResponse:
+    tracker: Tracker = request.app.ctx.analytics_tracker
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+    body, headers = tracker.response(gzip_ok)
+    return HTTPResponse(body, headers=headers, content_type="application/javascript; charset=utf-8")

@@ -1,0 +1,128 @@
+"""The DuckDB schema of ``analytics.duckdb``, created and migrated by version.
+
+``events`` holds one row per accepted event, inserted in time order so that DuckDB's zone maps
+prune by ``created_at`` (every query is a time range) and by ``id`` (UUIDv7, time-ordered: the
+idempotency check of a flush touches only the newest row groups). ``sessions`` holds one row per
+server-side session, replaced as the session grows. The queries of the API (stats, pageviews,
+metrics, realtime, sessions) filter on ``website_id`` + a time range and group by the dimension
+columns, which are plain VARCHARs (dictionary-compressed by DuckDB).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import duckdb
+
+log = logging.getLogger("sparkhouse.analytics")
+
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "UUID"),
+    ("website_id", "VARCHAR"),
+    ("tenant_id", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("visitor_id", "VARCHAR"),
+    ("event_type", "VARCHAR"),
+    ("url", "VARCHAR"),
+    ("referrer", "VARCHAR"),
+    ("referrer_domain", "VARCHAR"),
+    ("event_name", "VARCHAR"),
+    ("event_data", "VARCHAR"),
+    ("country", "VARCHAR"),
+    ("region", "VARCHAR"),
+    ("city", "VARCHAR"),
+    ("browser", "VARCHAR"),
+    ("browser_version", "VARCHAR"),
+    ("os", "VARCHAR"),
+    ("os_version", "VARCHAR"),
+    ("device_type", "VARCHAR"),
+    ("screen", "VARCHAR"),
+    ("language", "VARCHAR"),
+    ("utm_source", "VARCHAR"),
+    ("utm_medium", "VARCHAR"),
+    ("utm_campaign", "VARCHAR"),
+    ("utm_term", "VARCHAR"),
+    ("utm_content", "VARCHAR"),
+    ("is_bot", "BOOLEAN"),
+    ("bot_score", "UTINYINT"),
+    ("bot_reason", "VARCHAR"),
+    ("created_at", "TIMESTAMP"),
+)
+SESSION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("session_id", "VARCHAR"),
+    ("website_id", "VARCHAR"),
+    ("visitor_id", "VARCHAR"),
+    ("first_seen", "TIMESTAMP"),
+    ("last_seen", "TIMESTAMP"),
+    ("event_count", "INTEGER"),
+    ("pageview_count", "INTEGER"),
+    ("entry_page", "VARCHAR"),
+    ("exit_page", "VARCHAR"),
+    ("country", "VARCHAR"),
+    ("browser", "VARCHAR"),
+    ("os", "VARCHAR"),
+    ("device_type", "VARCHAR"),
+    ("is_bot", "BOOLEAN"),
+)
+_NOT_NULL = {"id", "website_id", "session_id", "visitor_id", "event_type", "url", "created_at"}
+
+
+def _columns(columns: tuple[tuple[str, str], ...], not_null: set[str]) -> str:
+    return ",\n    ".join(
+        f"{name} {kind}{' NOT NULL' if name in not_null else ''}" for name, kind in columns
+    )
+
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "events and sessions",
+        [
+            f"CREATE TABLE events (\n    {_columns(EVENT_COLUMNS, _NOT_NULL)}\n)",
+            # event_count: every event of the session (Sparklytics' "pageview_count": a session
+            # with exactly one event is a bounce); pageview_count: events of type pageview.
+            "CREATE TABLE sessions (\n    "
+            + _columns(SESSION_COLUMNS, {"website_id", "visitor_id", "first_seen", "last_seen"})
+            + ",\n    PRIMARY KEY (session_id)\n)",
+        ],
+    ),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def migrate(connection: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the stored ``schema_version``; returns the version."""
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        "version INTEGER NOT NULL, description VARCHAR, applied_at TIMESTAMP NOT NULL)"
+    )
+    row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
+    current = int(row[0]) if row and row[0] is not None else 0
+    if current > LATEST:
+        raise RuntimeError(
+            f"analytics.duckdb has schema version {current}, newer than this build ({LATEST})"
+        )
+    for version, description, statements in MIGRATIONS:
+        if version <= current:
+            continue
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                connection.execute(statement)
+            connection.execute(
+                "INSERT INTO schema_version VALUES (?, ?, ?)",
+                [version, description, datetime.now(UTC).replace(tzinfo=None)],
+            )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        log.info("analytics.duckdb migrated to schema version %d (%s)", version, description)
+        current = version
+    return current
+
+
+def json_columns(columns: tuple[tuple[str, str], ...]) -> str:
+    """The ``columns=`` struct of read_json for these columns."""
+    return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in columns) + "}"

@@ -1,0 +1,410 @@
+"""Ingestion: validate, enrich and durably queue analytics events. No HTTP here.
+
+The order of checks is analytics-api.md 3.3: shape (400/422) → batch size → event_data size →
+unknown website (404) → per-IP rate limit (429) → admission (503 when the journal backlog is
+full) → 202. Nothing of a refused request is stored, and refused requests (except 503) do not
+consume rate-limit budget. The Umami and Plausible adapters map their payloads onto the same
+events and the same path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from appliance.analytics.enrichment import (
+    UTM_KEYS,
+    BotScorer,
+    GeoIp,
+    parse_user_agent,
+    referrer_domain,
+    screen_of,
+    utm_from_url,
+)
+from appliance.analytics.models import (
+    MAX_BATCH,
+    MAX_EVENT_DATA_BYTES,
+    MAX_VISITOR_ID,
+    CollectEvent,
+    PlausibleEvent,
+    UmamiSend,
+)
+from appliance.analytics.pipeline import Overloaded, Pipeline, journal_line
+from appliance.analytics.store import Website, WebsiteRepository
+from appliance.analytics.visitors import DailySalt, visitor_hash
+from appliance.platform.ratelimit import RateLimiter, retry_after_header
+from appliance.settings import AnalyticsSettings
+
+log = logging.getLogger("sparkhouse.analytics")
+
+RETRY_AFTER_OVERLOADED = "5"
+
+
+class IngestError(Exception):
+    """A refused request: status, error code, message, and headers to send."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(slots=True)
+class Client:
+    """What ingestion needs to know about the sender (never stored as such)."""
+
+    ip: str
+    user_agent: str = ""
+    has_accept: bool = True
+    accept_language: str | None = None
+
+
+@dataclass(slots=True)
+class Accepted:
+    accepted: int
+    queued: int
+    capacity: int
+    visitor_ids: list[str] = field(default_factory=list)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "x-sparklytics-ingest-ack": "queued",
+            "x-sparklytics-ingest-queue-events": str(self.queued),
+            "x-sparklytics-ingest-queue-capacity": str(self.capacity),
+            "x-sparklytics-ingest-accepted-events": str(self.accepted),
+            "x-sparklytics-ingest-dropped-events": "0",
+        }
+
+
+@dataclass(slots=True)
+class Incoming:
+    """One event, whatever tracker sent it, with its website resolved."""
+
+    website_id: str
+    type: str
+    url: str
+    referrer: str | None = None
+    screen: str | None = None
+    language: str | None = None
+    event_name: str | None = None
+    event_data: str | None = None  # compact JSON text
+    utm: dict[str, str] = field(default_factory=dict)
+    visitor_id: str | None = None
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+def _shape_error(error: ValidationError, index: int | None) -> IngestError:
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    prefix = f"event {index}: " if index is not None else ""
+    return IngestError(422, "validation_error", f"{prefix}{where}: {first['msg']}")
+
+
+def _json(body: bytes) -> Any:
+    if not body:
+        raise IngestError(400, "validation_error", "The request body is empty")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise IngestError(400, "validation_error", f"The body is not valid JSON: {exc}") from None
+
+
+def event_data_json(value: Any) -> str | None:
+    """``event_data`` as its compact JSON text; over 4096 bytes → 400 payload_too_large."""
+    if value is None:
+        return None
+    text = orjson.dumps(value)
+    if len(text) > MAX_EVENT_DATA_BYTES:
+        raise IngestError(
+            400,
+            "payload_too_large",
+            f"event_data exceeds {MAX_EVENT_DATA_BYTES} bytes ({len(text)})",
+        )
+    return text.decode()
+
+
+def parse_collect(body: bytes) -> list[CollectEvent]:
+    """Steps 1–4 of the validation order (everything that needs no lookup)."""
+    value = _json(body)
+    if isinstance(value, dict):
+        items: list[Any] = [value]
+        batch = False
+    elif isinstance(value, list):
+        items = value
+        batch = True
+    else:
+        raise IngestError(422, "validation_error", "The body must be an event object or an array")
+    events: list[CollectEvent] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise IngestError(422, "validation_error", f"event {index}: must be a JSON object")
+        try:
+            events.append(CollectEvent.model_validate(item))
+        except ValidationError as exc:
+            raise _shape_error(exc, index if batch else None) from None
+    if len(events) > MAX_BATCH:
+        raise IngestError(400, "batch_too_large", f"Batch exceeds maximum of {MAX_BATCH} events")
+    if not events:
+        raise IngestError(400, "validation_error", "empty batch")
+    return events
+
+
+def _incoming(event: CollectEvent, event_data: str | None) -> Incoming:
+    utm = {key: value for key in UTM_KEYS if (value := getattr(event, key))}
+    return Incoming(
+        website_id=event.website_id,
+        type=event.type,
+        url=event.url,
+        referrer=event.referrer,
+        screen=screen_of(event.screen, event.screen_width, event.screen_height),
+        language=event.language,
+        event_name=event.event_name,
+        event_data=event_data,
+        utm=utm,
+        visitor_id=event.visitor_id,
+    )
+
+
+def _first_language(accept_language: str | None) -> str | None:
+    if not accept_language:
+        return None
+    first = accept_language.split(",", 1)[0].split(";", 1)[0].strip()
+    return first or None
+
+
+def uuid7(now: float | None = None) -> str:
+    """A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, then random
+    bits. Event ids need uniqueness, not secrecy, so the fast PRNG does."""
+    ms = int((time.time() if now is None else now) * 1000) & 0xFFFF_FFFF_FFFF
+    rand = random.getrandbits(74)
+    value = ms << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | (rand & (1 << 62) - 1)
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _opaque_uuid(*parts: str) -> str:
+    return str(uuid.UUID(bytes=hashlib.sha256("\x00".join(parts).encode()).digest()[:16]))
+
+
+# -- the service ----------------------------------------------------------------------------
+
+
+class IngestService:
+    def __init__(
+        self,
+        settings: AnalyticsSettings,
+        websites: WebsiteRepository,
+        pipeline: Pipeline,
+        geo: GeoIp,
+        salt: DailySalt,
+    ) -> None:
+        self.settings = settings
+        self.websites = websites
+        self.pipeline = pipeline
+        self.geo = geo
+        self.salt = salt
+        self.bots = BotScorer()
+        limit = 0 if settings.rate_limit_disable else settings.rate_limit
+        self.limiter = RateLimiter(limit, 60.0)
+        self.trusted_proxies = settings.trusted_proxies
+
+    # -- entry points ----------------------------------------------------------------------
+
+    async def collect(self, body: bytes, client: Client) -> Accepted:
+        """``POST /api/collect`` and ``POST /e``."""
+        events = parse_collect(body)
+        incoming = [_incoming(event, event_data_json(event.event_data)) for event in events]
+        for website_id in dict.fromkeys(event.website_id for event in incoming):
+            if await self.websites.get(website_id) is None:
+                raise IngestError(404, "not_found", f"Unknown website_id: {website_id}")
+        return await self._admit(incoming, client)
+
+    async def umami(self, body: bytes, client: Client) -> tuple[Accepted | None, dict[str, str]]:
+        """Umami's ``POST /api/send``: returns the admission (None for ``identify``) and the
+        body Umami's tracker expects."""
+        try:
+            send = UmamiSend.model_validate(_json(body))
+        except ValidationError as exc:
+            raise _shape_error(exc, None) from None
+        if send.type not in ("event", "identify"):
+            raise IngestError(400, "validation_error", f"type: unsupported value {send.type!r}")
+        payload = send.payload
+        site = await self._resolve(payload.website, payload.hostname)
+        if send.type == "identify":
+            accepted = None
+        else:
+            data = payload.data if isinstance(payload.data, dict) and payload.data else None
+            incoming = Incoming(
+                website_id=site.id,
+                type="event" if payload.name else "pageview",
+                url=payload.url,
+                referrer=payload.referrer or None,
+                screen=payload.screen or None,
+                language=payload.language or None,
+                event_name=payload.name or None,
+                event_data=event_data_json(data),
+            )
+            accepted = await self._admit([incoming], client)
+        visitor = (
+            accepted.visitor_ids[0]
+            if accepted and accepted.visitor_ids
+            else self._visitor(site.id, client)
+        )
+        hour = datetime.now(UTC).strftime("%Y%m%d%H")
+        return accepted, {
+            "cache": _opaque_uuid("cache", site.id, visitor),
+            "sessionId": _opaque_uuid("session", site.id, visitor),
+            "visitId": _opaque_uuid("visit", site.id, visitor, hour),
+        }
+
+    async def plausible(self, body: bytes, client: Client) -> Accepted:
+        """Plausible's ``POST /api/event`` (sent as text/plain)."""
+        try:
+            event = PlausibleEvent.model_validate(_json(body))
+        except ValidationError as exc:
+            raise _shape_error(exc, None) from None
+        site: Website | None = None
+        for domain in (part.strip() for part in event.d.split(",")):
+            if domain and (site := await self._lookup(domain)) is not None:
+                break
+        if site is None:
+            raise IngestError(404, "not_found", f"Unknown website_id: {event.d}")
+        props = event.p
+        if isinstance(props, str):
+            try:
+                props = orjson.loads(props)
+            except orjson.JSONDecodeError:
+                raise IngestError(400, "validation_error", "p: not a JSON object") from None
+        pageview = event.n == "pageview"
+        incoming = Incoming(
+            website_id=site.id,
+            type="pageview" if pageview else "event",
+            url=event.u,
+            referrer=event.r or None,
+            language=_first_language(client.accept_language),
+            event_name=None if pageview else event.n,
+            event_data=event_data_json(props if isinstance(props, dict) and props else None),
+        )
+        return await self._admit([incoming], client)
+
+    # -- steps 5–7 -------------------------------------------------------------------------
+
+    async def _lookup(self, key: str) -> Website | None:
+        site = await self.websites.get(key)
+        return site if site is not None else await self.websites.by_domain(key)
+
+    async def _resolve(self, website: str, hostname: str | None) -> Website:
+        site = await self._lookup(website)
+        if site is None and hostname:
+            site = await self.websites.by_domain(hostname)
+        if site is None:
+            raise IngestError(404, "not_found", f"Unknown website_id: {website}")
+        return site
+
+    def check_rate(self, ip: str) -> None:
+        wait = self.limiter.hit(ip)
+        if wait:
+            raise IngestError(
+                429,
+                "rate_limited",
+                "Rate limit exceeded; slow down",
+                {"Retry-After": retry_after_header(wait)},
+            )
+
+    async def _admit(self, incoming: list[Incoming], client: Client) -> Accepted:
+        self.check_rate(client.ip)
+        now = time.time()
+        records = [
+            self._record(event, client, now, position) for position, event in enumerate(incoming)
+        ]
+        try:
+            queued = await self.pipeline.append([journal_line(record) for record in records])
+        except Overloaded:
+            raise IngestError(
+                503,
+                "ingest_overloaded",
+                "Ingestion queue is overloaded, retry later",
+                {"Retry-After": RETRY_AFTER_OVERLOADED},
+            ) from None
+        return Accepted(
+            accepted=len(records),
+            queued=queued,
+            capacity=self.settings.buffer_size,
+            visitor_ids=[record["visitor_id"] for record in records],
+        )
+
+    def _visitor(self, website_id: str, client: Client, now: float | None = None) -> str:
+        return visitor_hash(self.salt.current(now), website_id, client.ip, client.user_agent)
+
+    def _record(self, event: Incoming, client: Client, now: float, position: int) -> dict[str, Any]:
+        """The stored row (without session_id, which the flusher assigns)."""
+        given = event.visitor_id
+        if given is not None and 1 <= len(given) <= MAX_VISITOR_ID:
+            visitor = given
+        else:
+            visitor = self._visitor(event.website_id, client, now)
+        ua = parse_user_agent(client.user_agent)
+        geo = self.geo.lookup(client.ip)
+        utm = {**utm_from_url(event.url), **event.utm}
+        bot = self.bots.score(
+            event.website_id,
+            visitor,
+            client.user_agent,
+            client.has_accept,
+            client.accept_language is not None,
+            event.url,
+        )
+        micros = int(now * 1_000_000) + position  # +1 µs per position in the batch
+        seconds, micro = divmod(micros, 1_000_000)
+        created_at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds)) + f".{micro:06d}"
+        return {
+            "id": uuid7(now),
+            "website_id": event.website_id,
+            "tenant_id": None,
+            "visitor_id": visitor,
+            "event_type": event.type,
+            "url": event.url,
+            "referrer": event.referrer,
+            "referrer_domain": referrer_domain(event.referrer),
+            "event_name": event.event_name,
+            "event_data": event.event_data,
+            "country": geo.country,
+            "region": geo.region,
+            "city": geo.city,
+            "browser": ua.browser,
+            "browser_version": ua.browser_version,
+            "os": ua.os,
+            "os_version": ua.os_version,
+            "device_type": ua.device_type,
+            "screen": event.screen,
+            "language": event.language,
+            "utm_source": utm.get("utm_source"),
+            "utm_medium": utm.get("utm_medium"),
+            "utm_campaign": utm.get("utm_campaign"),
+            "utm_term": utm.get("utm_term"),
+            "utm_content": utm.get("utm_content"),
+            "is_bot": bot.is_bot,
+            "bot_score": bot.score,
+            "bot_reason": bot.reason,
+            "created_at": created_at,
+        }
+
+    # -- housekeeping (jobs) ---------------------------------------------------------------
+
+    def prune(self) -> None:
+        self.bots.prune()

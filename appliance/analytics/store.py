@@ -1,0 +1,144 @@
+"""Websites, as the analytics part reads and writes them in the platform store.
+
+Collect looks a website up on every request, so lookups are cached in memory: known ids for
+``ttl`` seconds, unknown ids for ``negative_ttl`` seconds (a flood of bogus ids costs one query
+each per second, not one per request). Deleting a website must call :meth:`invalidate`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select
+
+from appliance.platform.store import Store
+
+metadata = MetaData()
+websites = Table(
+    "websites",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64)),
+    Column("name", String(200), nullable=False),
+    Column("domain", String(253), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("ingest_peak_eps", Integer),
+    Column("ingest_queue_max_events", Integer),
+    Column("share_id", String(36)),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Website:
+    id: str
+    name: str
+    domain: str
+    timezone: str
+    created_at: datetime
+    updated_at: datetime
+    tenant_id: str | None = None
+    share_id: str | None = None
+
+
+def _website(row: object) -> Website:
+    mapping = row._mapping  # type: ignore[attr-defined]
+    return Website(
+        id=mapping["id"],
+        name=mapping["name"],
+        domain=mapping["domain"],
+        timezone=mapping["timezone"],
+        created_at=mapping["created_at"],
+        updated_at=mapping["updated_at"],
+        tenant_id=mapping["tenant_id"],
+        share_id=mapping["share_id"],
+    )
+
+
+class WebsiteRepository:
+    def __init__(self, store: Store, ttl: float = 60.0, negative_ttl: float = 1.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.negative_ttl = negative_ttl
+        self._by_id: dict[str, tuple[float, Website | None]] = {}
+        self._by_domain: dict[str, tuple[float, Website | None]] = {}
+
+    def invalidate(self, website_id: str | None = None) -> None:
+        if website_id is None:
+            self._by_id.clear()
+        else:
+            self._by_id.pop(website_id, None)
+        self._by_domain.clear()
+
+    def _cached(
+        self, cache: dict[str, tuple[float, Website | None]], key: str
+    ) -> tuple[bool, Website | None]:
+        hit = cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
+    def _remember(
+        self, cache: dict[str, tuple[float, Website | None]], key: str, site: Website | None
+    ) -> None:
+        if len(cache) > 50_000:
+            cache.clear()
+        cache[key] = (time.monotonic() + (self.ttl if site else self.negative_ttl), site)
+
+    async def get(self, website_id: str) -> Website | None:
+        found, site = self._cached(self._by_id, website_id)
+        if found:
+            return site
+        if len(website_id) > 64:
+            return None
+        async with self.store.session() as session:
+            row = (
+                await session.execute(select(websites).where(websites.c.id == website_id))
+            ).first()
+        site = _website(row) if row else None
+        self._remember(self._by_id, website_id, site)
+        return site
+
+    async def by_domain(self, domain: str) -> Website | None:
+        """The oldest website with this domain (case-insensitive)."""
+        key = domain.strip().rstrip(".").lower()
+        found, site = self._cached(self._by_domain, key)
+        if found:
+            return site
+        async with self.store.session() as session:
+            row = (
+                await session.execute(
+                    select(websites)
+                    .where(func.lower(websites.c.domain) == key)
+                    .order_by(websites.c.created_at, websites.c.id)
+                    .limit(1)
+                )
+            ).first()
+        site = _website(row) if row else None
+        self._remember(self._by_domain, key, site)
+        return site
+
+    async def add(self, site: Website) -> Website:
+        async with self.store.session() as session, session.begin():
+            await session.execute(
+                websites.insert().values(
+                    id=site.id,
+                    tenant_id=site.tenant_id,
+                    name=site.name,
+                    domain=site.domain,
+                    timezone=site.timezone,
+                    share_id=site.share_id,
+                    created_at=site.created_at,
+                    updated_at=site.updated_at,
+                )
+            )
+        self.invalidate(site.id)
+        return site
+
+    async def all(self) -> list[Website]:
+        async with self.store.session() as session:
+            rows = (await session.execute(select(websites).order_by(websites.c.id))).all()
+        return [_website(row) for row in rows]

@@ -1,0 +1,200 @@
+"""The one owner of ``analytics.duckdb``.
+
+Every DuckDB call runs off the event loop: writes (flushes, retention, migrations) on one
+dedicated thread that owns the connection, reads on a small pool, each with its own cursor of
+the same connection (DuckDB runs them concurrently, with snapshot isolation against writes).
+Nothing else in the process opens the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+from appliance.analytics import schema
+from appliance.analytics.sessions import Session
+
+log = logging.getLogger("sparkhouse.analytics")
+
+DUCKDB_FILE = "analytics.duckdb"
+T = TypeVar("T")
+
+
+class Warehouse:
+    def __init__(self, path: Path, memory_limit: str = "1GB", threads: int | None = None) -> None:
+        self.path = path
+        self.memory_limit = memory_limit
+        # One core stays free for the event loop: DuckDB's threads would otherwise take
+        # every core during a flush and show in collect's latency.
+        self.threads = threads or max(1, (os.cpu_count() or 1) - 1)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="duckdb-writer")
+        self._readers = ThreadPoolExecutor(self.threads, thread_name_prefix="duckdb-reader")
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self.schema_version = 0
+
+    @classmethod
+    def in_dir(cls, data_dir: Path, memory_limit: str = "1GB") -> Warehouse:
+        return cls(data_dir / DUCKDB_FILE, memory_limit)
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self._connection is None:
+            raise RuntimeError("analytics.duckdb is not open")
+        return self._connection
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        await self.write(lambda _: None, need_open=False)
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(
+            str(self.path),
+            config={
+                "memory_limit": self.memory_limit,
+                "threads": self.threads,
+                # Self-contained (packaging): never read ~/.duckdb nor fetch extensions (json
+                # and parquet are built in), so the binary, systemd's DynamicUser (no home)
+                # and read-only containers behave alike.
+                "home_directory": str(self.path.parent / ".duckdb"),
+                "extension_directory": str(self.path.parent / ".duckdb" / "extensions"),
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            },
+        )
+        self.schema_version = schema.migrate(connection)
+        self._connection = connection
+        log.info("analytics.duckdb open (schema version %d)", self.schema_version)
+
+    async def close(self) -> None:
+        def close(connection: duckdb.DuckDBPyConnection) -> None:
+            connection.execute("CHECKPOINT")
+            connection.close()
+            self._connection = None
+
+        if self._connection is not None:
+            await self.write(close)
+        self._readers.shutdown(wait=True)
+        self._writer.shutdown(wait=True)
+
+    # -- running work ----------------------------------------------------------------------
+
+    async def write(
+        self, work: Callable[[duckdb.DuckDBPyConnection], T], *, need_open: bool = True
+    ) -> T:
+        """Run ``work(connection)`` on the writer thread."""
+
+        def run() -> T:
+            if self._connection is None:
+                if need_open:
+                    raise RuntimeError("analytics.duckdb is not open")
+                self._open()
+            return work(self.connection)
+
+        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
+
+    def write_sync(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``work`` on the writer thread from a thread that is not the event loop."""
+        return self._writer.submit(lambda: work(self.connection)).result()
+
+    async def read(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``work(cursor)`` on a reader thread with a cursor of its own."""
+
+        def run() -> T:
+            cursor = self.connection.cursor()
+            try:
+                return work(cursor)
+            finally:
+                cursor.close()
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, run)
+
+
+# -- the SQL of ingestion (run on the writer thread) ----------------------------------------
+
+# The statements are built from the constant column lists of schema.py, never from input.
+_EVENT_NAMES = ", ".join(name for name, _ in schema.EVENT_COLUMNS)
+_SESSION_NAMES = ", ".join(name for name, _ in schema.SESSION_COLUMNS)
+_INSERT_EVENTS = (
+    f"INSERT INTO events ({_EVENT_NAMES}) SELECT {_EVENT_NAMES} FROM read_json(?, "  # noqa: S608
+    f"format = 'newline_delimited', columns = {schema.json_columns(schema.EVENT_COLUMNS)})"
+)
+_REPLACE_SESSIONS = (
+    f"INSERT OR REPLACE INTO sessions ({_SESSION_NAMES}) SELECT {_SESSION_NAMES} "  # noqa: S608
+    f"FROM read_json(?, format = 'newline_delimited', "
+    f"columns = {schema.json_columns(schema.SESSION_COLUMNS)})"
+)
+_ACTIVE_SESSIONS = f"SELECT {_SESSION_NAMES} FROM sessions WHERE last_seen >= ?"  # noqa: S608
+
+
+def existing_ids(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` are already stored. UUIDv7 ids are time-ordered, so the BETWEEN lets
+    DuckDB skip every row group outside the batch's span."""
+    if not ids:
+        return set()
+    rows = connection.execute(
+        "SELECT CAST(id AS VARCHAR) FROM events "
+        "WHERE id BETWEEN CAST(? AS UUID) AND CAST(? AS UUID) "
+        "AND id IN (SELECT CAST(unnest(?) AS UUID))",
+        [min(ids), max(ids), ids],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def insert_ndjson(
+    connection: duckdb.DuckDBPyConnection,
+    events_file: Path,
+    sessions_file: Path | None,
+    extra: list[Callable[[duckdb.DuckDBPyConnection], None]] | None = None,
+) -> None:
+    """Insert the events (and replace the sessions) of one flush in one transaction."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(_INSERT_EVENTS, [str(events_file)])
+        if sessions_file is not None:
+            connection.execute(_REPLACE_SESSIONS, [str(sessions_file)])
+        for step in extra or []:
+            step(connection)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def active_sessions(connection: duckdb.DuckDBPyConnection, since: datetime) -> list[Session]:
+    rows = connection.execute(_ACTIVE_SESSIONS, [since]).fetchall()
+    return [Session(*row) for row in rows]
+
+
+def delete_older_than(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:
+    """Retention: events (and sessions that ended) before ``cutoff``; returns events deleted."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        row = connection.execute("DELETE FROM events WHERE created_at < ?", [cutoff]).fetchone()
+        connection.execute("DELETE FROM sessions WHERE last_seen < ?", [cutoff])
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return int(row[0]) if row else 0
+
+
+def count_events(connection: duckdb.DuckDBPyConnection) -> int:
+    row = connection.execute("SELECT count(*) FROM events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def describe(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    return {
+        "events": count_events(connection),
+        "schema_version": schema.LATEST,
+    }
