@@ -1,0 +1,101 @@
+"""Run-time support of the single-file binary (``make binary``, PyInstaller onefile).
+
+The onefile binary unpacks itself into ``<tmp>/_MEIxxxxxx`` at every start and removes that
+folder on exit. A binary killed with SIGKILL (OOM killer, ``kill -9``, power loss with a
+persistent /tmp) leaves its folder behind, ~100 MB each time. At boot we remove such stale
+folders of *this* program: named ``_MEI*``, holding our ``appliance/`` data, older than a
+minute (a sibling may still be unpacking) and mapped by no running process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger("sparkhouse.frozen")
+
+PREFIX = "_MEI"
+MIN_AGE_SECONDS = 60.0
+
+
+def is_frozen() -> bool:
+    return bool(getattr(sys, "frozen", False))
+
+
+def unpack_dir() -> Path | None:
+    """The folder the onefile binary unpacked into (None from source or a onedir build)."""
+    meipass = getattr(sys, "_MEIPASS", None)
+    if not is_frozen() or meipass is None:
+        return None
+    path = Path(meipass)
+    return path if path.name.startswith(PREFIX) else None
+
+
+def _mapped_paths() -> set[str]:
+    """Every file path some process of this machine has mapped (from /proc/<pid>/maps)."""
+    mapped: set[str] = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/maps", encoding="utf-8", errors="replace") as maps:
+                for line in maps:
+                    parts = line.split(None, 5)
+                    if len(parts) == 6 and parts[5].startswith("/"):
+                        mapped.add(parts[5].rstrip("\n"))
+        except OSError:
+            continue  # gone, or not ours to read
+    return mapped
+
+
+def stale_unpack_dirs(
+    root: Path, own: Path | None = None, min_age: float = MIN_AGE_SECONDS
+) -> list[Path]:
+    """Our unpack folders in ``root`` that no process uses any more."""
+    now = time.time()
+    candidates: list[Path] = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.startswith(PREFIX) or (own is not None and entry.path == str(own)):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not entry.is_dir(follow_symlinks=False) or info.st_uid != os.getuid():
+            continue
+        if now - info.st_mtime < min_age or not Path(entry.path, "appliance").is_dir():
+            continue
+        candidates.append(Path(entry.path))
+    if not candidates:
+        return []  # the usual case: no /proc scan at all
+    mapped = _mapped_paths()
+    return [path for path in candidates if not any(name.startswith(f"{path}/") for name in mapped)]
+
+
+def clean_stale_unpack_dirs() -> list[Path]:
+    own = unpack_dir()
+    if own is None:
+        return []
+    removed = []
+    for path in stale_unpack_dirs(own.parent, own):
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    if removed:
+        log.info("removed %d stale unpack folder(s) in %s", len(removed), own.parent)
+    return removed
+
+
+def boot() -> None:
+    """Called first by the binary's entry script. The clean-up runs in a daemon thread so it
+    never delays the start."""
+    if unpack_dir() is not None:
+        threading.Thread(target=clean_stale_unpack_dirs, name="unpack-cleanup", daemon=True).start()

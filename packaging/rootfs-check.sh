@@ -1,0 +1,76 @@
+#!/bin/bash
+# Check the image's runtime stage without a container engine (none runs on the build
+# machines, and no registry image can be pulled): build a Debian 12 slim-like root with
+# debootstrap, apply the runtime stage of packaging/Dockerfile by hand (ca-certificates, user
+# 10001, /data, the binary and the health probe), run `sparkhouse serve` in it with chroot as
+# that user, probe it with the image's HEALTHCHECK command, stop it with SIGTERM, and print the
+# image size computed from its parts.
+#
+#   sudo packaging/rootfs-check.sh [ROOTFS_DIR]        (needs root, debootstrap, dist/sparkhouse)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT_DIR="${1:-build/rootfs}"
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+PORT="${PORT:-4799}"
+BINARY=dist/sparkhouse
+
+[ "$(id -u)" = 0 ] || { echo "run as root (debootstrap and chroot)" >&2; exit 2; }
+command -v debootstrap >/dev/null || { echo "apt-get install debootstrap" >&2; exit 2; }
+[ -x "$BINARY" ] || { echo "$BINARY is missing: make binary" >&2; exit 2; }
+
+if [ ! -x "$ROOT_DIR/bin/bash" ]; then
+    debootstrap --variant=minbase --include=ca-certificates bookworm "$ROOT_DIR" "$MIRROR"
+    # What debian:bookworm-slim drops (debuerreotype --slimify): docs, man pages, locales,
+    # plus apt caches as the Dockerfile's `rm -rf /var/lib/apt/lists/*`.
+    rm -rf "$ROOT_DIR"/usr/share/doc/* "$ROOT_DIR"/usr/share/man/* "$ROOT_DIR"/usr/share/info/* \
+        "$ROOT_DIR"/usr/share/lintian "$ROOT_DIR"/var/cache/apt/*.bin \
+        "$ROOT_DIR"/var/cache/apt/archives/*.deb "$ROOT_DIR"/var/lib/apt/lists/*
+    find "$ROOT_DIR/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias \
+        -exec rm -rf {} +
+fi
+base_bytes=$(du -sb "$ROOT_DIR" | cut -f1)
+
+# The runtime stage of packaging/Dockerfile.
+chroot "$ROOT_DIR" sh -c 'getent group sparkhouse >/dev/null || groupadd --gid 10001 sparkhouse
+    getent passwd sparkhouse >/dev/null || useradd --uid 10001 --gid sparkhouse \
+        --home-dir /data --no-create-home --shell /usr/sbin/nologin sparkhouse
+    mkdir -p /data && chown sparkhouse:sparkhouse /data'
+install -m 0755 "$BINARY" "$ROOT_DIR/usr/local/bin/sparkhouse"
+install -m 0755 packaging/healthcheck.sh "$ROOT_DIR/usr/local/bin/sparkhouse-healthcheck"
+
+mountpoint -q "$ROOT_DIR/proc" || mount -t proc proc "$ROOT_DIR/proc"
+cleanup() {
+    [ -n "${server:-}" ] && kill -KILL "$server" 2>/dev/null || true
+    umount "$ROOT_DIR/proc" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+runtime_env=(env -i SPARKHOUSE_DATA_DIR=/data HOST=0.0.0.0 PORT="$PORT" PATH=/usr/local/bin:/usr/bin:/bin)
+started=$(date +%s.%N)
+chroot --userspec=10001:10001 "$ROOT_DIR" "${runtime_env[@]}" /usr/local/bin/sparkhouse serve \
+    > build/rootfs-server.log 2>&1 &
+server=$!
+healthy=""
+for _ in $(seq 1 300); do
+    if chroot --userspec=10001:10001 "$ROOT_DIR" "${runtime_env[@]}" \
+        /usr/local/bin/sparkhouse-healthcheck; then
+        healthy=$(awk -v now="$(date +%s.%N)" -v t0="$started" 'BEGIN { printf "%.2f", now - t0 }')
+        break
+    fi
+    sleep 0.1
+done
+[ -n "$healthy" ] || { cat build/rootfs-server.log; echo "not healthy" >&2; exit 1; }
+sleep 1
+kill -TERM "$server"
+code=0
+wait "$server" || code=$?
+server=""
+owner=$(stat -c %u "$ROOT_DIR/data/sparkhouse.db")
+
+binary_bytes=$(stat -c %s "$BINARY")
+echo "runtime stage OK: healthy after ${healthy} s as uid 10001 (data owned by uid $owner);" \
+    "SIGTERM exit code $code"
+awk -v b="$base_bytes" -v x="$binary_bytes" 'BEGIN {
+    printf "image size from its parts: bookworm slim + ca-certificates %.1f MB + binary %.1f MB = %.1f MB\n",
+        b / 1e6, x / 1e6, (b + x) / 1e6 }'
+[ "$code" = 0 ]

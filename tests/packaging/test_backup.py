@@ -1,0 +1,254 @@
+"""``sparkhouse backup`` / ``restore``: by file kind, while writers hold the files, and
+against a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from appliance.platform import backup as backup_module
+from appliance.platform.backup import MANIFEST, BackupError, Manifest, backup, restore, scan
+from appliance.platform.datadir import LOCK_NAME, DataDirInUse, DataDirLock, in_use
+from tests.conftest import ROOT, RunningServer, free_port
+
+MakeServer = Callable[..., RunningServer]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "appliance", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture
+def live_data(tmp_path: Path) -> Iterator[Path]:
+    """A data dir as a running server leaves it: a SQLite db in WAL mode with commits still in
+    its -wal, a DuckDB file with commits still in its .wal (both connections open), a JSON
+    snapshot in a subfolder, a scratch folder and the server's lock."""
+    data = tmp_path / "data"
+    (data / "clicker").mkdir(parents=True)
+    (data / "analytics-tmp").mkdir()
+    (data / "analytics-tmp" / "batch.ndjson").write_text("{}\n")
+    (data / "clicker" / "snapshot.json").write_text('{"players": [["p1", "Ann", 3]]}')
+
+    lite = sqlite3.connect(data / "journal.db", isolation_level=None)
+    lite.execute("PRAGMA journal_mode=WAL")
+    lite.execute("PRAGMA wal_autocheckpoint=0")  # keep the rows in the -wal file
+    lite.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT)")
+    lite.executemany("INSERT INTO events (body) VALUES (?)", [(f"e{n}",) for n in range(500)])
+
+    duck = duckdb.connect(str(data / "warehouse.duckdb"))
+    duck.execute("CREATE TABLE events (id INTEGER, url VARCHAR)")
+    duck.execute("INSERT INTO events SELECT range, 'checkpointed' FROM range(1000)")
+    duck.execute("CHECKPOINT")
+    duck.execute("INSERT INTO events SELECT range, 'in-wal' FROM range(1000, 1100)")
+    lock = DataDirLock(data).acquire()
+    assert Path(f"{data}/journal.db-wal").stat().st_size > 0
+    assert Path(f"{data}/warehouse.duckdb.wal").stat().st_size > 0
+    yield data
+    lock.release()
+    duck.close()
+    lite.close()
+
+
+def test_files_are_found_by_kind_in_backup_order(live_data: Path) -> None:
+    found = [(path.relative_to(live_data).as_posix(), kind) for path, kind in scan(live_data)]
+    assert found == [
+        ("journal.db", "sqlite"),
+        ("warehouse.duckdb", "duckdb"),
+        ("clicker/snapshot.json", "file"),
+    ]
+
+
+def test_backup_and_restore_while_the_writers_hold_the_files(
+    live_data: Path, tmp_path: Path
+) -> None:
+    steps: list[str] = []
+    manifest = backup(
+        live_data, tmp_path / "b1", "1.2.3", lambda step, done, total: steps.append(step)
+    )
+    assert [(e.path, e.kind) for e in manifest.files] == [
+        ("journal.db", "sqlite"),
+        ("warehouse.duckdb", "duckdb"),
+        ("clicker/snapshot.json", "file"),
+    ]
+    assert "warehouse.duckdb (verify)" in steps
+    folder = tmp_path / "b1"
+    # one self-contained file per database: no -wal/.wal companions in the backup
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert files == {MANIFEST, "clicker/snapshot.json", "journal.db", "warehouse.duckdb"}
+    assert Manifest.load(folder / MANIFEST).version == "1.2.3"
+
+    target = tmp_path / "restored"
+    restore(folder, target)
+    with sqlite3.connect(target / "journal.db") as lite:
+        assert lite.execute("SELECT count(*) FROM events").fetchone() == (500,)
+    with duckdb.connect(str(target / "warehouse.duckdb"), read_only=True) as duck:
+        rows = duck.execute("SELECT url, count(*) FROM events GROUP BY url ORDER BY url")
+        assert rows.fetchall() == [("checkpointed", 1000), ("in-wal", 100)]
+    assert json.loads((target / "clicker" / "snapshot.json").read_text())["players"][0][2] == 3
+    assert not (target / "analytics-tmp").exists()
+    assert not in_use(target)  # restore let go of its lock
+
+
+def test_a_tar_gz_backup_round_trips(live_data: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "nightly.tar.gz"
+    backup(live_data, archive, "1.0.0")
+    with tarfile.open(archive) as tar:
+        assert MANIFEST in tar.getnames()
+    restore(archive, tmp_path / "restored")
+    assert (tmp_path / "restored" / "clicker" / "snapshot.json").is_file()
+    assert not list((tmp_path / "restored").glob(".sparkhouse-*"))
+
+
+def test_duckdb_is_copied_again_when_a_checkpoint_runs_during_the_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    with duckdb.connect(str(data / "w.duckdb")) as duck:
+        duck.execute("CREATE TABLE t AS SELECT range AS n FROM range(10)")
+    copies = 0
+    real_copy = backup_module._copy_bytes
+
+    def copy_then_touch(source: Path, target: Path, step: str, progress: object) -> None:
+        nonlocal copies
+        real_copy(source, target, step, progress)  # type: ignore[arg-type]
+        if source.suffix == ".duckdb":
+            copies += 1
+            if copies == 1:  # what a checkpoint does to the main file mid-backup
+                os.utime(source, ns=(time.time_ns(), time.time_ns() + 10**9))
+
+    monkeypatch.setattr(backup_module, "_copy_bytes", copy_then_touch)
+    backup(data, tmp_path / "b", "1")
+    assert copies == 2
+
+
+def test_restore_refuses_a_non_empty_folder_without_force(live_data: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "b"
+    backup(live_data, folder, "1")
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "sparkhouse.db").write_text("keep me")
+    (target / "sparkhouse.db-wal").write_text("stale")
+    with pytest.raises(BackupError, match="not empty"):
+        restore(folder, target)
+    assert (target / "sparkhouse.db").read_text() == "keep me"
+    restore(folder, target, force=True)
+    assert sorted(p.name for p in target.iterdir()) == [
+        LOCK_NAME,
+        "clicker",
+        "journal.db",
+        "warehouse.duckdb",
+    ]
+
+
+def test_restore_checks_every_checksum_before_touching_anything(
+    live_data: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "b"
+    backup(live_data, folder, "1")
+    (folder / "clicker" / "snapshot.json").write_text('{"players": []}')
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "old.json").write_text("old")
+    with pytest.raises(BackupError, match="checksum"):
+        restore(folder, target, force=True)
+    assert (target / "old.json").read_text() == "old"
+
+
+def test_restore_refuses_while_a_server_holds_the_folder(live_data: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "b"
+    backup(live_data, folder, "1")
+    # live_data's fixture holds its lock, as a running server does
+    with pytest.raises(BackupError, match="in use by a running sparkhouse"):
+        restore(folder, live_data, force=True)
+    assert (live_data / "journal.db").is_file()
+
+
+def test_backup_refuses_an_existing_destination_or_one_inside_the_data(
+    live_data: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "x").write_text("x")
+    with pytest.raises(BackupError, match="already exists"):
+        backup(live_data, tmp_path / "taken", "1")
+    with pytest.raises(BackupError, match="inside the data folder"):
+        backup(live_data, live_data / "backups" / "b", "1")
+
+
+def test_the_lock_is_exclusive_and_names_its_holder(tmp_path: Path) -> None:
+    with DataDirLock(tmp_path):
+        assert in_use(tmp_path)
+        with pytest.raises(DataDirInUse, match=f"pid {os.getpid()}"):
+            DataDirLock(tmp_path).acquire()
+    assert not in_use(tmp_path)
+
+
+def test_backup_while_serving_then_restore_and_serve(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    """The whole path through the CLI: a live server with clicks and analytics events being
+    written, a backup, a second server refused on the same folder, restore refused while it
+    serves, then a restore into a new folder served by a new server with the same state."""
+    from tests.analytics.conftest import add_website
+
+    data = tmp_path / "live"
+    site = add_website(data, "example.com")
+    env = {
+        "SPARKLYTICS_BUFFER_FLUSH_MS": "100",
+        "SPARKLYTICS_RATE_LIMIT_DISABLE": "true",
+        "CLICKER_SNAPSHOT_SECONDS": "0.2",
+    }
+    first = make_server(env=env, data_dir=data)
+    player = str(uuid.uuid4())
+    headers = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"}
+    with httpx.Client(base_url=first.url, timeout=10) as http:
+        assert http.post("/api/clicker/click", json={"player_id": player}).status_code == 200
+        for n in range(30):
+            event = {"website_id": site, "type": "pageview", "url": f"/page-{n}"}
+            assert http.post("/api/collect", json=event, headers=headers).status_code == 202
+        time.sleep(0.6)  # flushed to DuckDB, snapshot written
+
+        second = cli("serve", "--port", str(free_port()), "--data-dir", str(data))
+        assert second.returncode != 0 and "in use by a running sparkhouse" in second.stderr
+
+        made = cli("backup", str(tmp_path / "backup"), "--data-dir", str(data), "--quiet")
+        assert made.returncode == 0, made.stderr
+        assert "backed up" in made.stdout
+
+        refused = cli("restore", str(tmp_path / "backup"), "--data-dir", str(data), "--force")
+        assert refused.returncode != 0 and "stop it before restoring" in refused.stderr
+        assert http.get("/healthz").status_code == 200
+
+    kinds = {e.path: e.kind for e in Manifest.load(tmp_path / "backup" / MANIFEST).files}
+    assert kinds["sparkhouse.db"] == "sqlite"
+    assert kinds["analytics.duckdb"] == "duckdb"
+    assert kinds["clicker/snapshot.json"] == "file"
+
+    restored = tmp_path / "restored"
+    done = cli("restore", str(tmp_path / "backup"), "--data-dir", str(restored), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert first.stop() == 0
+    with duckdb.connect(str(restored / "analytics.duckdb"), read_only=True) as duck:
+        (count,) = duck.execute("SELECT count(*) FROM events").fetchone() or (0,)
+    assert count == 30
+    again = make_server(env=env, data_dir=restored)
+    with httpx.Client(base_url=again.url, timeout=10) as http:
+        assert http.get(f"/api/clicker/players/{player}").json()["score"] == 1

@@ -1,0 +1,45 @@
+"""Clean-up of the onefile binary's stale unpack folders (appliance/platform/frozen.py)."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import time
+from pathlib import Path
+
+from appliance.platform import frozen
+
+
+def unpack_dir(root: Path, name: str, ours: bool = True, age: float = 3600) -> Path:
+    path = root / name
+    (path / ("appliance" if ours else "elsewhere")).mkdir(parents=True)
+    (path / "libpython3.11.so.1.0").write_bytes(b"\0" * 4096)
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_only_our_old_unused_folders_are_stale(tmp_path: Path) -> None:
+    stale = unpack_dir(tmp_path, "_MEIaaaaaa")
+    unpack_dir(tmp_path, "_MEIbbbbbb", age=0)  # a sibling still unpacking
+    unpack_dir(tmp_path, "_MEIcccccc", ours=False)  # another PyInstaller program
+    own = unpack_dir(tmp_path, "_MEIdddddd")  # this very process
+    (tmp_path / "unrelated").mkdir()
+    assert frozen.stale_unpack_dirs(tmp_path, own) == [stale]
+
+
+def test_a_folder_mapped_by_a_running_process_is_kept(tmp_path: Path) -> None:
+    busy = unpack_dir(tmp_path, "_MEIbusy00")
+    with (busy / "libpython3.11.so.1.0").open("rb") as library:
+        mapping = mmap.mmap(library.fileno(), 0, prot=mmap.PROT_READ)
+        try:
+            assert frozen.stale_unpack_dirs(tmp_path) == []
+        finally:
+            mapping.close()
+    assert frozen.stale_unpack_dirs(tmp_path) == [busy]
+
+
+def test_nothing_happens_outside_the_onefile_binary() -> None:
+    assert not frozen.is_frozen()
+    assert frozen.unpack_dir() is None
+    assert frozen.clean_stale_unpack_dirs() == []
