@@ -8,12 +8,12 @@ DASHBOARD_SOURCES := $(shell find dashboard -path dashboard/node_modules -prune 
 export PORT ?= 4000
 export HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast lint typecheck dashboard node-deps browser bench clean
+.PHONY: run test test-fast lint typecheck dashboard node-deps browser bench clean docs
 
 run: $(VENV)/.installed $(DIST)/index.html
 	$(BIN)/sparkhouse serve
 
-test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser
+test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser binary
 	$(BIN)/ruff check appliance tests bench
 	$(BIN)/ruff format --check appliance tests bench
 	$(BIN)/mypy
@@ -21,7 +21,7 @@ test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed b
 
 # Inner loop: no browser, no Node.
 test-fast: $(VENV)/.installed
-	$(BIN)/pytest -q -m "not browser and not node" -x
+	$(BIN)/pytest -q -m "not browser and not node and not binary" -x
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check appliance tests bench
@@ -62,4 +62,31 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 
 clean:
+	rm -rf dist build
 	rm -rf $(VENV) $(DIST) dashboard/node_modules tests/node/node_modules .mypy_cache .pytest_cache .ruff_cache
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m appliance.docs README.md
+
+# -- packaging (docs/packaging.md) ---------------------------------------------------------
+# dist/sparkhouse: the single-file binary (PyInstaller onefile). Rebuilt only when a file
+# under appliance/ (code, migrations, static files, the dashboard build) or the spec changes;
+# PyInstaller's own cache in build/ keeps a rebuild near a minute. Log level ERROR: its
+# warnings are about optional imports we exclude on purpose; tests/packaging/test_binary.py
+# is the check that the binary works.
+# The dashboard's hashed asset names change on every build: it is tracked by its index.html.
+BINARY_SOURCES := $(shell find appliance packaging/sparkhouse.spec packaging/entry.py -path $(DIST) -prune -o -type f -not -path '*/__pycache__/*' -not -name '*.pyc' -print 2>/dev/null) pyproject.toml
+
+.PHONY: binary packaging-deps
+
+binary: dist/sparkhouse
+
+packaging-deps: $(VENV)/.packaging
+
+$(VENV)/.packaging: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev,packaging]'
+	touch $@
+
+dist/sparkhouse: $(VENV)/.packaging $(DIST)/index.html $(BINARY_SOURCES)
+	$(BIN)/pyinstaller --noconfirm --log-level ERROR --distpath dist --workpath build/pyinstaller packaging/sparkhouse.spec
+	touch $@

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,9 @@ import orjson
 from pydantic import ValidationError
 
 from appliance import __version__
-from appliance.settings import Settings, describe, load_settings
+from appliance.analytics.cli import add_commands as add_analytics_commands
+from appliance.ops import add_commands as add_ops_commands
+from appliance.settings import Settings, describe, load_settings, markdown_table
 
 DEFAULT_URL = "http://127.0.0.1:4000"
 
@@ -41,9 +44,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _setup_logging(settings.server.log_level)
+    from appliance.platform.datadir import DataDirInUse, DataDirLock
     from appliance.server import create_app  # heavy imports only when serving
 
+    try:
+        # Held until the process ends: one server per data folder; restore waits for it.
+        lock = DataDirLock(settings.server.data_dir).acquire()
+    except DataDirInUse as exc:
+        raise SystemExit(f"sparkhouse: {exc}") from None
     app = create_app(settings)
+    app.ctx.data_dir_lock = lock
     logging.getLogger("sparkhouse").info(
         "serving on http://%s:%d (data in %s)",
         settings.server.host,
@@ -62,6 +72,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    if args.markdown:
+        sys.stdout.write(markdown_table())
+        return 0
     rows = describe(_settings(args))
     if args.json:
         sys.stdout.write(
@@ -102,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--port", type=int)
     config.add_argument("--data-dir", type=Path)
     config.add_argument("--json", action="store_true", help="print JSON")
+    config.add_argument(
+        "--markdown", action="store_true", help="print the defaults as the README's Markdown table"
+    )
     config.set_defaults(func=cmd_config)
 
     commands.add_parser("version", help="print the version").set_defaults(func=cmd_version)
@@ -123,9 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     spark.add_argument("--rate", type=float, default=10.0, help="sparks per second (--random)")
     spark.add_argument("--url", default=DEFAULT_URL, help=f"server (default {DEFAULT_URL})")
     spark.set_defaults(func=cmd_spark)
+    add_analytics_commands(commands, _settings)
+    add_ops_commands(commands, _settings)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # First: in the frozen binary a multiprocessing child re-runs this entry point, and
+    # freeze_support() turns that run into the child (a no-op everywhere else).
+    multiprocessing.freeze_support()
     args = build_parser().parse_args(argv)
     raise SystemExit(args.func(args))

@@ -9,19 +9,20 @@ from sanic import Request, Sanic
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, file
 
-from appliance import __version__, sparks
-from appliance.platform import http
+from appliance import __version__, analytics, clicker, rooms, sparks
+from appliance.platform import benchmark, http
 from appliance.platform.jobs import Jobs
 from appliance.platform.parts import PartInfo, Platform
 from appliance.platform.realtime import phoenix
 from appliance.platform.realtime.broker import Broker
 from appliance.platform.realtime.channels import ChannelRegistry
+from appliance.platform.store import Store
 from appliance.settings import Settings
 from appliance.web import DIST
 
 log = logging.getLogger("sparkhouse")
 
-PARTS = [sparks]
+PARTS = [sparks, rooms, clicker, analytics]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -34,7 +35,19 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     app.ctx.settings = settings
     http.install(app, settings)
 
-    platform = Platform(settings, Broker(), ChannelRegistry(), Jobs())
+    platform = Platform(
+        settings, Broker(), ChannelRegistry(), Jobs(), Store.in_dir(settings.server.data_dir)
+    )
+
+    @app.before_server_start
+    async def start_store(app: Sanic, _: Any = None) -> None:
+        # Registered before the parts mount, so it runs before their start-up listeners.
+        await platform.store.start()
+
+    @app.after_server_stop
+    async def stop_store(app: Sanic, _: Any = None) -> None:
+        await platform.store.stop()
+
     app.ctx.platform = platform
     app.ctx.broker = platform.broker
     phoenix.install(app, platform.broker, platform.channels, settings)
@@ -71,6 +84,9 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
             }
         )
 
+    if settings.server.bench_baseline:
+        benchmark.install(app)
+
     _mount_dashboard(app)
     http.add_preflight_routes(app, settings)
 
@@ -98,7 +114,7 @@ def _mount_dashboard(app: Sanic) -> None:
     @app.route("/<path:path>", methods=ALL_METHODS, name="dashboard_spa")
     async def spa(request: Request, path: str) -> HTTPResponse:
         # Browser routes (/board, /rooms, …) get the app; API paths and other methods a 404.
-        if request.method not in ("GET", "HEAD") or request.path.startswith(http.API_PREFIXES):
+        if request.method not in ("GET", "HEAD") or http.is_api_path(request.path):
             raise NotFound(f"No route for {request.method} {request.path}")
         static = DIST / path
         if "." in path.rsplit("/", 1)[-1] and static.is_file() and DIST in static.resolve().parents:

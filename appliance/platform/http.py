@@ -8,6 +8,7 @@ themselves; per-route choices travel in Sanic's route context (``ctx_body_limit`
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import time
@@ -25,7 +26,8 @@ from appliance.settings import IPNetwork, Settings
 log = logging.getLogger("sparkhouse.http")
 access_log = logging.getLogger("sparkhouse.access")
 
-API_PREFIXES = ("/api/", "/socket/", "/healthz", "/e", "/s.js")
+API_PREFIXES = ("/api/", "/socket/")
+API_PATHS = frozenset({"/healthz", "/e", "/s.js"})
 CorsPolicy = Literal["allow-list", "reflect"]
 """``allow-list``: only CORS_ORIGINS. ``reflect``: echo any Origin (tracker beacons)."""
 
@@ -87,6 +89,11 @@ class ApiError(Exception):
         return json_response(body, self.status, self.headers)
 
 
+def is_api_path(path: str) -> bool:
+    """API paths answer JSON errors; every other GET path belongs to the dashboard."""
+    return path.startswith(API_PREFIXES) or path in API_PATHS
+
+
 def error_body(status: int, message: str) -> dict[str, Any]:
     code = _STATUS_CODES.get(status, "internal_error" if status >= 500 else "error")
     return {"error": {"code": code, "message": message, "field": None}}
@@ -114,6 +121,9 @@ class JsonErrorHandler(ErrorHandler):
                 )
             headers = dict(getattr(exception, "headers", None) or {})
             return json_response(error_body(status, message), status, headers)
+        if isinstance(exception, asyncio.CancelledError):
+            # The client went away mid-request (Sanic's RequestCancelled): nobody reads this.
+            return json_response(error_body(499, "Client closed the request"), 499)
         log.exception(
             "unhandled error on %s %s",
             request.method if request else "?",

@@ -13,6 +13,9 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger("sparkhouse.jobs")
+# APScheduler logs every run at INFO ("Running job …", "executed successfully"): with jobs every
+# few seconds that drowns the server log. Its warnings (missed runs, errors) still show.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 class Jobs:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from appliance.platform.jobs import Jobs
 from appliance.platform.realtime.broker import Broker
 from appliance.platform.realtime.channels import ChannelRegistry
 from appliance.settings import Settings
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy; the CLI imports parts without it
+    from appliance.platform.store import Store
 
 
 @dataclass
@@ -16,6 +20,7 @@ class Platform:
     broker: Broker
     channels: ChannelRegistry
     jobs: Jobs
+    store: Store
 
 
 @dataclass(frozen=True)

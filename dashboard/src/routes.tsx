@@ -11,9 +11,13 @@
  */
 import type { RouteDef } from "./lib/router";
 import Board from "./pages/Board";
+import Clicker from "./pages/Clicker";
 import Home from "./pages/Home";
+import Rooms from "./pages/Rooms";
 
 export const routes: RouteDef[] = [
   { path: "/", title: "Home", element: <Home /> },
   { path: "/board", title: "Spark board", element: <Board /> },
+  { path: "/clicker", title: "Clicker", element: <Clicker /> },
+  { path: "/rooms", title: "Rooms", element: <Rooms /> },
 ];
