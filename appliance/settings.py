@@ -291,6 +291,68 @@ class AnalyticsSettings(_Section):
         "the process only; for benchmarks).",
     )
 
+    auth: str = Field(
+        "local",
+        validation_alias=AliasChoices("SPARKLYTICS_AUTH", "SPARKHOUSE_ANALYTICS_AUTH"),
+        description="Dashboard/API auth: none (open), password (shared SPARKLYTICS_PASSWORD) or "
+        "local (admin password set through /api/auth/setup); anything else means local.",
+    )
+    password: str = Field(
+        "",
+        validation_alias=AliasChoices("SPARKLYTICS_PASSWORD", "SPARKHOUSE_ANALYTICS_PASSWORD"),
+        description="The shared password of auth mode password (required in that mode).",
+    )
+    bootstrap_password: str = Field(
+        "sparklytics",
+        validation_alias=AliasChoices(
+            "SPARKLYTICS_BOOTSTRAP_PASSWORD", "SPARKHOUSE_ANALYTICS_BOOTSTRAP_PASSWORD"
+        ),
+        description="One-time secret that authorises /api/auth/setup (blank = the default; "
+        "using the default forces a password change after setup).",
+    )
+    session_days: int = Field(
+        7,
+        ge=1,
+        le=365,
+        validation_alias=AliasChoices(
+            "SPARKLYTICS_SESSION_DAYS", "SPARKHOUSE_ANALYTICS_SESSION_DAYS"
+        ),
+        description="Lifetime of a dashboard login (JWT and cookie), in days.",
+    )
+    https: bool = Field(
+        True,
+        validation_alias=AliasChoices("SPARKLYTICS_HTTPS", "SPARKHOUSE_ANALYTICS_HTTPS"),
+        description="Mark the session cookie Secure (set false only for plain-HTTP setups).",
+    )
+    jwt_secret: str = Field(
+        "",
+        validation_alias=AliasChoices("SPARKLYTICS_JWT_SECRET", "SPARKHOUSE_ANALYTICS_JWT_SECRET"),
+        description="Initial JWT signing secret; empty = generated on first run and stored in "
+        "the data dir. Rotated by every password change.",
+    )
+    public_url: str = Field(
+        "http://localhost:4000",
+        validation_alias=AliasChoices("SPARKLYTICS_PUBLIC_URL", "SPARKHOUSE_ANALYTICS_PUBLIC_URL"),
+        description="Where browsers reach this server; used in share links.",
+    )
+    tracking_public_base: str = Field(
+        "",
+        validation_alias=AliasChoices(
+            "SPARKLYTICS_TRACKING_PUBLIC_BASE", "SPARKHOUSE_ANALYTICS_TRACKING_PUBLIC_BASE"
+        ),
+        description="Base URL of /s.js in tracking snippets; empty = the public URL.",
+    )
+
+    @field_validator("https", mode="before")
+    @classmethod
+    def _https(cls, value: Any) -> Any:
+        # Sparklytics: the cookie is Secure unless the value is exactly "false".
+        return (
+            not (isinstance(value, str) and value.strip() == "false")
+            if isinstance(value, str)
+            else value
+        )
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: Any) -> Any:

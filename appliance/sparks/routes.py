@@ -39,6 +39,7 @@ async def create_spark(request: Request, x: str, y: str) -> HTTPResponse:
         spark = service.validate(x, y, body)
     except InvalidSpark as exc:
         return json_response({"errors": exc.errors}, 400)
+    data = spark.model_dump()  # once, for both the answer and the broadcast
     # Broadcast after the 202 is on its way, like the spec's Task.start.
-    asyncio.get_running_loop().call_soon(service.broadcast, spark)
-    return json_response(spark.model_dump(), 202)
+    asyncio.get_running_loop().call_soon(service.broadcast, data)
+    return json_response(data, 202)

@@ -63,5 +63,6 @@ class SparkService:
         except ValidationError as exc:
             raise InvalidSpark(field_errors(exc)) from None
 
-    def broadcast(self, spark: SparkEvent) -> int:
-        return self.broker.publish(BOARD_TOPIC, SPARK_EVENT, {"data": spark.model_dump()})
+    def broadcast(self, spark: dict[str, Any]) -> int:
+        """Publish a validated spark (``SparkEvent.model_dump()``) to the board."""
+        return self.broker.publish(BOARD_TOPIC, SPARK_EVENT, {"data": spark})
