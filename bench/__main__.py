@@ -39,7 +39,7 @@ SUITES: dict[str, str] = {
     "sparks": "bench.sparks",
     "rooms": "bench.rooms",
     "clicker": "bench.clicker",
-    # "analytics": "bench.analytics",
+    "analytics": "bench.analytics_ingest",
     "packaging": "bench.packaging",
 }
 RESULTS = BENCH_DIR / "RESULTS.md"
