@@ -56,7 +56,7 @@ def build_service(platform: Platform) -> IngestService:
 
 
 def mount(app: Sanic, platform: Platform) -> PartInfo:
-    from appliance.analytics import jobs, routes
+    from appliance.analytics import jobs, routes, routes_auth, routes_queries, routes_reports
     from appliance.analytics.tracker import Tracker
 
     service = build_service(platform)
@@ -67,6 +67,9 @@ def mount(app: Sanic, platform: Platform) -> PartInfo:
     app.ctx.analytics = service
     app.ctx.analytics_tracker = Tracker()
     app.blueprint(routes.blueprint)
+    app.blueprint(routes_auth.blueprint)
+    app.blueprint(routes_queries.blueprint)
+    app.blueprint(routes_reports.blueprint)
     jobs.register(platform.jobs, service)
 
     @app.before_server_start

@@ -1,10 +1,12 @@
-"""``sparkhouse analytics …``: website add / list against the data directory's store."""
+"""``sparkhouse analytics …``: website add / list against the data directory's store, and
+``seed`` (synthetic traffic written straight into ``analytics.duckdb``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,24 @@ def add_commands(commands: Any, load: Callable[[argparse.Namespace], Settings]) 
     listing = actions.add_parser("list", help="list websites")
     listing.add_argument("--data-dir", type=Path, help="data folder (SPARKHOUSE_DATA_DIR)")
     listing.set_defaults(func=lambda args: asyncio.run(_list(load(args))))
+
+    seed = groups.add_parser(
+        "seed",
+        help="write synthetic traffic for a website into analytics.duckdb (server stopped)",
+    )
+    seed.add_argument("--website", required=True, help="website id (it must exist)")
+    seed.add_argument("--events", type=_positive, default=100_000, help="about this many events")
+    seed.add_argument("--days", type=_positive, default=30, help="over the days ending today")
+    seed.add_argument("--data-dir", type=Path, help="data folder (SPARKHOUSE_DATA_DIR)")
+    seed.add_argument("--quiet", action="store_true", help="no progress bar")
+    seed.set_defaults(func=lambda args: _seed(args, load(args)))
+
+
+def _positive(text: str) -> int:
+    value = int(text.replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 async def _add(args: argparse.Namespace, settings: Settings) -> int:
@@ -61,3 +81,82 @@ async def _list(settings: Settings) -> int:
         created = site.created_at.strftime("%Y-%m-%d %H:%M")
         print(f"{site.id}  {site.domain:<32}  {site.name:<24}  {site.timezone:<16}  {created}")
     return 0
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from appliance.analytics import seed
+    from appliance.analytics.warehouse import DUCKDB_FILE
+    from appliance.platform.datadir import DataDirInUse, DataDirLock
+
+    data_dir = settings.server.data_dir
+    try:
+        lock = DataDirLock(data_dir).acquire()  # also keeps a server from starting meanwhile
+    except DataDirInUse as exc:
+        raise SystemExit(
+            f"sparkhouse analytics seed: {exc}; stop the server first (DuckDB has one writer)"
+        ) from None
+    try:
+        site = asyncio.run(_website(settings, args.website))
+        if site is None:
+            raise SystemExit(f"sparkhouse analytics seed: no website {args.website!r}")
+        connection = seed.connect(data_dir / DUCKDB_FILE)
+        try:
+            with _progress(args.quiet, f"seeding {site.domain}") as report:
+                result = seed.seed(
+                    connection, site.id, site.domain, args.events, args.days, progress=report
+                )
+        finally:
+            connection.close()
+    finally:
+        lock.release()
+    rate = result.events / result.seconds if result.seconds else 0.0
+    print(
+        f"seeded {result.events:,} events in {result.sessions:,} sessions over {result.days} "
+        f"days for {site.id} in {result.seconds:.1f} s ({rate:,.0f} events/s)"
+    )
+    return 0
+
+
+async def _website(settings: Settings, website_id: str) -> Any:
+    from appliance.analytics.store import WebsiteRepository
+    from appliance.platform.store import Store
+
+    store = Store.in_dir(settings.server.data_dir)
+    await store.start()
+    try:
+        return await WebsiteRepository(store).get(website_id)
+    finally:
+        await store.stop()
+
+
+@contextmanager
+def _progress(quiet: bool, title: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar of events written; a no-op when quiet."""
+    if quiet:
+        yield lambda done, total: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        MofNCompleteColumn(),
+        TextColumn("events"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ) as bar:
+        task = bar.add_task(title, total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield report

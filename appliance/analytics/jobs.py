@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from appliance.analytics import warehouse as wh
+from appliance.analytics import rollups
 from appliance.analytics.pipeline import utc_now
 from appliance.analytics.service import IngestService
 from appliance.platform.jobs import Jobs
@@ -21,9 +21,12 @@ async def rotate_salt(service: IngestService) -> None:
 
 
 async def retention(service: IngestService) -> int:
-    """Delete events older than SPARKLYTICS_RETENTION_DAYS."""
-    cutoff = utc_now() - timedelta(days=service.settings.retention_days)
-    deleted = await service.pipeline.warehouse.write(lambda con: wh.delete_older_than(con, cutoff))
+    """Delete events older than SPARKLYTICS_RETENTION_DAYS (cut at a whole hour, with their
+    sessions and rollup rows)."""
+    cutoff = rollups.floor_hour(utc_now() - timedelta(days=service.settings.retention_days))
+    deleted = await service.pipeline.warehouse.write(
+        lambda con: rollups.delete_older_than(con, cutoff)
+    )
     if deleted:
         log.info("retention: deleted %d event(s) older than %s", deleted, cutoff.date())
     return deleted

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import orjson
 
+from appliance.analytics import rollups
 from appliance.analytics import warehouse as wh
 from appliance.analytics.journal import Journal
 from appliance.analytics.sessions import SESSION_TIMEOUT, Session, SessionTracker
@@ -114,7 +115,8 @@ class Pipeline:
         self.capacity = capacity
         self.work_dir = work_dir
         self.tracker = SessionTracker()
-        self.flush_steps: list[FlushStep] = []
+        # rollups change in the flush's transaction: never out of step with the events
+        self.flush_steps: list[FlushStep] = [rollups.flush_step]
         self.pending = 0  # admitted events not yet deleted from the journal
         self.flushed_total = 0
         self.last_flush: FlushResult | None = None

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from appliance.analytics import rollups
+
 log = logging.getLogger("sparkhouse.analytics")
 
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -87,6 +89,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             + ",\n    PRIMARY KEY (session_id)\n)",
         ],
     ),
+    (2, "hourly rollups of events", rollups.MIGRATION),
 ]
 LATEST = MIGRATIONS[-1][0]
 

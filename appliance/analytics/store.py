@@ -10,8 +10,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    update,
+)
 
 from appliance.platform.store import Store
 
@@ -42,6 +54,8 @@ class Website:
     updated_at: datetime
     tenant_id: str | None = None
     share_id: str | None = None
+    ingest_peak_eps: int | None = None
+    ingest_queue_max_events: int | None = None
 
 
 def _website(row: object) -> Website:
@@ -55,6 +69,8 @@ def _website(row: object) -> Website:
         updated_at=mapping["updated_at"],
         tenant_id=mapping["tenant_id"],
         share_id=mapping["share_id"],
+        ingest_peak_eps=mapping["ingest_peak_eps"],
+        ingest_queue_max_events=mapping["ingest_queue_max_events"],
     )
 
 
@@ -131,6 +147,8 @@ class WebsiteRepository:
                     domain=site.domain,
                     timezone=site.timezone,
                     share_id=site.share_id,
+                    ingest_peak_eps=site.ingest_peak_eps,
+                    ingest_queue_max_events=site.ingest_queue_max_events,
                     created_at=site.created_at,
                     updated_at=site.updated_at,
                 )
@@ -142,3 +160,37 @@ class WebsiteRepository:
         async with self.store.session() as session:
             rows = (await session.execute(select(websites).order_by(websites.c.id))).all()
         return [_website(row) for row in rows]
+
+    async def page(self, limit: int, after: str | None) -> tuple[list[Website], int, bool]:
+        """Up to ``limit`` websites with id > ``after``, by id; the total; whether more
+        follow."""
+        query = select(websites).order_by(websites.c.id).limit(limit + 1)
+        if after:
+            query = query.where(websites.c.id > after)
+        async with self.store.session() as session:
+            total = await session.scalar(select(func.count()).select_from(websites))
+            rows = (await session.execute(query)).all()
+        items = [_website(row) for row in rows[:limit]]
+        return items, int(total or 0), len(rows) > limit
+
+    async def fresh(self, website_id: str) -> Website | None:
+        """Read past the cache (for the API, which must see its own writes)."""
+        self.invalidate(website_id)
+        return await self.get(website_id)
+
+    async def update(self, website_id: str, **values: Any) -> Website | None:
+        """Set columns of one website; None when it does not exist."""
+        async with self.store.session() as session, session.begin():
+            result = await session.execute(
+                update(websites).where(websites.c.id == website_id).values(**values)
+            )
+        self.invalidate(website_id)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return None
+        return await self.get(website_id)
+
+    async def delete(self, website_id: str) -> bool:
+        async with self.store.session() as session, session.begin():
+            result = await session.execute(delete(websites).where(websites.c.id == website_id))
+        self.invalidate(website_id)
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -110,3 +110,56 @@ def analytics_server(
         return make_server(env={**FAST, **(env or {})}, data_dir=data_dir), site
 
     yield start
+
+
+# -- logging in (auth modes of analytics-api.md 7) ---------------------------------------------
+
+ADMIN_PASSWORD = "correct horse battery staple"
+SESSION_COOKIE = "spk_session"
+
+
+def session_from(response: httpx.Response) -> str:
+    """The ``spk_session`` value a response's Set-Cookie carries."""
+    header = response.headers["set-cookie"]
+    name, _, value = header.split(";", 1)[0].partition("=")
+    assert name == SESSION_COOKIE, header
+    return value
+
+
+def login(
+    client: httpx.Client,
+    password: str = ADMIN_PASSWORD,
+    bootstrap_password: str = "sparklytics",
+) -> dict[str, str]:
+    """Log ``client`` (its base_url is a server) in, whatever the auth mode, and return the
+    cookies (``{"spk_session": token}``; ``{}`` in mode none). The cookie is also set on the
+    client, so its later requests are authenticated (it is set by hand: the server marks it
+    Secure, which a cookie jar would never send over plain http).
+
+    Mode local: runs the setup with ``bootstrap_password`` when needed, and clears the forced
+    password change that the default bootstrap password brings by "changing" the password to
+    the same value, so ``password`` stays the admin password. Mode password: ``password``
+    must be the server's SPARKLYTICS_PASSWORD.
+    """
+    status = client.get("/api/auth/status")
+    if status.status_code == 404:
+        return {}  # mode none: everything is open
+    if status.json()["setup_required"]:
+        setup = client.post(
+            "/api/auth/setup", json={"bootstrap_password": bootstrap_password, "password": password}
+        )
+        assert setup.status_code == 201, setup.text
+    response = client.post("/api/auth/login", json={"password": password})
+    assert response.status_code == 200, response.text
+    token = session_from(response)
+    client.cookies.set(SESSION_COOKIE, token)
+    if client.get("/api/auth/status").json()["password_change_required"]:
+        change = client.put(
+            "/api/auth/password", json={"current_password": password, "new_password": password}
+        )
+        assert change.status_code == 200, change.text
+        response = client.post("/api/auth/login", json={"password": password})
+        assert response.status_code == 200, response.text
+        token = session_from(response)
+        client.cookies.set(SESSION_COOKIE, token)
+    return {SESSION_COOKIE: token}

@@ -1,0 +1,345 @@
+"""Goals (analytics-api.md 11.3): definitions in the platform store (``goals`` table,
+revision ``0003_goals``), conversion statistics from DuckDB. No HTTP here.
+
+Validation failures are ``422`` with the offending ``field``; a second goal of the same name
+is ``duplicate_name``, the 51st goal of a website ``limit_exceeded``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import string
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import duckdb
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+from appliance.analytics.reports import Args, EventScope, ReportError
+from appliance.analytics.warehouse import Warehouse
+from appliance.platform.store import Store
+
+MAX_GOALS_PER_WEBSITE = 50
+_ID_ALPHABET = string.digits + string.ascii_lowercase
+
+metadata = MetaData()
+goals = Table(
+    "goals",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("website_id", String(64), ForeignKey("websites.id", ondelete="CASCADE")),
+    Column("name", String(100), nullable=False),
+    Column("goal_type", String(16), nullable=False),
+    Column("match_value", String(500), nullable=False),
+    Column("match_operator", String(16), nullable=False),
+    Column("value_mode", String(16), nullable=False),
+    Column("fixed_value", Float),
+    Column("value_property_key", String(200)),
+    Column("currency", String(8), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+GoalType = Literal["page_view", "event"]
+MatchOperator = Literal["equals", "contains"]
+ValueMode = Literal["none", "fixed", "event_property"]
+
+
+class _GoalFields(BaseModel):
+    """The constraints shared by create and update (absent = not given)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    match_value: str | None = Field(None, min_length=1, max_length=500)
+    match_operator: MatchOperator | None = None
+    value_mode: ValueMode | None = None
+    fixed_value: float | None = Field(None, ge=0)
+    value_property_key: str | None = Field(None, min_length=1, max_length=200)
+    currency: str | None = Field(None, min_length=1, max_length=8)
+
+    @field_validator("fixed_value", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        # strict mode refuses an int for a float; 10 is a fine fixed value
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("name", "match_value", "value_property_key", "currency")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip() if value is not None else None
+
+
+class GoalCreate(_GoalFields):
+    name: str = Field(min_length=1, max_length=100)
+    goal_type: GoalType
+    match_value: str = Field(min_length=1, max_length=500)
+
+
+class GoalUpdate(_GoalFields):
+    """``PUT``: every field optional; ``goal_type`` cannot change (Sparklytics)."""
+
+
+class GoalError(ReportError):
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(422, code, message, field)
+
+
+def parse_goal(model: type[_GoalFields], body: Any) -> _GoalFields:
+    """Validate a decoded JSON body; the first failure is a 422 naming its field."""
+    if not isinstance(body, dict):
+        raise GoalError("validation_error", "The body must be a JSON object")
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise GoalError("validation_error", f"{field}: {first['msg']}", field) from None
+
+
+def _check_value_mode(
+    value_mode: str, fixed_value: float | None, value_property_key: str | None
+) -> None:
+    if value_mode == "fixed" and fixed_value is None:
+        raise GoalError(
+            "validation_error", "fixed_value is required when value_mode is fixed", "fixed_value"
+        )
+    if value_mode == "event_property" and value_property_key is None:
+        raise GoalError(
+            "validation_error",
+            "value_property_key is required when value_mode is event_property",
+            "value_property_key",
+        )
+
+
+def _new_goal_id() -> str:
+    return "goal_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(21))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _goal(row: Any) -> dict[str, Any]:
+    mapping = row._mapping
+    return {
+        "id": mapping["id"],
+        "website_id": mapping["website_id"],
+        "name": mapping["name"],
+        "goal_type": mapping["goal_type"],
+        "match_value": mapping["match_value"],
+        "match_operator": mapping["match_operator"],
+        "value_mode": mapping["value_mode"],
+        "fixed_value": mapping["fixed_value"],
+        "value_property_key": mapping["value_property_key"],
+        "currency": mapping["currency"],
+        "created_at": mapping["created_at"].isoformat(sep=" "),
+        "updated_at": mapping["updated_at"].isoformat(sep=" "),
+    }
+
+
+def _duplicate() -> GoalError:
+    return GoalError("duplicate_name", "A goal with this name already exists", "name")
+
+
+class GoalService:
+    def __init__(self, store: Store, warehouse: Warehouse) -> None:
+        self.store = store
+        self.warehouse = warehouse
+        # Count-then-insert must not interleave (the 50-goal limit); one process owns the store.
+        self._write_lock = asyncio.Lock()
+
+    async def list(self, website_id: str) -> list[dict[str, Any]]:
+        async with self.store.session() as session:
+            rows = (
+                await session.execute(
+                    select(goals)
+                    .where(goals.c.website_id == website_id)
+                    .order_by(goals.c.created_at.desc(), goals.c.id.desc())
+                )
+            ).all()
+        return [_goal(row) for row in rows]
+
+    async def get(self, website_id: str, goal_id: str) -> dict[str, Any]:
+        async with self.store.session() as session:
+            row = (
+                await session.execute(
+                    select(goals).where(goals.c.website_id == website_id, goals.c.id == goal_id)
+                )
+            ).first()
+        if row is None:
+            raise ReportError(404, "not_found", "Goal not found")
+        return _goal(row)
+
+    async def create(self, website_id: str, body: Any) -> dict[str, Any]:
+        request = parse_goal(GoalCreate, body)
+        assert isinstance(request, GoalCreate)
+        value_mode = request.value_mode or "none"
+        _check_value_mode(value_mode, request.fixed_value, request.value_property_key)
+        now = _now()
+        values = {
+            "id": _new_goal_id(),
+            "website_id": website_id,
+            "name": request.name,
+            "goal_type": request.goal_type,
+            "match_value": request.match_value,
+            "match_operator": request.match_operator or "equals",
+            "value_mode": value_mode,
+            # only the setting of the chosen mode is kept
+            "fixed_value": request.fixed_value if value_mode == "fixed" else None,
+            "value_property_key": (
+                request.value_property_key if value_mode == "event_property" else None
+            ),
+            "currency": request.currency or "USD",
+            "created_at": now,
+            "updated_at": now,
+        }
+        async with self._write_lock, self.store.session() as session, session.begin():
+            count = await session.scalar(
+                select(func.count()).select_from(goals).where(goals.c.website_id == website_id)
+            )
+            if (count or 0) >= MAX_GOALS_PER_WEBSITE:
+                raise GoalError(
+                    "limit_exceeded",
+                    f"A website can have at most {MAX_GOALS_PER_WEBSITE} goals",
+                )
+            if await self._name_taken(session, website_id, request.name, None):
+                raise _duplicate()
+            try:
+                await session.execute(goals.insert().values(**values))
+            except IntegrityError:
+                raise _duplicate() from None
+        return await self.get(website_id, str(values["id"]))
+
+    async def update(self, website_id: str, goal_id: str, body: Any) -> dict[str, Any]:
+        request = parse_goal(GoalUpdate, body)
+        existing = await self.get(website_id, goal_id)
+        given = request.model_dump(exclude_unset=True)
+        merged = {**existing, **{key: value for key, value in given.items() if value is not None}}
+        value_mode = merged["value_mode"]
+        _check_value_mode(value_mode, merged["fixed_value"], merged["value_property_key"])
+        changes = {
+            "name": merged["name"],
+            "match_value": merged["match_value"],
+            "match_operator": merged["match_operator"],
+            "value_mode": value_mode,
+            "fixed_value": merged["fixed_value"] if value_mode == "fixed" else None,
+            "value_property_key": (
+                merged["value_property_key"] if value_mode == "event_property" else None
+            ),
+            "currency": merged["currency"],
+            "updated_at": _now(),
+        }
+        async with self._write_lock, self.store.session() as session, session.begin():
+            if changes["name"] != existing["name"] and await self._name_taken(
+                session, website_id, changes["name"], goal_id
+            ):
+                raise _duplicate()
+            try:
+                result = await session.execute(
+                    goals.update()
+                    .where(goals.c.website_id == website_id, goals.c.id == goal_id)
+                    .values(**changes)
+                )
+            except IntegrityError:
+                raise _duplicate() from None
+            if not result.rowcount:  # type: ignore[attr-defined]
+                raise ReportError(404, "not_found", "Goal not found")
+        return await self.get(website_id, goal_id)
+
+    async def delete(self, website_id: str, goal_id: str) -> None:
+        async with self._write_lock, self.store.session() as session, session.begin():
+            result = await session.execute(
+                goals.delete().where(goals.c.website_id == website_id, goals.c.id == goal_id)
+            )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise ReportError(404, "not_found", "Goal not found")
+
+    @staticmethod
+    async def _name_taken(session: Any, website_id: str, name: str, other_than: str | None) -> bool:
+        query = select(goals.c.id).where(goals.c.website_id == website_id, goals.c.name == name)
+        if other_than is not None:
+            query = query.where(goals.c.id != other_than)
+        return (await session.execute(query)).first() is not None
+
+    async def stats(self, website_id: str, goal_id: str, args: Args) -> dict[str, Any]:
+        goal = await self.get(website_id, goal_id)
+        scope = EventScope.from_args(website_id, args)
+        current, previous = await self.warehouse.read(
+            lambda connection: (
+                period_stats(connection, scope, goal),
+                period_stats(connection, scope.with_range(scope.range.previous()), goal),
+            )
+        )
+        conversions, converting, total, _ = current
+        prev_conversions, prev_converting, prev_total, prev_has_data = previous
+        rate = converting / total if total else 0.0
+        prev_rate = prev_converting / prev_total if prev_total else 0.0
+        # As Sparklytics: prev_* are null when the previous period has no events at all, and
+        # the trend needs a positive previous rate.
+        return {
+            "data": {
+                "goal_id": goal_id,
+                "conversions": conversions,
+                "converting_sessions": converting,
+                "total_sessions": total,
+                "conversion_rate": rate,
+                "prev_conversions": prev_conversions if prev_has_data else None,
+                "prev_conversion_rate": prev_rate if prev_has_data else None,
+                "trend_pct": (
+                    (rate - prev_rate) / prev_rate * 100 if prev_has_data and prev_rate else None
+                ),
+            }
+        }
+
+
+def goal_match(goal: dict[str, Any]) -> tuple[str, list[Any]]:
+    """SQL condition (over ``events e``) of one goal and its params.
+
+    QUIRK (11.3): ``page_view`` + ``equals`` compares the path+query of absolute http(s) URLs,
+    so the relative URLs the Next SDK sends never match; ``contains`` is a plain substring test
+    on the raw value."""
+    value = goal["match_value"]
+    if goal["goal_type"] == "page_view":
+        if goal["match_operator"] == "equals":
+            return (
+                "e.event_type = 'pageview' "
+                "AND regexp_extract(e.url, '^https?://[^/?#]+(/[^#]*)?', 1) = ?",
+                [value],
+            )
+        return "e.event_type = 'pageview' AND strpos(e.url, ?) > 0", [value]
+    if goal["match_operator"] == "equals":
+        return "e.event_type = 'event' AND e.event_name = ?", [value]
+    return "e.event_type = 'event' AND strpos(e.event_name, ?) > 0", [value]
+
+
+def period_stats(
+    connection: duckdb.DuckDBPyConnection, scope: EventScope, goal: dict[str, Any]
+) -> tuple[int, int, int, bool]:
+    """(conversions, converting sessions, sessions, any event at all) over ``scope``."""
+    where, params = scope.where("e")
+    match, match_params = goal_match(goal)
+    row = connection.execute(
+        f"WITH scoped AS (SELECT * FROM events e WHERE {where}), "  # noqa: S608
+        f"matched AS (SELECT e.session_id FROM scoped e WHERE {match}) "
+        "SELECT (SELECT count(*) FROM matched), (SELECT count(DISTINCT session_id) FROM matched), "
+        "(SELECT count(DISTINCT session_id) FROM scoped), EXISTS (SELECT 1 FROM scoped)",
+        [*params, *match_params],
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2]), bool(row[3])

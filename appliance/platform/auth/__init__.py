@@ -1,0 +1,19 @@
+"""Identity, shared by the parts: users (roles user/moderator/admin), bcrypt passwords, JWT
+sessions, login lock-out and API keys. ``service.py`` holds the logic (no HTTP); ``store.py``
+the tables of migration ``0002_identity``. Route guards live with the part that uses them."""
+
+from appliance.platform.auth.models import ApiKey, ApiKeyPage, NewApiKey, Role, SessionClaims, User
+from appliance.platform.auth.service import IdentityService
+from appliance.platform.auth.store import DuplicateUser, IdentityRepository
+
+__all__ = [
+    "ApiKey",
+    "ApiKeyPage",
+    "DuplicateUser",
+    "IdentityRepository",
+    "IdentityService",
+    "NewApiKey",
+    "Role",
+    "SessionClaims",
+    "User",
+]

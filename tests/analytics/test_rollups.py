@@ -1,0 +1,274 @@
+"""The hourly rollups are exact: every query answered from ``event_rollups`` equals the same
+query answered from raw events (hypothesis over filters, ranges, time zones, compare modes,
+endpoints), and the flusher, retention and website deletion keep the table in step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from appliance.analytics import queries, rollups, schema, seed
+from appliance.analytics.journal import Journal
+from appliance.analytics.pipeline import Pipeline, journal_line
+from appliance.analytics.service import uuid7
+from appliance.analytics.warehouse import Warehouse
+from tests.analytics.conftest import query
+
+SITE = "site_rollup0001"
+OTHER_SITE = "site_rollup0002"
+NOW = datetime(2026, 3, 31, 12, 0, 0)  # 30 days ending here span both 2026 DST starts
+FIRST_DAY = NOW.date() - timedelta(days=29)
+ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo", "Asia/Kolkata"]
+
+
+@pytest.fixture(scope="module")
+def warehouse_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = tmp_path_factory.mktemp("rollups") / "analytics.duckdb"
+    connection = seed.connect(path, threads=1, memory_limit="512MB")
+    seed.seed(connection, SITE, "example.com", 12_000, 30, now=NOW)
+    seed.seed(connection, OTHER_SITE, "other.example", 2_000, 30, now=NOW)
+    yield connection
+    connection.close()
+
+
+def _known_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for name, column in queries.EQUALITY_FILTERS.items():
+        rows = connection.execute(
+            f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL ORDER BY 1 LIMIT 6"
+        ).fetchall()
+        values[name] = [row[0] for row in rows] + ["ZZ" if name == "filter_country" else "none"]
+    return values
+
+
+@st.composite
+def query_args(draw: st.DrawFn, known: dict[str, list[str]]) -> tuple[str, dict[str, str]]:
+    endpoint = draw(st.sampled_from(["stats", "pageviews", "metrics"]))
+    start = FIRST_DAY + timedelta(days=draw(st.integers(0, 29)))
+    end = start + timedelta(days=draw(st.integers(0, 35)))
+    args = {"start_date": start.isoformat(), "end_date": end.isoformat()}
+    args["timezone"] = draw(st.sampled_from(ZONES))
+    args["include_bots"] = draw(st.sampled_from(["true", "false"]))
+    for name in draw(st.lists(st.sampled_from(sorted(known)), max_size=3, unique=True)):
+        args[name] = draw(st.sampled_from(known[name]))
+    args["compare_mode"] = draw(st.sampled_from(["none", "previous_period", "previous_year"]))
+    if endpoint == "pageviews":
+        granularity = draw(st.sampled_from(["", "hour", "day", "month"]))
+        if granularity:
+            args["granularity"] = granularity
+    if endpoint == "metrics":
+        args["type"] = draw(st.sampled_from([t for t in queries.METRIC_COLUMNS if t != "page"]))
+        args["limit"] = str(draw(st.integers(1, 20)))
+        args["offset"] = str(draw(st.integers(0, 5)))
+    return endpoint, args
+
+
+def _answer(
+    connection: duckdb.DuckDBPyConnection, endpoint: str, args: dict[str, str], force: Any
+) -> dict[str, Any]:
+    params = queries.parse_params(args, endpoint=endpoint, today=NOW.date())
+    if endpoint == "stats":
+        return queries.stats_query(connection, SITE, "UTC", params, force)
+    if endpoint == "pageviews":
+        return queries.pageviews_query(connection, SITE, params, force)
+    return queries.metrics_query(connection, SITE, params, force)
+
+
+def test_rollup_answers_equal_raw_answers(warehouse_file: duckdb.DuckDBPyConnection) -> None:
+    known = _known_values(warehouse_file)
+
+    @settings(
+        max_examples=120,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(query_args(known))
+    def check(case: tuple[str, dict[str, str]]) -> None:
+        endpoint, args = case
+        zone = queries.parse_zone(args["timezone"])
+        params = queries.parse_params(args, endpoint=endpoint, today=NOW.date())
+        span = queries.window(params, params.range)
+        if not span.shift.whole_hours:  # Asia/Kolkata: auto must pick raw events
+            assert queries.choose_source(params, span.shift) is queries.RAW
+            return
+        assert zone is None or span.shift.whole_hours
+        raw = _answer(warehouse_file, endpoint, args, "raw")
+        rolled = _answer(warehouse_file, endpoint, args, "rollup")
+        assert rolled == raw
+
+    check()
+
+
+def test_the_rollup_is_much_smaller_than_events(warehouse_file: duckdb.DuckDBPyConnection) -> None:
+    events = warehouse_file.execute("SELECT count(*) FROM events").fetchone()
+    rows = warehouse_file.execute(f"SELECT count(*) FROM {rollups.ROLLUP_TABLE}").fetchone()
+    assert events and rows
+    assert rows[0] < events[0] * 0.75
+
+
+def test_queries_that_need_urls_or_odd_offsets_read_raw_events() -> None:
+    page = queries.parse_params({"filter_page": "/docs"})
+    shift = queries.window(page, page.range).shift
+    assert queries.choose_source(page, shift) is queries.RAW
+    plain = queries.parse_params({})
+    assert queries.choose_source(plain, shift, "url") is queries.RAW
+    assert queries.choose_source(plain, shift, "country") is queries.ROLLUP
+    india = queries.parse_params({"timezone": "Asia/Kolkata"})
+    assert queries.choose_source(india, queries.window(india, india.range).shift) is queries.RAW
+
+
+# -- maintenance --------------------------------------------------------------------------------
+
+_KEY = "website_id, hour, session_id, visitor_id, is_bot, " + ", ".join(rollups.DIMENSIONS)
+_CANONICAL = (
+    f"SELECT {_KEY}, sum(events) AS events, sum(pageviews) AS pageviews, "
+    "min(first_at) AS first_at, max(last_at) AS last_at FROM ({source}) "
+    f"GROUP BY ALL ORDER BY ALL"
+)
+
+
+def _rollup_matches_events(data_dir: Path) -> list[dict[str, Any]]:
+    stored = query(data_dir, _CANONICAL.format(source=f"SELECT * FROM {rollups.ROLLUP_TABLE}"))
+    expected = query(data_dir, _CANONICAL.format(source=rollups.rollup_select("events")))
+    assert stored == expected
+    return stored
+
+
+def _record(url: str, at: datetime, visitor: str, site: str = SITE, **fields: Any) -> bytes:
+    # every column empty but those set below (the flusher adds session_id)
+    record: dict[str, Any] = dict.fromkeys(
+        (name for name, _ in schema.EVENT_COLUMNS if name != "session_id"), None
+    )
+    record.update(
+        id=uuid7(at.timestamp()),
+        website_id=site,
+        visitor_id=visitor,
+        event_type="pageview",
+        url=url,
+        is_bot=False,
+        bot_score=0,
+        created_at=at.isoformat(sep=" ", timespec="microseconds"),
+    )
+    record.update(fields)
+    return journal_line(record)
+
+
+async def test_flusher_retention_and_website_deletion_keep_rollups_exact(tmp_path: Path) -> None:
+    pipeline = Pipeline(
+        Journal.in_dir(tmp_path),
+        Warehouse.in_dir(tmp_path, "256MB"),
+        buffer_size=3,
+        flush_ms=60_000,
+        capacity=1000,
+        work_dir=tmp_path / "tmp",
+    )
+    await pipeline.start()
+    now = datetime.now().replace(microsecond=0)
+    t0 = now.replace(minute=50) - timedelta(days=2)
+    # one session growing over several flushes and across an hour boundary, a second visitor,
+    # a custom event, another website; then an old event for retention
+    lines = [
+        _record("/a", t0, "v1", country="DE", browser="Chrome"),
+        _record("/b", t0 + timedelta(minutes=5), "v1", country="DE", browser="Chrome"),
+        _record("/c", t0 + timedelta(minutes=15), "v1", country="DE", browser="Chrome"),
+        _record(
+            "/c",
+            t0 + timedelta(minutes=16),
+            "v1",
+            country="DE",
+            browser="Chrome",
+            event_type="event",
+            event_name="signup",
+        ),
+        _record("/a", t0 + timedelta(minutes=1), "v2", referrer_domain="news.ycombinator.com"),
+        _record("/x", t0, "v3", site=OTHER_SITE),
+        _record("/old", now - timedelta(days=40), "v4"),
+    ]
+    for line in lines:
+        await pipeline.append([line])
+        await pipeline.flush()  # one flush per event: the rows are recomputed, not appended
+    await pipeline.stop()
+    stored = _rollup_matches_events(tmp_path)
+    v1 = [row for row in stored if row["visitor_id"] == "v1"]
+    assert sum(row["events"] for row in v1) == 4
+    assert len(v1) == 3  # two hours; the custom event is its own dimension row
+    assert len(query(tmp_path, f"SELECT * FROM {rollups.ROLLUP_TABLE}")) == len(stored)
+
+    warehouse = Warehouse.in_dir(tmp_path, "256MB")
+    await warehouse.open()
+    deleted = await warehouse.write(
+        lambda c: rollups.delete_older_than(c, now - timedelta(days=30))
+    )
+    assert deleted == 1
+    assert await warehouse.write(lambda c: rollups.delete_website_data(c, OTHER_SITE)) == 1
+    await warehouse.close()
+    stored = _rollup_matches_events(tmp_path)
+    assert {row["website_id"] for row in stored} == {SITE}
+    assert "v4" not in {row["visitor_id"] for row in stored}
+    assert query(tmp_path, "SELECT * FROM sessions WHERE website_id = ?", [OTHER_SITE]) == []
+
+
+def test_migration_2_backfills_rollups_from_existing_events(tmp_path: Path) -> None:
+    path = tmp_path / "analytics.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL, description VARCHAR, "
+            "applied_at TIMESTAMP NOT NULL)"
+        )
+        for statement in schema.MIGRATIONS[0][2]:
+            connection.execute(statement)
+        connection.execute("INSERT INTO schema_version VALUES (1, 'events', now())")
+        connection.execute(
+            "INSERT INTO events (id, website_id, session_id, visitor_id, event_type, url, "
+            "is_bot, created_at) VALUES (uuid(), 's', 'x1', 'v1', 'pageview', '/', false, "
+            "TIMESTAMP '2026-03-01 10:15:00'), (uuid(), 's', 'x1', 'v1', 'pageview', '/b', "
+            "false, TIMESTAMP '2026-03-01 10:20:00')"
+        )
+        assert schema.migrate(connection) == schema.LATEST
+    rows = _rollup_matches_events(tmp_path)
+    assert [(row["events"], row["pageviews"]) for row in rows] == [(2, 2)]
+
+
+def test_seeded_sessions_agree_with_their_events(warehouse_file: duckdb.DuckDBPyConnection) -> None:
+    mismatched = warehouse_file.execute(
+        "SELECT count(*) FROM sessions s JOIN (SELECT session_id, count(*) AS n, "
+        "min(created_at) AS first, max(created_at) AS last FROM events GROUP BY session_id) e "
+        "USING (session_id) WHERE s.event_count <> e.n OR s.first_seen <> e.first "
+        "OR s.last_seen <> e.last"
+    ).fetchone()
+    assert mismatched == (0,)
+    bots = warehouse_file.execute("SELECT count(*) FROM events WHERE is_bot").fetchone()
+    customs = warehouse_file.execute(
+        "SELECT count(*) FROM events WHERE event_type = 'event'"
+    ).fetchone()
+    assert bots and bots[0] > 0 and customs and customs[0] > 0
+
+
+def test_seed_cli_writes_consistent_data_and_refuses_a_data_dir_in_use(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from appliance.platform.datadir import DataDirLock
+    from tests.analytics.conftest import add_website
+
+    data_dir = tmp_path / "data"
+    site = add_website(data_dir, "seed.example.com")
+    command = [sys.executable, "-m", "appliance", "analytics", "seed", "--website", site]
+    command += ["--events", "3000", "--days", "3", "--data-dir", str(data_dir), "--quiet"]
+    with DataDirLock(data_dir):  # what a running server holds
+        refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1
+    assert "in use by a running sparkhouse" in refused.stderr
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("seeded ")
+    (count,) = query(data_dir, "SELECT count(*) AS n FROM events WHERE website_id = ?", [site])
+    assert 2000 < count["n"] < 4000
+    _rollup_matches_events(data_dir)
