@@ -9,15 +9,21 @@
  * /api/system shows in the navigation once a route here matches its path. For a big page, load it
  * on demand: `const Arena = lazy(() => import("./pages/Arena"));` (a Suspense boundary is in place).
  */
+import { lazy } from "react";
 import type { RouteDef } from "./lib/router";
 import Board from "./pages/Board";
 import Clicker from "./pages/Clicker";
 import Home from "./pages/Home";
 import Rooms from "./pages/Rooms";
 
+const Analytics = lazy(() => import("./pages/analytics/Analytics"));
+const SharedDashboard = lazy(() => import("./pages/analytics/SharedDashboard"));
+
 export const routes: RouteDef[] = [
   { path: "/", title: "Home", element: <Home /> },
   { path: "/board", title: "Spark board", element: <Board /> },
   { path: "/clicker", title: "Clicker", element: <Clicker /> },
   { path: "/rooms", title: "Rooms", element: <Rooms /> },
+  { path: "/analytics/*", title: "Analytics", element: <Analytics /> },
+  { path: "/share/:id", title: "Shared dashboard", element: <SharedDashboard /> },
 ];

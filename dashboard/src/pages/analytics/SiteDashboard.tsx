@@ -1,0 +1,528 @@
+/**
+ * One website's dashboard: range + comparison picker, filter chips, KPI cards, the time series,
+ * breakdowns (click or Enter on a row to filter by it) and the realtime panel (polled every 5 s
+ * while the tab is visible). The whole state lives in the address bar, so links are shareable.
+ */
+import { useEffect, useId, useState, type FormEvent } from "react";
+import { Link } from "../../lib/router";
+import {
+  getEvents,
+  getMetrics,
+  getPageviews,
+  getRealtime,
+  getStats,
+  getWebsite,
+  type CompareMeta,
+  type MetricRow,
+  type MetricType,
+  type PageviewsData,
+  type Query,
+  type Realtime,
+  type Stats,
+  type Website,
+} from "./api";
+import { TimeSeriesChart } from "./charts";
+import {
+  COMPARE_MODES,
+  FILTERS,
+  PRESETS,
+  apiQuery,
+  countryName,
+  describeRange,
+  filterParamFor,
+  flag,
+  formatCount,
+  formatDay,
+  resolveRange,
+  timeAgo,
+  useDashboardState,
+  type CompareMode,
+  type DashboardState,
+  type Preset,
+} from "./format";
+import { BreakdownCard, KpiCards, Notice, errorMessage, isAbort, pagePath, type Tab } from "./ui";
+
+// ---- toolbar -------------------------------------------------------------------------------
+
+function RangePicker({ state, onChange }: { state: DashboardState; onChange: (next: DashboardState) => void }) {
+  const id = useId();
+  const [from, setFrom] = useState(state.range.start);
+  const [to, setTo] = useState(state.range.end);
+  const [custom, setCustom] = useState(state.range.preset === "custom");
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    setFrom(state.range.start);
+    setTo(state.range.end);
+  }, [state.range.start, state.range.end]);
+
+  function pick(preset: Preset) {
+    if (preset === "custom") {
+      setCustom(true);
+      return;
+    }
+    setCustom(false);
+    onChange({ ...state, range: resolveRange(preset) });
+  }
+
+  function apply(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!from || !to) return setError("Pick both dates.");
+    if (from > to) return setError("The start date must be on or before the end date.");
+    setError("");
+    onChange({ ...state, range: resolveRange("custom", from, to) });
+  }
+
+  return (
+    <div className="an-range">
+      <div className="an-field an-field-inline">
+        <label htmlFor={`${id}-range`}>Date range</label>
+        <select
+          id={`${id}-range`}
+          className="an-input an-select"
+          value={custom ? "custom" : state.range.preset}
+          onChange={(event) => pick(event.target.value as Preset)}
+          data-testid="range-select"
+        >
+          {PRESETS.map((preset) => (
+            <option key={preset.id} value={preset.id}>
+              {preset.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      {custom && (
+        <form className="an-custom-range" onSubmit={apply} noValidate>
+          <div className="an-field an-field-inline">
+            <label htmlFor={`${id}-from`}>From</label>
+            <input id={`${id}-from`} type="date" className="an-input" value={from} max={to} onChange={(event) => setFrom(event.target.value)} data-testid="custom-start" />
+          </div>
+          <div className="an-field an-field-inline">
+            <label htmlFor={`${id}-to`}>To</label>
+            <input id={`${id}-to`} type="date" className="an-input" value={to} min={from} onChange={(event) => setTo(event.target.value)} data-testid="custom-end" />
+          </div>
+          <button type="submit" className="button an-button-s" data-testid="custom-apply">
+            Apply
+          </button>
+          {error && <Notice>{error}</Notice>}
+        </form>
+      )}
+    </div>
+  );
+}
+
+function ComparePicker({ state, onChange }: { state: DashboardState; onChange: (next: DashboardState) => void }) {
+  const id = useId();
+  return (
+    <div className="an-field an-field-inline">
+      <label htmlFor={id}>Compare to</label>
+      <select
+        id={id}
+        className="an-input an-select"
+        value={state.compare}
+        onChange={(event) => onChange({ ...state, compare: event.target.value as CompareMode })}
+        data-testid="compare-select"
+      >
+        {COMPARE_MODES.map((mode) => (
+          <option key={mode.id} value={mode.id}>
+            {mode.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function FilterChips({ state, onChange }: { state: DashboardState; onChange: (next: DashboardState) => void }) {
+  if (state.filters.length === 0) return null;
+  const remove = (param: string) => onChange({ ...state, filters: state.filters.filter((item) => item.param !== param) });
+  return (
+    <div className="an-chips" role="group" aria-label="Active filters" data-testid="filter-chips">
+      {state.filters.map(({ param, value }) => {
+        const label = FILTERS.find((item) => item.param === param)?.label ?? param;
+        const shown = param === "filter_country" ? `${flag(value)} ${countryName(value)}` : param === "filter_page" ? pagePath(value) : value;
+        return (
+          <button
+            key={param}
+            type="button"
+            className="an-chip"
+            onClick={() => remove(param)}
+            aria-label={`Remove filter ${label}: ${value}`}
+            data-testid="filter-chip"
+            data-param={param}
+            data-value={value}
+          >
+            <span className="an-chip-label">{label}</span>
+            <span className="an-chip-value">{shown}</span>
+            <span className="an-chip-x" aria-hidden="true">
+              ×
+            </span>
+          </button>
+        );
+      })}
+      {state.filters.length > 1 && (
+        <button type="button" className="an-link-button" onClick={() => onChange({ ...state, filters: [] })} data-testid="filters-clear">
+          Clear all
+        </button>
+      )}
+    </div>
+  );
+}
+
+// ---- breakdowns ----------------------------------------------------------------------------
+
+const GROUPS: { title: string; tabs: Tab[]; valueKey?: "visitors" | "pageviews" }[] = [
+  { title: "Pages", tabs: [{ type: "page", label: "Pages", column: "Page" }], valueKey: "pageviews" },
+  {
+    title: "Sources",
+    tabs: [
+      { type: "referrer", label: "Referrers", column: "Referrer" },
+      { type: "utm_source", label: "Source", column: "UTM source" },
+      { type: "utm_medium", label: "Medium", column: "UTM medium" },
+      { type: "utm_campaign", label: "Campaign", column: "UTM campaign" },
+    ],
+  },
+  { title: "Countries", tabs: [{ type: "country", label: "Countries", column: "Country" }] },
+  {
+    title: "Technology",
+    tabs: [
+      { type: "browser", label: "Browsers", column: "Browser" },
+      { type: "os", label: "OS", column: "Operating system" },
+      { type: "device", label: "Devices", column: "Device" },
+    ],
+  },
+];
+
+function MetricCard({
+  siteId,
+  query,
+  queryKey,
+  group,
+  onPick,
+}: {
+  siteId: string;
+  query: Query;
+  queryKey: string;
+  group: (typeof GROUPS)[number];
+  onPick: (type: MetricType, value: string) => void;
+}) {
+  const [active, setActive] = useState<MetricType>(group.tabs[0]!.type);
+  const [rows, setRows] = useState<MetricRow[] | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setLoading(true);
+    setError("");
+    getMetrics(siteId, active, { ...query, limit: 10 }, controller.signal)
+      .then((result) => {
+        setRows(result.data.rows);
+        setLoading(false);
+      })
+      .catch((caught: unknown) => {
+        if (isAbort(caught)) return;
+        setRows(undefined);
+        setError(errorMessage(caught));
+        setLoading(false);
+      });
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- queryKey stands for query
+  }, [siteId, active, queryKey]);
+
+  return (
+    <BreakdownCard
+      title={group.title}
+      tabs={group.tabs}
+      active={active}
+      onTab={(type) => {
+        setRows(undefined);
+        setActive(type);
+      }}
+      rows={rows}
+      loading={loading}
+      error={error}
+      valueKey={group.valueKey}
+      onPick={(type, value) => (filterParamFor(type) ? onPick(type, value) : undefined)}
+    />
+  );
+}
+
+/** Custom events from /events (falls back to the event_name breakdown of /metrics). */
+function EventsCard({ siteId, query, queryKey }: { siteId: string; query: Query; queryKey: string }) {
+  const [rows, setRows] = useState<MetricRow[] | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setLoading(true);
+    setError("");
+    getEvents(siteId, query, controller.signal)
+      .then((result) =>
+        result.rows.map((row) => ({
+          value: row.event_name,
+          pageviews: row.count,
+          visitors: row.visitors,
+          bounce_rate: 0,
+          avg_duration_seconds: 0,
+        })),
+      )
+      .catch(async (caught: unknown) => {
+        if (isAbort(caught)) throw caught;
+        const result = await getMetrics(siteId, "event_name", { ...query, limit: 10 }, controller.signal);
+        return result.data.rows;
+      })
+      .then((list) => {
+        setRows(list.slice(0, 10));
+        setLoading(false);
+      })
+      .catch((caught: unknown) => {
+        if (isAbort(caught)) return;
+        setError(errorMessage(caught));
+        setLoading(false);
+      });
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- queryKey stands for query
+  }, [siteId, queryKey]);
+
+  return (
+    <BreakdownCard
+      title="Events"
+      tabs={[{ type: "event_name", label: "Events", column: "Event" }]}
+      active="event_name"
+      onTab={() => undefined}
+      rows={rows}
+      loading={loading}
+      error={error}
+      valueKey="pageviews"
+      valueLabel="Count"
+    />
+  );
+}
+
+// ---- realtime ------------------------------------------------------------------------------
+
+function RealtimePanel({ siteId }: { siteId: string }) {
+  const [data, setData] = useState<Realtime | null>(null);
+  const [error, setError] = useState("");
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    let timer = 0;
+    let controller: AbortController | null = null;
+    let stopped = false;
+
+    async function tick() {
+      window.clearTimeout(timer);
+      if (stopped || document.visibilityState !== "visible") return;
+      controller = new AbortController();
+      try {
+        setData(await getRealtime(siteId, controller.signal));
+        setError("");
+      } catch (caught) {
+        if (!isAbort(caught)) setError(errorMessage(caught));
+      }
+      setNow(Date.now());
+      if (!stopped && document.visibilityState === "visible") timer = window.setTimeout(() => void tick(), 5000);
+    }
+    const onVisibility = () => {
+      if (document.visibilityState === "visible") void tick();
+      else window.clearTimeout(timer);
+    };
+    document.addEventListener("visibilitychange", onVisibility);
+    void tick();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+      controller?.abort();
+      document.removeEventListener("visibilitychange", onVisibility);
+    };
+  }, [siteId]);
+
+  const events = data?.recent_events.slice(0, 8) ?? [];
+  return (
+    <section className="an-card an-realtime" aria-labelledby="rt-title" data-testid="realtime-panel">
+      <header className="an-card-head">
+        <h2 id="rt-title">
+          <span className="an-pulse" aria-hidden="true" /> Realtime
+        </h2>
+        <span className="an-muted an-small">last 30 min · updates every 5 s</span>
+      </header>
+      <p className="an-rt-number">
+        <span data-testid="realtime-active" aria-live="polite">
+          {data ? formatCount(data.active_visitors) : "—"}
+        </span>{" "}
+        <span className="an-muted">{data?.active_visitors === 1 ? "visitor online" : "visitors online"}</span>
+      </p>
+      {error && <Notice>{error}</Notice>}
+      {events.length > 0 ? (
+        <ol className="an-rt-events" aria-label="Recent events">
+          {events.map((event, index) => (
+            <li key={`${event.ts}-${index}`} className="an-rt-event" data-testid="realtime-event">
+              <span className={`an-rt-kind an-rt-${event.event_type === "pageview" ? "pv" : "ev"}`}>
+                {event.event_type === "pageview" ? "view" : "event"}
+              </span>
+              <span className="an-rt-url" title={event.url ?? ""}>
+                {event.event_type === "pageview" ? pagePath(event.url ?? "") : (event.event_name ?? pagePath(event.url ?? ""))}
+              </span>
+              <span className="an-rt-meta">
+                {event.country ? <span aria-label={countryName(event.country)}>{flag(event.country)} </span> : null}
+                {timeAgo(event.ts, now)}
+              </span>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        data && <p className="an-muted an-small">No events in the last 30 minutes.</p>
+      )}
+    </section>
+  );
+}
+
+// ---- page ----------------------------------------------------------------------------------
+
+function compareLabel(meta: CompareMeta | undefined, mode: CompareMode): string | null {
+  if (mode === "none") return "Previous period";
+  if (meta?.comparison_range) {
+    const [start, end] = meta.comparison_range;
+    return start === end ? formatDay(start) : `${formatDay(start)} – ${formatDay(end)}`;
+  }
+  return COMPARE_MODES.find((item) => item.id === mode)?.label ?? null;
+}
+
+export function SiteDashboard({ siteId }: { siteId: string }) {
+  const [state, setState] = useDashboardState();
+  const [site, setSite] = useState<Website | null>(null);
+  const [siteError, setSiteError] = useState("");
+  const [stats, setStats] = useState<Stats | null>(null);
+  const [meta, setMeta] = useState<CompareMeta | undefined>(undefined);
+  const [series, setSeries] = useState<PageviewsData | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState("");
+
+  const mainQuery = apiQuery(state, true);
+  if (state.range.granularity) mainQuery.granularity = state.range.granularity;
+  const breakdownQuery = apiQuery(state, false);
+  const mainKey = JSON.stringify(mainQuery);
+  const breakdownKey = JSON.stringify(breakdownQuery);
+
+  useEffect(() => {
+    let active = true;
+    getWebsite(siteId)
+      .then((value) => active && setSite(value))
+      .catch((caught: unknown) => active && setSiteError(errorMessage(caught)));
+    return () => {
+      active = false;
+    };
+  }, [siteId]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setLoading(true);
+    setError("");
+    const statsQuery = { ...mainQuery };
+    delete statsQuery.granularity;
+    Promise.all([getStats(siteId, statsQuery, controller.signal), getPageviews(siteId, mainQuery, controller.signal)])
+      .then(([statsResult, seriesResult]) => {
+        setStats(statsResult.data);
+        setMeta(statsResult.compare);
+        setSeries(seriesResult.data);
+        setLoading(false);
+      })
+      .catch((caught: unknown) => {
+        if (isAbort(caught)) return;
+        setError(errorMessage(caught));
+        setLoading(false);
+      });
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- mainKey stands for mainQuery
+  }, [siteId, mainKey]);
+
+  function addFilter(type: MetricType, value: string) {
+    const param = filterParamFor(type);
+    if (!param) return;
+    const filters = [...state.filters.filter((item) => item.param !== param), { param, value }];
+    setState({ ...state, filters });
+  }
+
+  const siteBase = `/analytics/sites/${encodeURIComponent(siteId)}`;
+  const label = compareLabel(meta, state.compare);
+
+  if (siteError) {
+    return (
+      <div className="an-page">
+        <h1>Website</h1>
+        <Notice>{siteError}</Notice>
+        <p>
+          <Link to="/analytics">Back to the websites</Link>
+        </p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="an-page" data-testid="site-dashboard">
+      <div className="an-page-head an-page-head-row">
+        <div className="an-title-block">
+          <p className="an-breadcrumb">
+            <Link to="/analytics">Websites</Link> <span aria-hidden="true">/</span>
+          </p>
+          <h1 data-testid="site-name">{site?.name ?? "…"}</h1>
+          <p className="an-muted an-mono">{site?.domain ?? ""}</p>
+        </div>
+        <nav className="an-subnav" aria-label="Website">
+          <Link to={`${siteBase}/tracking`}>Tracking code</Link>
+          <Link to={`${siteBase}/share`}>Share</Link>
+          <Link to={`${siteBase}/settings`}>Settings</Link>
+        </nav>
+      </div>
+
+      <div className="an-toolbar" data-testid="dashboard-toolbar">
+        <RangePicker state={state} onChange={setState} />
+        <ComparePicker state={state} onChange={setState} />
+        <p className="an-range-note an-muted an-small" data-testid="range-label">
+          {describeRange(state.range)} · {state.range.start === state.range.end ? formatDay(state.range.start) : `${formatDay(state.range.start)} – ${formatDay(state.range.end)}`} (UTC)
+        </p>
+      </div>
+      <FilterChips state={state} onChange={setState} />
+      {error && <Notice testId="dashboard-error">{error}</Notice>}
+
+      <KpiCards stats={stats} compareLabel={state.compare === "none" ? null : label} loading={loading} />
+
+      <div className="an-main-grid">
+        <section className="an-card an-chart-card" aria-labelledby="chart-title">
+          <header className="an-card-head">
+            <h2 id="chart-title">Traffic</h2>
+            <ul className="an-legend" aria-label="Legend">
+              <li>
+                <span className="an-key an-key-pv" aria-hidden="true" /> Pageviews
+              </li>
+              <li>
+                <span className="an-key an-key-vis" aria-hidden="true" /> Visitors
+              </li>
+              {series?.compare_series && (
+                <li>
+                  <span className="an-key an-key-prev" aria-hidden="true" /> {label ?? "Previous"}
+                </li>
+              )}
+            </ul>
+          </header>
+          {series ? (
+            <TimeSeriesChart series={series.series} compare={series.compare_series} granularity={series.granularity} />
+          ) : (
+            <div className="an-chart an-skeleton" aria-hidden="true" />
+          )}
+        </section>
+        <RealtimePanel siteId={siteId} />
+      </div>
+
+      <div className="an-breakdowns">
+        {GROUPS.map((group) => (
+          <MetricCard key={group.title} siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} group={group} onPick={addFilter} />
+        ))}
+        <EventsCard siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,251 @@
+/** Formatting, date ranges and the dashboard's URL state (range, comparison, filters). */
+import { useCallback, useEffect, useState } from "react";
+import type { Granularity, MetricType, Query } from "./api";
+
+// ---- numbers -------------------------------------------------------------------------------
+
+const integer = new Intl.NumberFormat("en-US");
+const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+
+export function formatCount(value: number): string {
+  return Math.abs(value) >= 10_000 ? compact.format(value) : integer.format(value);
+}
+
+export function formatPercent(fraction: number, digits = 1): string {
+  return `${(fraction * 100).toFixed(digits).replace(/\.0$/, "")}%`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds <= 0) return "0s";
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s.toString().padStart(2, "0")}s`;
+  return `${s}s`;
+}
+
+/** Relative change current vs previous as a fraction, or null when there is nothing to compare. */
+export function delta(current: number, previous: number): number | null {
+  if (!Number.isFinite(previous) || previous === 0) return current === 0 ? 0 : null;
+  return (current - previous) / previous;
+}
+
+// ---- countries -----------------------------------------------------------------------------
+
+/** Regional-indicator emoji for a 2-letter ISO code (🇩🇪 for "DE"). */
+export function flag(code: string): string {
+  if (!/^[A-Za-z]{2}$/.test(code)) return "🏳️";
+  const upper = code.toUpperCase();
+  return String.fromCodePoint(0x1f1e6 + upper.charCodeAt(0) - 65, 0x1f1e6 + upper.charCodeAt(1) - 65);
+}
+
+let regionNames: Intl.DisplayNames | null = null;
+export function countryName(code: string): string {
+  try {
+    regionNames ??= new Intl.DisplayNames(["en"], { type: "region" });
+    return (/^[A-Za-z]{2}$/.test(code) && regionNames.of(code.toUpperCase())) || code;
+  } catch {
+    return code;
+  }
+}
+
+// ---- dates (UTC, like the server) ----------------------------------------------------------
+
+export function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export function addDays(day: string, days: number): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return isoDay(date);
+}
+
+export function today(): string {
+  return isoDay(new Date());
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export type Preset = "today" | "24h" | "7d" | "30d" | "90d" | "month" | "custom";
+
+export const PRESETS: { id: Preset; label: string; short: string }[] = [
+  { id: "today", label: "Today", short: "Today" },
+  { id: "24h", label: "Last 24 hours", short: "24h" },
+  { id: "7d", label: "Last 7 days", short: "7d" },
+  { id: "30d", label: "Last 30 days", short: "30d" },
+  { id: "90d", label: "Last 90 days", short: "90d" },
+  { id: "month", label: "This month", short: "Month" },
+  { id: "custom", label: "Custom range", short: "Custom" },
+];
+
+export type Range = { preset: Preset; start: string; end: string; granularity?: Granularity };
+
+/** The dates of a preset (custom keeps the given dates when valid). 24 h = yesterday + today, hourly. */
+export function resolveRange(preset: Preset, from?: string | null, to?: string | null): Range {
+  const end = today();
+  switch (preset) {
+    case "today":
+      return { preset, start: end, end, granularity: "hour" };
+    case "24h":
+      return { preset, start: addDays(end, -1), end, granularity: "hour" };
+    case "30d":
+      return { preset, start: addDays(end, -29), end };
+    case "90d":
+      return { preset, start: addDays(end, -89), end, granularity: "day" };
+    case "month":
+      return { preset, start: `${end.slice(0, 8)}01`, end };
+    case "custom":
+      if (from && to && DAY.test(from) && DAY.test(to) && from <= to) return { preset, start: from, end: to };
+      return { preset: "7d", start: addDays(end, -6), end };
+    default:
+      return { preset: "7d", start: addDays(end, -6), end };
+  }
+}
+
+export function describeRange(range: Range): string {
+  const found = PRESETS.find((item) => item.id === range.preset);
+  if (range.preset !== "custom" && found) return found.label;
+  return range.start === range.end ? formatDay(range.start) : `${formatDay(range.start)} – ${formatDay(range.end)}`;
+}
+
+const dayLabel = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+const monthLabel = new Intl.DateTimeFormat("en-US", { month: "short", year: "numeric", timeZone: "UTC" });
+const hourLabel = new Intl.DateTimeFormat("en-US", { hour: "numeric", timeZone: "UTC" });
+const fullHourLabel = new Intl.DateTimeFormat("en-US", {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+  timeZone: "UTC",
+});
+
+export function formatDay(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? day : dayLabel.format(date);
+}
+
+/** A bucket label of /pageviews ("2026-03-01T10:00:00Z", "2026-03-01", "2026-03"), short or long. */
+export function formatBucket(label: string, granularity: Granularity, long = false): string {
+  if (granularity === "hour") {
+    const date = new Date(label);
+    if (Number.isNaN(date.getTime())) return label;
+    return long ? `${fullHourLabel.format(date)} UTC` : hourLabel.format(date);
+  }
+  if (granularity === "month") {
+    const date = new Date(`${label}-01T00:00:00Z`);
+    return Number.isNaN(date.getTime()) ? label : monthLabel.format(date);
+  }
+  return formatDay(label);
+}
+
+/** "2026-03-01 10:00:00.123" (UTC) → "3 min ago". */
+export function timeAgo(ts: string, now = Date.now()): string {
+  const date = new Date(`${ts.replace(" ", "T").replace(/Z?$/, "Z")}`);
+  if (Number.isNaN(date.getTime())) return ts;
+  const seconds = Math.max(0, Math.round((now - date.getTime()) / 1000));
+  if (seconds < 10) return "just now";
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  return `${Math.floor(seconds / 3600)} h ago`;
+}
+
+export function formatTimestamp(ts: string | null | undefined): string {
+  if (!ts) return "—";
+  const date = new Date(ts.includes("T") ? ts : `${ts.replace(" ", "T")}Z`);
+  if (Number.isNaN(date.getTime())) return ts;
+  return date.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+}
+
+// ---- filters -------------------------------------------------------------------------------
+
+/** The breakdowns that can become a filter, with the query parameter and a label. */
+export const FILTERS: { param: string; type: MetricType; label: string }[] = [
+  { param: "filter_page", type: "page", label: "Page" },
+  { param: "filter_referrer", type: "referrer", label: "Referrer" },
+  { param: "filter_country", type: "country", label: "Country" },
+  { param: "filter_browser", type: "browser", label: "Browser" },
+  { param: "filter_os", type: "os", label: "OS" },
+  { param: "filter_device", type: "device", label: "Device" },
+  { param: "filter_utm_source", type: "utm_source", label: "UTM source" },
+  { param: "filter_utm_medium", type: "utm_medium", label: "UTM medium" },
+  { param: "filter_utm_campaign", type: "utm_campaign", label: "UTM campaign" },
+  { param: "filter_language", type: "language", label: "Language" },
+  { param: "filter_region", type: "region", label: "Region" },
+  { param: "filter_city", type: "city", label: "City" },
+  { param: "filter_hostname", type: "page", label: "Hostname" },
+];
+
+export function filterParamFor(type: MetricType): string | null {
+  return FILTERS.find((item) => item.type === type && item.param !== "filter_hostname")?.param ?? null;
+}
+
+export type CompareMode = "none" | "previous_period" | "previous_year";
+
+export const COMPARE_MODES: { id: CompareMode; label: string }[] = [
+  { id: "previous_period", label: "Previous period" },
+  { id: "previous_year", label: "Previous year" },
+  { id: "none", label: "No comparison" },
+];
+
+/** Everything the dashboard shows, as kept in the address bar (shareable links). */
+export type DashboardState = {
+  range: Range;
+  compare: CompareMode;
+  filters: { param: string; value: string }[];
+};
+
+export function readState(search: string): DashboardState {
+  const params = new URLSearchParams(search);
+  const preset = (PRESETS.find((item) => item.id === params.get("range"))?.id ?? "7d") as Preset;
+  const compareRaw = params.get("compare");
+  const compare = (COMPARE_MODES.find((item) => item.id === compareRaw)?.id ?? "previous_period") as CompareMode;
+  const filters: DashboardState["filters"] = [];
+  for (const { param } of FILTERS) {
+    const value = params.get(param);
+    if (value) filters.push({ param, value });
+  }
+  return { range: resolveRange(preset, params.get("from"), params.get("to")), compare, filters };
+}
+
+export function writeState(state: DashboardState): string {
+  const params = new URLSearchParams();
+  if (state.range.preset !== "7d") params.set("range", state.range.preset);
+  if (state.range.preset === "custom") {
+    params.set("from", state.range.start);
+    params.set("to", state.range.end);
+  }
+  if (state.compare !== "previous_period") params.set("compare", state.compare);
+  for (const { param, value } of state.filters) params.set(param, value);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** The API query of a dashboard state (dates, filters and, optionally, the comparison). */
+export function apiQuery(state: DashboardState, withCompare: boolean): Query {
+  const query: Query = { start_date: state.range.start, end_date: state.range.end };
+  if (withCompare && state.compare !== "none") query.compare_mode = state.compare;
+  for (const { param, value } of state.filters) query[param] = value;
+  return query;
+}
+
+/** The dashboard state, synchronised with the address bar (pushState; back/forward work). */
+export function useDashboardState(): [DashboardState, (next: DashboardState) => void] {
+  const [search, setSearch] = useState(() => window.location.search);
+  useEffect(() => {
+    const onPop = () => setSearch(window.location.search);
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
+  }, []);
+  const state = readState(search);
+  const update = useCallback((next: DashboardState) => {
+    const text = writeState(next);
+    if (text !== window.location.search) {
+      window.history.pushState(null, "", window.location.pathname + text);
+    }
+    setSearch(text);
+  }, []);
+  return [state, update];
+}
