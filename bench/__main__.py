@@ -40,6 +40,7 @@ SUITES: dict[str, str] = {
     "rooms": "bench.rooms",
     "clicker": "bench.clicker",
     "analytics": "bench.analytics_ingest",
+    "analytics-query": "bench.analytics_query",
     "packaging": "bench.packaging",
 }
 RESULTS = BENCH_DIR / "RESULTS.md"
