@@ -62,9 +62,11 @@ class ServerSettings(_Section):
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        validation_alias=AliasChoices("CORS_ORIGINS", "SPARKHOUSE_CORS_ORIGINS"),
-        description="Comma-separated browser origins allowed to call the API cross-origin "
-        "(never '*').",
+        validation_alias=AliasChoices(
+            "CORS_ORIGINS", "SPARKHOUSE_CORS_ORIGINS", "SPARKLYTICS_CORS_ORIGINS"
+        ),
+        description="Comma- or space-separated browser origins allowed to call the API "
+        "cross-origin (never '*'); SPARKLYTICS_CORS_ORIGINS is read when CORS_ORIGINS is unset.",
     )
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(
         default_factory=list,
@@ -82,7 +84,7 @@ class ServerSettings(_Section):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _origins(cls, value: Any) -> Any:
-        origins = _split_commas(value)
+        origins = _split_commas(value.replace(" ", ",") if isinstance(value, str) else value)
         if isinstance(origins, list):
             if "*" in origins:
                 raise ValueError("'*' is not allowed: list the origins that may call the API")

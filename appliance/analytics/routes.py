@@ -7,6 +7,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from appliance import __version__
 from appliance.analytics.service import Client, IngestError, IngestService
 from appliance.analytics.tracker import Tracker
 from appliance.platform.http import ApiError, client_ip, json_response
@@ -137,3 +138,13 @@ async def tracker_script(request: Request) -> HTTPResponse:
     gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
     body, headers = tracker.response(gzip_ok)
     return HTTPResponse(body, headers=headers, content_type="application/javascript; charset=utf-8")
+
+
+@blueprint.get("/health", name="analytics_health", ctx_cors="none")
+async def health(request: Request) -> HTTPResponse:
+    """Section 2: public, no CORS; 503 when the events store does not answer."""
+    healthy = await _service(request).pipeline.warehouse.ping()
+    return json_response(
+        {"status": "ok" if healthy else "degraded", "version": __version__},
+        200 if healthy else 503,
+    )

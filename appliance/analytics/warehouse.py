@@ -118,6 +118,16 @@ class Warehouse:
 
         return await asyncio.get_running_loop().run_in_executor(self._readers, run)
 
+    async def ping(self) -> bool:
+        """Whether DuckDB answers a trivial query within two seconds (GET /health)."""
+        try:
+            async with asyncio.timeout(2.0):
+                await self.read(lambda cursor: cursor.execute("SELECT 1"))
+        except Exception:  # any failure means "degraded"; the reason is in the log
+            log.warning("health: DuckDB did not answer a ping", exc_info=True)
+            return False
+        return True
+
 
 # -- the SQL of ingestion (run on the writer thread) ----------------------------------------
 

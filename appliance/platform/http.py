@@ -28,8 +28,9 @@ access_log = logging.getLogger("sparkhouse.access")
 
 API_PREFIXES = ("/api/", "/socket/")
 API_PATHS = frozenset({"/healthz", "/e", "/s.js"})
-CorsPolicy = Literal["allow-list", "reflect"]
-"""``allow-list``: only CORS_ORIGINS. ``reflect``: echo any Origin (tracker beacons)."""
+CorsPolicy = Literal["allow-list", "reflect", "none"]
+"""``allow-list``: only CORS_ORIGINS. ``reflect``: echo any Origin (tracker beacons).
+``none``: no CORS headers at all (public pages meant for same-origin or server-side use)."""
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -218,8 +219,11 @@ def allowed_origin(request: Request, allow_list: Sequence[str]) -> str | None:
     origin = request.headers.get("origin")
     if not origin:
         return None
-    if route_option(request, "cors", "allow-list") == "reflect":
+    policy = route_option(request, "cors", "allow-list")
+    if policy == "reflect":
         return origin
+    if policy == "none":
+        return None
     return origin if origin.rstrip("/") in allow_list else None
 
 

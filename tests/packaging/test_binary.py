@@ -120,6 +120,7 @@ def binary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Binary]:
         # fast analytics flushes, and the test client is allowed to set X-Forwarded-For
         "SPARKLYTICS_BUFFER_FLUSH_MS": "200",
         "SPARKLYTICS_RATE_LIMIT_DISABLE": "true",
+        "SPARKLYTICS_AUTH": "none",  # the query API without a login (auth has its own tests)
         # only the shutdown can write the snapshot: that is what the last test checks
         "CLICKER_SNAPSHOT_SECONDS": "3600",
     }
@@ -234,7 +235,30 @@ def test_a_collected_event(binary: Binary) -> None:
         tracker = http.get("/s.js")
         assert tracker.status_code == 200 and "Sparkhouse tracker" in tracker.text
     binary.notes["analytics_url"] = url
-    time.sleep(0.6)  # three flush periods: the event moves from the journal to DuckDB
+    # visible in stats once a flush moved it from the journal into DuckDB (200 ms periods)
+    stats_path = f"/api/websites/{binary.website_id}/stats"
+    deadline = time.monotonic() + 10
+    pageviews = 0
+    while pageviews != 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        stats = httpx.get(binary.server.url + stats_path, params={"filter_page": url}, timeout=10)
+        assert stats.status_code == 200, stats.text
+        pageviews = stats.json()["data"]["pageviews"]
+    assert pageviews == 1
+
+
+def test_a_website_through_the_api(binary: Binary) -> None:
+    """The public-suffix list and the IANA zones travel inside the binary."""
+    require(binary, "analytics")
+    with httpx.Client(base_url=binary.server.url, timeout=10) as http:
+        created = http.post(
+            "/api/websites",
+            json={"name": "Blog", "domain": "blog.example.co.uk", "timezone": "Europe/Berlin"},
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["data"]["timezone"] == "Europe/Berlin"
+        suffix_only = http.post("/api/websites", json={"name": "x", "domain": "co.uk"})
+        assert suffix_only.status_code == 400, suffix_only.text
 
 
 def test_backup_while_it_serves_and_one_server_per_data_dir(binary: Binary, tmp_path: Path) -> None:
