@@ -10,8 +10,9 @@ export HOST ?= 127.0.0.1
 
 .PHONY: run test test-fast lint typecheck dashboard node-deps browser bench clean docs
 
+# Plain HTTP on 127.0.0.1: the dashboard's login cookie must not be marked Secure here.
 run: $(VENV)/.installed $(DIST)/index.html
-	$(BIN)/sparkhouse serve
+	SPARKLYTICS_HTTPS=$${SPARKLYTICS_HTTPS:-false} $(BIN)/sparkhouse serve
 
 test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser binary
 	$(BIN)/ruff check appliance tests bench
