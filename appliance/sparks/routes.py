@@ -9,7 +9,7 @@ from sanic.response import HTTPResponse
 
 from appliance.platform.http import ApiError, client_ip, json_response, parse_json_object
 from appliance.platform.ratelimit import retry_after_header
-from appliance.sparks.service import InvalidSpark, SparkService
+from appliance.sparks.service import InvalidSpark, SparkService, is_board_position
 
 blueprint = Blueprint("sparks")
 SPARK_BODY_LIMIT = 16 * 1024  # a spark is ~100 bytes
@@ -43,3 +43,20 @@ async def create_spark(request: Request, x: str, y: str) -> HTTPResponse:
     # Broadcast after the 202 is on its way, like the spec's Task.start.
     asyncio.get_running_loop().call_soon(service.broadcast, data)
     return json_response(data, 202)
+
+
+@blueprint.route(
+    "/api/<x>/<y>", methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"], name="spark_other_methods"
+)
+async def spark_other_methods(request: Request, x: str, y: str) -> HTTPResponse:
+    """Only POST makes a spark. Any other method on a board position is a 405; on any other
+    two-segment API path (``/api/admin/users``…) it is a 404, as for every unknown API path,
+    instead of a 405 that would hint a route exists there."""
+    if is_board_position(x, y):
+        raise ApiError(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed on {request.path}; POST a spark",
+            headers={"Allow": "OPTIONS, POST"},
+        )
+    raise ApiError(404, "not_found", f"No route for {request.method} {request.path}")

@@ -11,7 +11,7 @@ from appliance.platform.ratelimit import RateLimiter
 from appliance.platform.realtime.broker import Broker
 from appliance.settings import Settings
 from appliance.sparks.channels import BOARD_TOPIC, SPARK_EVENT
-from appliance.sparks.models import SparkEvent
+from appliance.sparks.models import BOARD_SIZE, SparkEvent
 
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
 
@@ -39,6 +39,14 @@ def field_errors(error: ValidationError) -> dict[str, list[str]]:
             message = f"item {'.'.join(str(p) for p in item['loc'][1:])}: {message}"
         errors.setdefault(field, []).append(message)
     return errors
+
+
+def is_board_position(x: str, y: str) -> bool:
+    """Whether two path segments name a cell of the board (both integers in range)."""
+    return all(
+        isinstance(value, int) and 0 <= value < BOARD_SIZE
+        for value in (path_coordinate(x), path_coordinate(y))
+    )
 
 
 class SparkService:

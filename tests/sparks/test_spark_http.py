@@ -151,9 +151,15 @@ async def test_wrong_method_and_unknown_paths_are_json(server: RunningServer) ->
         response = await client.get(f"{server.url}/api/1/2")
         assert response.status_code == 405
         assert response.json()["error"]["code"] == "method_not_allowed"
+        assert "POST" in response.headers["allow"]
         response = await client.post(f"{server.url}/api/1/2/3", json=SPARK)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+        # a two-segment API path that is no board position: unknown, not "wrong method"
+        for path in ("/api/admin/tenants", "/api/auth/nonexistent", "/api/1/512"):
+            response = await client.get(f"{server.url}{path}")
+            assert response.status_code == 404, path
+            assert response.json()["error"]["code"] == "not_found"
 
 
 async def test_many_sparks_arrive_in_order(server: RunningServer, board: RawSocket) -> None:
