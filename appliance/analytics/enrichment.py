@@ -202,6 +202,7 @@ def screen_of(screen: str | None, width: int | None, height: int | None) -> str 
     return None
 
 
+@lru_cache(maxsize=4096)  # a site's URLs repeat: the bot scorer asks for every event
 def url_path(url: str) -> str:
     """The path of a URL (absolute or not) without query and fragment, for the path sweep."""
     text = url.split("#", 1)[0].split("?", 1)[0]
@@ -305,20 +306,28 @@ class BotScorer:
         mode: str = "balanced",
     ) -> BotVerdict:
         now = time.monotonic() if now is None else now
-        contributions: list[tuple[int, str]] = []
+        # Every event goes through here: plain additions, no lists. The reason is the largest
+        # single contribution (the points are distinct, so there are no ties).
+        total = 0
+        best = 0
+        reason: str | None = None
         if has_bot_signature(user_agent):
-            contributions.append((90, "ua_signature"))
+            total, best, reason = 90, 90, "ua_signature"
         if not (has_accept and has_accept_language):
-            contributions.append((25, "header_anomaly"))
+            total += 25
+            if best < 25:
+                best, reason = 25, "header_anomaly"
         events, paths = self._observe(website_id, visitor_id, url, now)
         if events >= BURST_EVENTS:
-            contributions.append((40, "burst_rate"))
+            total += 40
+            if best < 40:
+                best, reason = 40, "burst_rate"
         if paths >= SWEEP_PATHS:
-            contributions.append((35, "path_sweep"))
-        total = min(100, sum(points for points, _ in contributions))
-        reason = max(contributions)[1] if contributions else None
-        threshold = BOT_THRESHOLDS.get(mode, 70)
-        return BotVerdict(total >= threshold, total, reason)
+            total += 35
+            if best < 35:
+                best, reason = 35, "path_sweep"
+        total = min(100, total)
+        return BotVerdict(total >= BOT_THRESHOLDS.get(mode, 70), total, reason)
 
     def _observe(self, website_id: str, visitor_id: str, url: str, now: float) -> tuple[int, int]:
         key = (website_id, visitor_id)

@@ -115,6 +115,7 @@ class Journal:
         self._reader: sqlite3.Connection | None = None
         self._batch: list[_Append] = []
         self.groups = 0  # transactions committed (for the bench: requests per group)
+        self.last_seq_at_open = 0  # rows up to here may be in DuckDB already (a replay)
         self.appends = 0
 
     @classmethod
@@ -129,7 +130,10 @@ class Journal:
         writer = _connect(self.path, self.sync)
         writer.execute(_SCHEMA)
         self._reader = _connect(self.path, self.sync)
-        (pending,) = self._reader.execute("SELECT coalesce(sum(events), 0) FROM journal").fetchone()
+        (pending, last) = self._reader.execute(
+            "SELECT coalesce(sum(events), 0), coalesce(max(seq), 0) FROM journal"
+        ).fetchone()
+        self.last_seq_at_open = int(last)
         self._thread = threading.Thread(
             target=self._run, args=(writer,), name="ingest-journal", daemon=True
         )

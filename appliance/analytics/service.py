@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -47,6 +48,7 @@ from appliance.settings import AnalyticsSettings
 log = logging.getLogger("sparkhouse.analytics")
 
 RETRY_AFTER_OVERLOADED = "5"
+VISITOR_CACHE_SIZE = 16_384
 
 
 class IngestError(Exception):
@@ -187,6 +189,18 @@ def _first_language(accept_language: str | None) -> str | None:
     return first or None
 
 
+@lru_cache(maxsize=4)
+def _second_text(seconds: int) -> str:
+    # strftime costs more than the rest of the stamp; requests of one second share it
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+
+
+def created_at_text(micros: int) -> str:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC) of a time in Unix microseconds."""
+    seconds, micro = divmod(micros, 1_000_000)
+    return f"{_second_text(seconds)}.{micro:06d}"
+
+
 def uuid7(now: float | None = None) -> str:
     """A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, then random
     bits. Event ids need uniqueness, not secrecy, so the fast PRNG does."""
@@ -222,6 +236,8 @@ class IngestService:
         limit = 0 if settings.rate_limit_disable else settings.rate_limit
         self.limiter = RateLimiter(limit, 60.0)
         self.trusted_proxies = settings.trusted_proxies
+        self._visitors: dict[tuple[str, str, str], str] = {}
+        self._visitor_secret: bytes | None = None
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -349,7 +365,21 @@ class IngestService:
         )
 
     def _visitor(self, website_id: str, client: Client, now: float | None = None) -> str:
-        return visitor_hash(self.salt.current(now), website_id, client.ip, client.user_agent)
+        secret = self.salt.current(now)
+        if secret is not self._visitor_secret:
+            # a new day's salt: yesterday's ids (and the old secret) must not survive in here
+            self._visitors.clear()
+            self._visitor_secret = secret
+        key = (website_id, client.ip, client.user_agent)
+        visitor = self._visitors.get(key)
+        if visitor is None:
+            # a visitor sends many events a day: hash (encode, join, sha256) once per day
+            if len(self._visitors) >= VISITOR_CACHE_SIZE:
+                self._visitors.clear()
+            visitor = self._visitors[key] = visitor_hash(
+                secret, website_id, client.ip, client.user_agent
+            )
+        return visitor
 
     def _record(self, event: Incoming, client: Client, now: float, position: int) -> dict[str, Any]:
         """The stored row (without session_id, which the flusher assigns)."""
@@ -369,9 +399,7 @@ class IngestService:
             client.accept_language is not None,
             event.url,
         )
-        micros = int(now * 1_000_000) + position  # +1 µs per position in the batch
-        seconds, micro = divmod(micros, 1_000_000)
-        created_at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds)) + f".{micro:06d}"
+        created_at = created_at_text(int(now * 1_000_000) + position)  # +1 µs per position
         return {
             "id": uuid7(now),
             "website_id": event.website_id,

@@ -24,9 +24,12 @@ def session_hash(visitor_id: str, website_id: str, entry_url: str, first_seen: d
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Session:
-    """One row of the ``sessions`` table."""
+    """One row of the ``sessions`` table. Treat it as immutable (the tracker and a flush's
+    overlay share sessions; :meth:`grown` makes a new one): not ``frozen=True`` only because a
+    frozen dataclass builds itself field by field through ``object.__setattr__``, and the
+    flusher builds one per event."""
 
     session_id: str
     website_id: str

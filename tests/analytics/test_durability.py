@@ -13,9 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
+from appliance.analytics import warehouse as wh
 from appliance.analytics.journal import Journal
 from appliance.analytics.pipeline import Pipeline, journal_line
 from appliance.analytics.service import uuid7
@@ -125,6 +128,7 @@ def _pipeline(data_dir: Path) -> Pipeline:
         flush_ms=60_000,
         capacity=10_000,
         work_dir=data_dir / "tmp",
+        batch_events=100,  # one flush batch is part of the backlog
     )
 
 
@@ -157,3 +161,39 @@ async def test_a_crash_between_duckdb_commit_and_journal_delete_replays_once(
     )
     assert sessions == (250, 7)
     await second.stop()
+
+
+async def test_only_rows_that_may_be_in_duckdb_have_their_ids_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id check (a query with every id of a batch) runs for the rows found at start-up and
+    for a batch whose DuckDB transaction failed, not for rows this process journaled since."""
+    checked: list[int] = []
+    existing_ids = wh.existing_ids
+
+    def counting(connection: Any, ids: list[str]) -> set[str]:
+        checked.append(len(ids))
+        return existing_ids(connection, ids)
+
+    monkeypatch.setattr(wh, "existing_ids", counting)
+    pipeline = _pipeline(tmp_path)
+    await pipeline.start()
+    assert pipeline._task is not None
+    pipeline._task.cancel()
+    await pipeline.append([_record("site_a", n) for n in range(10)])
+    assert await pipeline.flush() == 10
+    assert checked == []
+
+    def broken(connection: Any, batch: Any) -> None:
+        raise RuntimeError("DuckDB failed mid-transaction")
+
+    pipeline.flush_steps.append(broken)
+    await pipeline.append([_record("site_a", n) for n in range(10, 20)])
+    with pytest.raises(RuntimeError):
+        await pipeline.flush()
+    pipeline.flush_steps.remove(broken)
+    assert await pipeline.flush() == 10  # the rolled-back batch again, its ids checked
+    assert checked == [10]
+    await pipeline.stop()
+    counts = query(tmp_path, "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events")
+    assert counts == [{"n": 20, "d": 20}]

@@ -139,6 +139,7 @@ async def test_sessions_through_the_journal_into_duckdb(tmp_path: Path) -> None:
         flush_ms=60_000,
         capacity=100,
         work_dir=tmp_path / "tmp",
+        batch_events=2,
     )
     await pipeline.start()
     times = [T0, T0 + timedelta(minutes=29), T0 + timedelta(minutes=60), T0 + timedelta(minutes=61)]
