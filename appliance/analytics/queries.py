@@ -8,10 +8,17 @@ names one (an IANA zone; the spec's Sparklytics ignores it, we honour it). A zon
 a few segments of constant UTC offset (:class:`ZoneShift`) so DuckDB needs no ICU calls per
 row: the local time of an event is ``created_at + offset-of-its-segment``.
 
-Sources: queries read ``event_rollups`` (rollups.py, exact) whenever nothing they need is
-missing from it — no URL filter or page breakdown, and a zone whose offsets are whole hours —
-and raw ``events`` otherwise. Every user value reaches SQL as a bound parameter; the SQL text
-is assembled only from constants of this module.
+Sources (:func:`choose_source`): the narrowest rollup level (rollups.py, exact) that holds
+what a query needs, when the zone's offsets are whole hours — ``visit_rollups`` without any
+filter or breakdown, ``page_rollups`` for ``type=page`` and the URL filters (without equality
+filters), ``event_rollups`` for equality filters and the other breakdowns — and raw ``events``
+otherwise. Rollup rows carry their sessions' facts (event count, duration), so stats never join
+``sessions`` there. On the visit and page levels, rows also carry the hours of their key's
+neighbour rows (rollups.Neighbour), so distinct visitors/sessions are filtered counts rather
+than hash tables of ids. Stats over the wider levels run the current and the previous period
+in one scan (a period column) when the two ranges don't overlap; on the visit level one scan
+per period is faster (each compares with a constant). Every user value
+reaches SQL as a bound parameter; the SQL text is assembled only from constants of this module.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from appliance.analytics.rollups import ROLLUP_TABLE
+from appliance.analytics.rollups import PAGE_TABLE, ROLLUP_TABLE, VISIT_TABLE
 from appliance.analytics.store import Website, WebsiteRepository
 from appliance.analytics.warehouse import Warehouse
 
@@ -364,7 +371,7 @@ def parse_params(
 
 @dataclass(frozen=True)
 class Source:
-    """How a query reads one of the two tables (constant SQL fragments only)."""
+    """How a query reads one of the tables (constant SQL fragments only)."""
 
     table: str
     time: str  # the column ranges and buckets use
@@ -373,6 +380,25 @@ class Source:
     first: str
     last: str
     is_rollup: bool
+    sessions: tuple[str, ...] = ("session_id",)  # the columns that identify a session
+    visitor_columns: tuple[str, ...] = ("visitor_id",)
+    facts: bool = False  # rows carry session_events / session_us
+    human: str = "NOT coalesce(is_bot, false)"  # the rows of humans
+    flags: bool = False  # rows carry neighbour hours (rollups.Neighbour)
+
+    @property
+    def visitors(self) -> str:
+        """Distinct visitors over rows (or per-session groups) holding the visitor columns."""
+        if self.visitor_columns == ("visitor_id",):
+            return "count(DISTINCT visitor_id)"
+        # hex ids as integers, any other id as its text: two disjoint exact counts
+        return (
+            "(count(DISTINCT visitor_key) FILTER (WHERE visitor_text IS NULL) "
+            "+ count(DISTINCT visitor_text))"
+        )
+
+    def any_visitor(self) -> str:
+        return ", ".join(f"any_value({name}) AS {name}" for name in self.visitor_columns)
 
 
 RAW = Source(
@@ -384,21 +410,58 @@ RAW = Source(
     "created_at",
     False,
 )
-ROLLUP = Source(ROLLUP_TABLE, "hour", "events", "pageviews", "first_at", "last_at", True)
+ROLLUP = Source(
+    ROLLUP_TABLE, "hour", "events", "pageviews", "first_at", "last_at", True, facts=True
+)
+_SESSION_KEYS = ("session_key", "session_text")
+_VISITOR_KEYS = ("visitor_key", "visitor_text")
+VISITS = Source(
+    VISIT_TABLE,
+    "hour",
+    "events",
+    "pageviews",
+    "NULL",
+    "NULL",
+    True,
+    _SESSION_KEYS,
+    _VISITOR_KEYS,
+    True,
+    "NOT bot",
+    True,
+)
+PAGES = Source(
+    PAGE_TABLE,
+    "hour",
+    "events",
+    "pageviews",
+    "first_at",
+    "last_at",
+    True,
+    _SESSION_KEYS,
+    _VISITOR_KEYS,
+    True,
+    "NOT bot",
+    True,
+)
 
 
 def choose_source(
     params: QueryParams, shift: ZoneShift, column: str | None = None, force: SourceChoice = "auto"
 ) -> Source:
-    """Rollups when they hold everything the query needs (see the module docstring)."""
+    """The narrowest rollup level holding everything the query needs, else raw events (see
+    the module docstring); ``force="rollup"`` refuses a query no level can answer."""
     if force == "raw":
         return RAW
-    usable = not params.needs_url and column != "url" and shift.whole_hours
-    if force == "rollup":
-        if not usable:
-            raise ValueError("this query cannot be answered from the rollups")
-        return ROLLUP
-    return ROLLUP if usable else RAW
+    source: Source | None = None
+    if shift.whole_hours:
+        url = params.needs_url or column == "url"
+        if params.equality or (column is not None and column != "url"):
+            source = None if url else ROLLUP
+        else:
+            source = PAGES if url else VISITS
+    if force == "rollup" and source is None:
+        raise ValueError("this query cannot be answered from the rollups")
+    return source or RAW
 
 
 @dataclass(frozen=True)
@@ -418,12 +481,27 @@ def window(params: QueryParams, date_range: DateRange) -> Window:
 
 
 def _where(
-    source: Source, website_id: str, span: Window, params: QueryParams
+    source: Source, website_id: str, span: Window, params: QueryParams, *spans: Window
 ) -> tuple[str, list[Any]]:
+    """The filters of a query over ``span`` (and, for a one-scan comparison, more ``spans``:
+    the scan covers their hull, each row must fall in one of them)."""
+    windows = (span, *spans)
     sql = f"website_id = ? AND {source.time} >= ? AND {source.time} < ?"
-    values: list[Any] = [website_id, span.start, span.end]
+    values: list[Any] = [
+        website_id,
+        min(one.start for one in windows),
+        max(one.end for one in windows),
+    ]
+    if spans:
+        sql += (
+            " AND ("
+            + " OR ".join(f"({source.time} >= ? AND {source.time} < ?)" for _ in windows)
+            + ")"
+        )
+        for one in windows:
+            values += [one.start, one.end]
     if not params.include_bots:
-        sql += " AND NOT coalesce(is_bot, false)"
+        sql += f" AND {source.human}"
     for column, value in params.equality:
         sql += f" AND {column} = ?"  # column from EQUALITY_FILTERS, a constant
         values.append(value)
@@ -445,31 +523,9 @@ def _fetch(
 # -- stats (9.2) ------------------------------------------------------------------------------
 
 
-def _period_stats(
-    connection: duckdb.DuckDBPyConnection,
-    website_id: str,
-    params: QueryParams,
-    span: Window,
-    force: SourceChoice,
-) -> dict[str, Any]:
-    source = choose_source(params, span.shift, force=force)
-    where, values = _where(source, website_id, span, params)
-    # Group by session first (one pass), then visitors over sessions: a session belongs to
-    # one visitor. Bounce and duration are the whole sessions' (sessions table), as Sparklytics.
-    sql = (
-        f"WITH matched AS (SELECT session_id, any_value(visitor_id) AS visitor_id, "  # noqa: S608
-        f"sum({source.events}) AS events FROM {source.table} WHERE {where} GROUP BY session_id) "
-        "SELECT coalesce(sum(m.events), 0), count(DISTINCT m.visitor_id), count(*), "
-        "count(*) FILTER (WHERE s.event_count = 1), "
-        "coalesce(sum(epoch_us(s.last_seen - s.first_seen)), 0), count(s.session_id) "
-        # only sessions that overlap the range can match: zone maps skip the others
-        "FROM matched m LEFT JOIN (SELECT session_id, event_count, first_seen, last_seen "
-        "FROM sessions WHERE website_id = ? AND last_seen >= ? AND first_seen < ?) s "
-        "ON s.session_id = m.session_id"
-    )
-    values += [website_id, span.start, span.end]
+def _stats_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    events, visitors, sessions, bounced, micros, joined = row
     # durations summed as integer microseconds: the same answer whatever the row order
-    events, visitors, sessions, bounced, micros, joined = _fetch(connection, sql, values)[0]
     duration = int(micros) / joined / 1e6 if joined else 0.0
     return {
         "pageviews": int(events),
@@ -480,6 +536,92 @@ def _period_stats(
     }
 
 
+_EMPTY_STATS = (0, 0, 0, 0, 0, 0)
+
+
+def _raw_period_stats(
+    connection: duckdb.DuckDBPyConnection, website_id: str, params: QueryParams, span: Window
+) -> dict[str, Any]:
+    where, values = _where(RAW, website_id, span, params)
+    # Group by session first (one pass), then visitors over sessions: a session belongs to
+    # one visitor. Bounce and duration are the whole sessions' (sessions table), as Sparklytics.
+    sql = (
+        "WITH matched AS (SELECT session_id, any_value(visitor_id) AS visitor_id, "  # noqa: S608
+        f"count(*) AS events FROM events WHERE {where} GROUP BY session_id) "
+        "SELECT coalesce(sum(m.events), 0), count(DISTINCT m.visitor_id), count(*), "
+        "count(*) FILTER (WHERE s.event_count = 1), "
+        "coalesce(sum(epoch_us(s.last_seen - s.first_seen)), 0), count(s.session_id) "
+        # only sessions that overlap the range can match: zone maps skip the others
+        "FROM matched m LEFT JOIN (SELECT session_id, event_count, first_seen, last_seen "
+        "FROM sessions WHERE website_id = ? AND last_seen >= ? AND first_seen < ?) s "
+        "ON s.session_id = m.session_id"
+    )
+    values += [website_id, span.start, span.end]
+    return _stats_row(_fetch(connection, sql, values)[0])
+
+
+def _rollup_stats(
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    website_id: str,
+    params: QueryParams,
+    spans: list[Window],
+) -> list[dict[str, Any]]:
+    """Stats of each of ``spans`` (disjoint) in one scan: rows are labelled with the index of
+    their span, grouped by (span, session), then aggregated per span. The session facts are
+    on the rows, so no join."""
+    where, values = _where(source, website_id, spans[0], params, *spans[1:])
+    period = (
+        "CASE "
+        + " ".join(
+            f"WHEN {source.time} >= ? AND {source.time} < ? THEN {index}"
+            for index in range(len(spans))
+        )
+        + " END"
+    )
+    period_values: list[Any] = []
+    for one in spans:
+        period_values += [one.start, one.end]
+    sessions = ", ".join(source.sessions)
+    sql = (
+        f"WITH matched AS (SELECT {period} AS period, {sessions}, "  # noqa: S608
+        f"{source.any_visitor()}, sum({source.events}) AS events, "
+        "any_value(session_events) AS session_events, any_value(session_us) AS session_us "
+        f"FROM {source.table} WHERE {where} GROUP BY period, {sessions}) "
+        f"SELECT period, coalesce(sum(events), 0), {source.visitors}, count(*), "
+        "count(*) FILTER (WHERE session_events = 1), coalesce(sum(session_us), 0), "
+        "count(session_us) FROM matched GROUP BY period"
+    )
+    found = {row[0]: row[1:] for row in _fetch(connection, sql, [*period_values, *values])}
+    return [_stats_row(found.get(index, _EMPTY_STATS)) for index in range(len(spans))]
+
+
+def _visit_stats(
+    connection: duckdb.DuckDBPyConnection, website_id: str, params: QueryParams, span: Window
+) -> dict[str, Any]:
+    """Stats of one range from the visit level, with no grouping: a row opens its session
+    (visitor) in a range [S, E) when the hour of the session's (visitor's) previous row is
+    NULL or before S (rollups.py, Neighbour). One scan per range: comparisons with one
+    constant S measured twice as fast as one scan over both ranges with per-row bounds."""
+    where, values = _where(VISITS, website_id, span, params)
+    human = "" if params.include_bots else "_human"
+    sql = (
+        "SELECT coalesce(sum(events), 0), count(*) FILTER (WHERE new_visitor), "  # noqa: S608
+        "count(*) FILTER (WHERE opens), count(*) FILTER (WHERE opens AND session_events = 1), "
+        "coalesce(sum(session_us) FILTER (WHERE opens), 0), "
+        "count(session_us) FILTER (WHERE opens) "
+        "FROM (SELECT events, session_events, session_us, "
+        f"visitor_prev{human} IS NULL OR visitor_prev{human} < ? AS new_visitor, "
+        f"session_prev{human} IS NULL OR session_prev{human} < ? AS opens "
+        f"FROM {VISIT_TABLE} WHERE {where})"
+    )
+    return _stats_row(_fetch(connection, sql, [span.start, span.start, *values])[0])
+
+
+def _overlap(one: Window, other: Window) -> bool:
+    return one.start < other.end and other.start < one.end
+
+
 def stats_query(
     connection: duckdb.DuckDBPyConnection,
     website_id: str,
@@ -487,10 +629,22 @@ def stats_query(
     params: QueryParams,
     force: SourceChoice = "auto",
 ) -> dict[str, Any]:
-    current = _period_stats(connection, website_id, params, window(params, params.range), force)
-    previous = _period_stats(
-        connection, website_id, params, window(params, params.previous()), force
-    )
+    spans = [window(params, params.range), window(params, params.previous())]
+    source = choose_source(params, spans[0].shift, force=force)
+    if source is not RAW:
+        source = choose_source(params, spans[1].shift, force=force)
+    if source is RAW:
+        current, previous = (
+            _raw_period_stats(connection, website_id, params, span) for span in spans
+        )
+    elif source is VISITS:
+        current, previous = (_visit_stats(connection, website_id, params, span) for span in spans)
+    elif _overlap(*spans):  # a custom comparison over the primary range: a row in both
+        current, previous = (
+            _rollup_stats(connection, source, website_id, params, [span])[0] for span in spans
+        )
+    else:
+        current, previous = _rollup_stats(connection, source, website_id, params, spans)
     data = {**current, **{f"prev_{name}": value for name, value in previous.items()}}
     data["timezone"] = website_timezone
     body: dict[str, Any] = {"data": data}
@@ -544,16 +698,20 @@ def buckets(span: Window, granularity: Granularity) -> list[tuple[datetime, str]
     return out
 
 
-def _bucket_sql(source: Source, span: Window, granularity: Granularity) -> tuple[str, list[Any]]:
-    local, values = span.shift.sql(source.time)
+def _bucket_sql(
+    source: Source, span: Window, granularity: Granularity, column: str | None = None
+) -> tuple[str, list[Any]]:
+    """The bucket of ``column`` (default: the source's time column) as SQL."""
+    time = column or source.time
+    local, values = span.shift.sql(time)
     if granularity == "hour":
         if span.shift.is_utc:
-            return f"date_trunc('hour', {source.time})", []
+            return f"date_trunc('hour', {time})", []
         # the local hour's start as a UTC instant: the two 01:00 hours of a fall-back day
         # stay two buckets
-        back, back_values = span.shift.sql(source.time)
+        back, back_values = span.shift.sql(time)
         return (
-            f"(date_trunc('hour', {local}) - ({back} - {source.time}))",
+            f"(date_trunc('hour', {local}) - ({back} - {time}))",
             [*values, *back_values],
         )
     return f"date_trunc('{granularity}', {local})", values
@@ -570,13 +728,21 @@ def _series(
     source = choose_source(params, span.shift, force=force)
     bucket, bucket_values = _bucket_sql(source, span, granularity)
     where, values = _where(source, website_id, span, params)
+    visitors, visitor_values = source.visitors, list[Any]()
+    if source is VISITS:
+        # a row is its visitor's first of the bucket within the range when the previous
+        # one is before the range or in another bucket (a month bucket may start before it)
+        previous = "visitor_prev" if params.include_bots else "visitor_prev_human"
+        other, other_values = _bucket_sql(source, span, granularity, previous)
+        visitors = f"count(*) FILTER (WHERE coalesce({previous} < ? OR {other} <> {bucket}, true))"
+        visitor_values = [span.start, *other_values, *bucket_values]
     sql = (
-        f"SELECT {bucket} AS bucket, sum({source.events}), count(DISTINCT visitor_id) "  # noqa: S608
+        f"SELECT {bucket} AS bucket, sum({source.events}), {visitors} "  # noqa: S608
         f"FROM {source.table} WHERE {where} GROUP BY bucket"
     )
     found = {
         row[0]: (int(row[1]), int(row[2]))
-        for row in _fetch(connection, sql, [*bucket_values, *values])
+        for row in _fetch(connection, sql, [*bucket_values, *visitor_values, *values])
     }
     return [found.get(key, (0, 0)) for key, _ in buckets(span, granularity)]
 
@@ -641,17 +807,13 @@ def _metric_rows(
         where += f" AND {value} IN (SELECT unnest(?::VARCHAR[]))"
         values.append(only)
     second = "visitors" if order == "pageviews" else "pageviews"
+    if source is PAGES:  # column is url
+        ranked, ranked_values = _page_ranked(source, params, span, value, where)
+        values = [*ranked_values, *values]
+    else:
+        ranked = _grouped_ranked(source, value, where)
     sql = (
-        f"WITH groups AS (SELECT {value} AS value, session_id, "  # noqa: S608
-        f"any_value(visitor_id) AS visitor_id, sum({source.pageviews}) AS pageviews, "
-        f"epoch_us(max({source.last}) - min({source.first})) AS span "
-        f"FROM {source.table} WHERE {where} GROUP BY ALL), "
-        "ranked AS (SELECT value, count(DISTINCT visitor_id) AS visitors, "
-        "sum(pageviews) AS pageviews, "
-        "count(*) FILTER (WHERE pageviews <= 1) AS bounced, count(*) AS groups, "
-        "coalesce(sum(span) FILTER (WHERE span > 0), 0) AS span_us, "
-        "count(*) FILTER (WHERE span > 0) AS spans "
-        "FROM groups GROUP BY value) "
+        f"WITH {ranked} "  # noqa: S608
         "SELECT value, visitors, pageviews, bounced, groups, span_us, spans, "
         "count(*) OVER () AS total "
         f"FROM ranked ORDER BY {order} DESC, {second} DESC, value"
@@ -664,6 +826,61 @@ def _metric_rows(
     if not rows and page is not None and page[1] > 0:
         total = _metric_total(connection, website_id, params, span, column, force)
     return rows, total
+
+
+def _grouped_ranked(source: Source, value: str, where: str) -> str:
+    """CTEs ending in ``ranked``: per value, its (value, session) groups then their totals."""
+    return (
+        f"groups AS (SELECT {value} AS value, {', '.join(source.sessions)}, "  # noqa: S608
+        f"{source.any_visitor()}, sum({source.pageviews}) AS pageviews, "
+        f"epoch_us(max({source.last}) - min({source.first})) AS span "
+        f"FROM {source.table} WHERE {where} GROUP BY ALL), "
+        f"ranked AS (SELECT value, {source.visitors} AS visitors, "
+        "sum(pageviews) AS pageviews, "
+        "count(*) FILTER (WHERE pageviews <= 1) AS bounced, count(*) AS groups, "
+        "coalesce(sum(span) FILTER (WHERE span > 0), 0) AS span_us, "
+        "count(*) FILTER (WHERE span > 0) AS spans "
+        "FROM groups GROUP BY value)"
+    )
+
+
+def _page_ranked(
+    source: Source, params: QueryParams, span: Window, value: str, where: str
+) -> tuple[str, list[Any]]:
+    """CTEs ending in ``ranked`` on the page level, and the parameters they add before the
+    ``where``'s: a row that is its (URL, session) group's only one in the range (neighbour
+    hours outside it) is the group; only the other rows are grouped by session. A row is its
+    visitor's first of the URL in the range when the previous one is NULL or before it."""
+    human = "" if params.include_bots else "_human"
+    sql = (
+        f"m AS (SELECT {value} AS value, {', '.join(source.sessions)}, "  # noqa: S608
+        "pageviews, first_at, last_at, "
+        f"coalesce(session_prev{human} < ?, true) AND coalesce(session_next{human} >= ?, true) "
+        f"AS single, coalesce(visitor_prev{human} < ?, true) AS new_visitor "
+        f"FROM {source.table} WHERE {where}), "
+        "whole AS (SELECT value, sum(pageviews) AS pageviews, "
+        "count(*) FILTER (WHERE new_visitor) AS visitors, "
+        "count(*) FILTER (WHERE single) AS groups, "
+        "count(*) FILTER (WHERE single AND pageviews <= 1) AS bounced, "
+        "coalesce(sum(epoch_us(last_at - first_at)) "
+        "FILTER (WHERE single AND last_at > first_at), 0) AS span_us, "
+        "count(*) FILTER (WHERE single AND last_at > first_at) AS spans "
+        "FROM m GROUP BY value), "
+        f"parts AS (SELECT value, {', '.join(source.sessions)}, "
+        "sum(pageviews) AS pageviews, "
+        "epoch_us(max(last_at) - min(first_at)) AS span FROM m WHERE NOT single GROUP BY ALL), "
+        "spread AS (SELECT value, count(*) AS groups, "
+        "count(*) FILTER (WHERE pageviews <= 1) AS bounced, "
+        "coalesce(sum(span) FILTER (WHERE span > 0), 0) AS span_us, "
+        "count(*) FILTER (WHERE span > 0) AS spans FROM parts GROUP BY value), "
+        "ranked AS (SELECT w.value, w.visitors, w.pageviews, "
+        "w.bounced + coalesce(s.bounced, 0) AS bounced, "
+        "w.groups + coalesce(s.groups, 0) AS groups, "
+        "w.span_us + coalesce(s.span_us, 0) AS span_us, "
+        "w.spans + coalesce(s.spans, 0) AS spans "
+        "FROM whole w LEFT JOIN spread s ON s.value = w.value)"
+    )
+    return sql, [span.start, span.end, span.start]
 
 
 def _metric_total(

@@ -5,7 +5,8 @@ prune by ``created_at`` (every query is a time range) and by ``id`` (UUIDv7, tim
 idempotency check of a flush touches only the newest row groups). ``sessions`` holds one row per
 server-side session, replaced as the session grows. The queries of the API (stats, pageviews,
 metrics, realtime, sessions) filter on ``website_id`` + a time range and group by the dimension
-columns, which are plain VARCHARs (dictionary-compressed by DuckDB).
+columns, which are plain VARCHARs (dictionary-compressed by DuckDB). The rollup levels they
+read instead (migrations 2 and 3) are described in rollups.py.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (2, "hourly rollups of events", rollups.MIGRATION),
+    (3, "visit and page rollup levels, session facts on rollups", rollups.MIGRATION_3),
 ]
 LATEST = MIGRATIONS[-1][0]
 
