@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import multiprocessing
 import sys
@@ -42,6 +43,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # No cyclic GC while the server's modules load and the app is built: a few hundred
+    # thousand new objects, almost none of them garbage (< 1,000 unreachable), would trigger
+    # full collections over and over (~15% of the import time).
+    gc.disable()
     settings = _settings(args)
     _setup_logging(settings.server.log_level)
     from appliance.platform.datadir import DataDirInUse, DataDirLock
@@ -53,6 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except DataDirInUse as exc:
         raise SystemExit(f"sparkhouse: {exc}") from None
     app = create_app(settings)
+    gc.enable()
     app.ctx.data_dir_lock = lock
     logging.getLogger("sparkhouse").info(
         "serving on http://%s:%d (data in %s)",
@@ -68,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         motd=False,
         debug=False,
     )
-    return 0
+    return int(getattr(app.ctx, "exit_status", 0))
 
 
 def cmd_config(args: argparse.Namespace) -> int:

@@ -7,9 +7,10 @@ from typing import Any
 
 from sanic import Request, Sanic
 from sanic.exceptions import NotFound
+from sanic.mixins.routes import RouteMixin
 from sanic.response import HTTPResponse, file
 
-from appliance import __version__, analytics, clicker, rooms, sparks
+from appliance import __version__
 from appliance.platform import benchmark, http
 from appliance.platform.jobs import Jobs
 from appliance.platform.parts import PartInfo, Platform
@@ -22,11 +23,25 @@ from appliance.web import DIST
 
 log = logging.getLogger("sparkhouse")
 
-PARTS = [sparks, rooms, clicker, analytics]
+
+def _no_error_format_guess(self: RouteMixin, handler: Any) -> str:
+    return ""
+
+
+# Sanic guesses each route's error format by parsing its handler's source (inspect.getsource
+# + ast) as the route is declared: ~1 ms a route, 100+ routes. Our JsonErrorHandler answers
+# every error as JSON whatever the guess, and the frozen binary (no .py of ours) never found a
+# source anyway: skip it. Before any blueprint declares its routes: the parts (whose modules
+# declare them at import) are imported in create_app, after this line has run.
+RouteMixin._determine_error_format = _no_error_format_guess  # type: ignore[method-assign]
+
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
+    from appliance import analytics, clicker, rooms, sparks
+
+    part_modules = [sparks, rooms, clicker, analytics]
     app = Sanic(name, dumps=http.dumps, configure_logging=False)
     app.config.MOTD = False
     app.config.KEEP_ALIVE_TIMEOUT = 75  # outlive typical proxy idle timeouts
@@ -52,7 +67,7 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     app.ctx.broker = platform.broker
     phoenix.install(app, platform.broker, platform.channels, settings)
 
-    parts: list[PartInfo] = [part.mount(app, platform) for part in PARTS]
+    parts: list[PartInfo] = [part.mount(app, platform) for part in part_modules]
     app.ctx.parts = parts
 
     @app.get("/healthz", name="healthz")

@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import tarfile
 import time
@@ -307,3 +308,28 @@ def test_sigterm_exits_0_within_5_s_with_state_saved(binary: Binary) -> None:
                 "SELECT count(*) FROM events WHERE url = ?", [binary.notes["analytics_url"]]
             ).fetchone()
         assert row == (1,), server.log()
+
+
+def test_a_store_behind_head_is_migrated_by_alembic_inside_the_binary(tmp_path: Path) -> None:
+    # A fresh store is created from schema.sql and one at head skips Alembic: only a store of
+    # an older version runs Alembic, with the other databases' DDL helpers left out.
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from appliance.platform.store import HEAD, Store, alembic_config
+
+    store = Store.in_dir(tmp_path / "data")
+    store.path.parent.mkdir(parents=True)
+    url = f"sqlite:///{store.path}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001_websites")
+    engine.dispose()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    env["TMPDIR"] = str(tmp_path)
+    listed = run_cli("analytics", "website", "list", "--data-dir", str(store.path.parent), env=env)
+    assert listed.returncode == 0, listed.stderr
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]

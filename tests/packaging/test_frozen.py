@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import mmap
 import os
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from appliance.platform import frozen
 
@@ -43,3 +46,34 @@ def test_nothing_happens_outside_the_onefile_binary() -> None:
     assert not frozen.is_frozen()
     assert frozen.unpack_dir() is None
     assert frozen.clean_stale_unpack_dirs() == []
+
+
+def test_a_zstd_packed_module_is_restored_before_its_first_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    source = b"ANSWER = 42\n" * 1000
+    (tmp_path / "sparkhouse_packed_probe.py.zst").write_bytes(
+        zstandard.ZstdCompressor(level=3).compress(source)
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    thread = frozen.unpack_compressed_extensions(tmp_path)
+    assert thread is not None
+    import sparkhouse_packed_probe  # type: ignore[import-not-found]
+
+    assert sparkhouse_packed_probe.ANSWER == 42
+    assert (tmp_path / "sparkhouse_packed_probe.py").read_bytes() == source
+    assert not list(tmp_path.glob("*.zst")) and not list(tmp_path.glob("*.part"))
+    assert not any(isinstance(f, frozen._AwaitUnpacked) for f in sys.meta_path)
+
+
+def test_a_damaged_packed_module_fails_its_import_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("zstandard")
+    (tmp_path / "sparkhouse_damaged_probe.py.zst").write_bytes(b"not zstd")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    frozen.unpack_compressed_extensions(tmp_path)
+    with pytest.raises(ImportError, match="could not unpack"):
+        import sparkhouse_damaged_probe  # type: ignore[import-not-found]  # noqa: F401
+    assert frozen.unpack_compressed_extensions(tmp_path / "empty") is None
