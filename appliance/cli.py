@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 import multiprocessing
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from pydantic import ValidationError
@@ -17,6 +20,9 @@ from appliance import __version__
 from appliance.analytics.cli import add_commands as add_analytics_commands
 from appliance.ops import add_commands as add_ops_commands
 from appliance.settings import Settings, describe, load_settings, markdown_table
+
+if TYPE_CHECKING:  # Sanic loads only when serving
+    from sanic import Sanic
 
 DEFAULT_URL = "http://127.0.0.1:4000"
 
@@ -43,6 +49,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    early_stop = _remember_stop_signals()
     # No cyclic GC while the server's modules load and the app is built: a few hundred
     # thousand new objects, almost none of them garbage (< 1,000 unreachable), would trigger
     # full collections over and over (~15% of the import time).
@@ -60,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     gc.enable()
     app.ctx.data_dir_lock = lock
+    _honour_early_stop(app, early_stop)
     logging.getLogger("sparkhouse").info(
         "serving on http://%s:%d (data in %s)",
         settings.server.host,
@@ -75,6 +83,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         debug=False,
     )
     return int(getattr(app.ctx, "exit_status", 0))
+
+
+def _remember_stop_signals() -> list[int]:
+    """Until the server installs its own handlers (after the start-up listeners ran), a
+    SIGTERM or Ctrl-C would kill the process outright, skipping the shutdown that saves
+    state. Remember it instead; ``_honour_early_stop`` acts on it once serving."""
+    received: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, _frame: received.append(number))
+    return received
+
+
+def _honour_early_stop(app: Sanic, received: list[int]) -> None:
+    async def stop_after_start() -> None:
+        # A stop inside the listener's own run of the loop would be swallowed by it: let the
+        # server reach its main loop first.
+        await asyncio.sleep(0.05)
+        app.stop()
+
+    @app.after_server_start
+    async def stop_if_asked_while_starting(app: Sanic, _: object = None) -> None:
+        if received:
+            logging.getLogger("sparkhouse").info(
+                "stopping: %s received while starting", signal.Signals(received[0]).name
+            )
+            app.add_task(stop_after_start())
 
 
 def cmd_config(args: argparse.Namespace) -> int:

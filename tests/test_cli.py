@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
-from tests.conftest import ROOT, RunningServer
+from tests.conftest import ROOT, RunningServer, free_port
 from tests.support.phoenix_raw import RawSocket
 
 
@@ -78,3 +81,37 @@ def test_spark_command_explains_bad_input_and_unreachable_servers() -> None:
     assert refused.returncode != 0 and "is `sparkhouse serve` running" in refused.stderr
     bad_color = sparkhouse("spark", "1", "1", "--color", "red")
     assert bad_color.returncode != 0 and "--color" in bad_color.stderr
+
+
+def test_sigterm_while_starting_stops_cleanly_once_serving(tmp_path: Path) -> None:
+    # Until Sanic installs its handlers (after every start-up listener ran) a SIGTERM would
+    # kill the process with no shutdown; the CLI remembers it and stops once serving.
+    data_dir = tmp_path / "data"
+    log_path = tmp_path / "server.log"
+    command = [sys.executable, "-m", "appliance", "serve", "--port", str(free_port())]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [*command, "--data-dir", str(data_dir)],
+            cwd=ROOT,
+            env={**os.environ, "SPARKHOUSE_LOG_LEVEL": "INFO"},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        # "serving on" is logged once the app is built, before its start-up listeners run.
+        while "serving on" not in log_path.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log_path.read_text()
+            time.sleep(0.005)
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    log = log_path.read_text()
+    assert code == 0, log
+    assert "SIGTERM received while starting" in log
+    assert "Server Stopped" in log
+    # the analytics start finished (DuckDB created and migrated) before the shutdown
+    assert log.index("analytics.duckdb open") < log.index("Server Stopped")
