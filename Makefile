@@ -21,7 +21,7 @@ test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed b
 	$(BIN)/pytest -q
 
 # Inner loop: no browser, no Node.
-test-fast: $(VENV)/.installed
+test-fast: $(VENV)/.packaging
 	$(BIN)/pytest -q -m "not browser and not node and not binary" -x
 
 lint: $(VENV)/.installed

@@ -6,6 +6,7 @@ share link and its public dashboard, and the forced password change after a defa
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +76,20 @@ def collect(server: RunningServer, site: str) -> None:
             assert response.status_code == 202, response.text
 
 
+def wait_until_queryable(page: Any, server: RunningServer, site: str, pageviews: int) -> None:
+    """Collect answers 202 before the flusher moves the events into DuckDB (200 ms here):
+    a dashboard opened in between shows some panels before and some after that flush. One
+    transaction writes the events and every rollup level, so once stats count them, every
+    query does."""
+    deadline = time.monotonic() + 15
+    while True:
+        response = page.request.get(f"{server.url}/api/websites/{site}/stats")
+        assert response.status == 200, response.text()
+        if response.json()["data"]["pageviews"] == pageviews or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
 def kpi(page: Any, name: str) -> Any:
     return page.get_by_test_id(f"kpi-{name}")
 
@@ -134,6 +149,7 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     page.screenshot(path=str(ARTIFACTS / "analytics-tracking-1280.png"), full_page=True)
 
     collect(server, site)
+    wait_until_queryable(page, server, site, pageviews=6)
 
     # The dashboard: KPIs, chart, breakdowns, realtime.
     page.goto(f"{server.url}/analytics/sites/{site}")
