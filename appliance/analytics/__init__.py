@@ -83,13 +83,12 @@ def mount(app: Sanic, platform: Platform) -> PartInfo:
     async def start() -> None:
         await asyncio.to_thread(service.geo.open, service.settings.geoip_path)
         await asyncio.to_thread(service.salt.load)
-        await service.pipeline.start()  # replays the journal into DuckDB
-        await jobs.retention(service)
+        await service.pipeline.start()  # replays the journal into DuckDB if it holds events
 
     @app.before_server_start
     async def start_analytics(app: Sanic, _: Any = None) -> None:
-        # Started, not awaited: opening DuckDB and replaying the journal (~0.1 s and more)
-        # runs while the server binds and answers /healthz. Every analytics route waits for
+        # Started, not awaited: a journal replay (which opens DuckDB) runs while the server
+        # binds and answers /healthz. Every analytics route waits for
         # it first (_gate), so nothing is journaled, acknowledged or read before the replay.
         # A failed start stops the server with exit status 1, as a failing listener did.
         task = asyncio.create_task(start(), name="analytics-start")

@@ -11,9 +11,8 @@ import asyncio
 import secrets
 import string
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import (
     Column,
@@ -31,6 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from appliance.analytics.reports import Args, EventScope, ReportError
 from appliance.analytics.warehouse import Warehouse
 from appliance.platform.store import Store
+
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+    import duckdb
 
 MAX_GOALS_PER_WEBSITE = 50
 _ID_ALPHABET = string.digits + string.ascii_lowercase

@@ -7,7 +7,9 @@
   DuckDB may already hold (a replay after a crash between the two commits), assigns sessions in
   time order, inserts events and sessions in one DuckDB transaction, and only then deletes the
   rows from the journal.
-* ``start`` replays whatever the journal holds; ``stop`` drains it completely.
+* ``start`` replays whatever the journal holds; ``stop`` drains it completely. DuckDB opens
+  with the first flush that has events to move (or the first query); the active sessions are
+  loaded from it as it opens.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import orjson
 
 from appliance.analytics import rollups
@@ -31,6 +32,9 @@ from appliance.analytics import warehouse as wh
 from appliance.analytics.journal import Journal, Row
 from appliance.analytics.sessions import SESSION_TIMEOUT, Session, SessionTracker
 from appliance.analytics.warehouse import Warehouse
+
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+    import duckdb
 
 log = logging.getLogger("sparkhouse.analytics")
 
@@ -47,7 +51,7 @@ class FlushBatch:
     events: list[dict[str, Any]]
 
 
-FlushStep = Callable[[duckdb.DuckDBPyConnection, FlushBatch], None]
+FlushStep = Callable[["duckdb.DuckDBPyConnection", FlushBatch], None]
 """Runs inside a flush's DuckDB transaction, after its inserts (e.g. to maintain rollups):
 it commits or rolls back with the events."""
 
@@ -118,6 +122,7 @@ class Pipeline:
     ) -> None:
         self.journal = journal
         self.warehouse = warehouse
+        warehouse.open_hooks.append(self._load_sessions)
         self.buffer_size = buffer_size
         self.batch_events = batch_events or max(buffer_size, BATCH_EVENTS)
         self.flush_seconds = flush_ms / 1000
@@ -148,16 +153,18 @@ class Pipeline:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.pending = await asyncio.to_thread(self.journal.open)
         self._check_through = self.journal.last_seq_at_open
-        await self.warehouse.open()
-        oldest = await asyncio.to_thread(self._oldest_journal_time)
-        now = utc_now()
-        since = min(now, oldest or now) - SESSION_TIMEOUT
-        sessions = await self.warehouse.write(lambda con: wh.active_sessions(con, since))
-        self.tracker.load(sessions)
         if self.pending:
             log.info("replaying %d journaled event(s) into analytics.duckdb", self.pending)
             await self.flush()
         self._task = asyncio.create_task(self._run(), name="analytics-flusher")
+
+    def _load_sessions(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """As DuckDB opens (on the writer thread, before any flush): the sessions that events
+        still to come, the journal's included, can extend."""
+        oldest = self._oldest_journal_time()
+        now = utc_now()
+        since = min(now, oldest or now) - SESSION_TIMEOUT
+        self.tracker.load(wh.active_sessions(connection, since))
 
     async def stop(self) -> None:
         """Drain the journal into DuckDB, then close both."""
@@ -224,6 +231,8 @@ class Pipeline:
     async def flush(self) -> int:
         """Move everything committed in the journal into DuckDB; returns events inserted."""
         inserted = 0
+        if not self.pending and not self.warehouse.is_open:
+            return 0  # nothing to move: DuckDB stays closed until there is
         async with self._flush_lock:
             await self._retry_deletes()
             deletes: list[asyncio.Task[None]] = []

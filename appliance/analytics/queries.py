@@ -27,14 +27,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import duckdb
 
 from appliance.analytics.rollups import PAGE_TABLE, ROLLUP_TABLE, VISIT_TABLE
 from appliance.analytics.store import Website, WebsiteRepository
 from appliance.analytics.warehouse import Warehouse
+
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+    import duckdb
 
 Granularity = Literal["hour", "day", "month"]
 SourceChoice = Literal["auto", "raw", "rollup"]

@@ -19,13 +19,15 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import orjson
 
 from appliance.analytics.queries import QueryError, QueryParams, parse_params
 from appliance.analytics.warehouse import Warehouse
+
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+    import duckdb
 
 Args = Mapping[str, str]
 """Query arguments, first value of each name, blank values kept (``?timezone=`` is not

@@ -56,9 +56,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import duckdb
-
 if TYPE_CHECKING:  # pipeline → warehouse → schema → this module: no import cycle at run time
+    import duckdb
+
     from appliance.analytics.pipeline import FlushBatch
 
 ROLLUP_TABLE = "event_rollups"

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from appliance.analytics import rollups
+
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+    import duckdb
 
 log = logging.getLogger("sparkhouse.analytics")
 

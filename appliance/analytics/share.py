@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 from sqlalchemy import select
 
 from appliance.analytics.queries import (
@@ -27,6 +26,8 @@ from appliance.analytics.store import Website, _website, websites
 from appliance.platform.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
+    import duckdb
+
     from appliance.analytics.service import IngestService
 
 SHARE_REQUESTS_PER_MINUTE = 30

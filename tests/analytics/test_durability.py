@@ -197,3 +197,29 @@ async def test_only_rows_that_may_be_in_duckdb_have_their_ids_checked(
     await pipeline.stop()
     counts = query(tmp_path, "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events")
     assert counts == [{"n": 20, "d": 20}]
+
+
+def test_duckdb_opens_on_first_use_not_at_start(analytics_server: Start) -> None:
+    # An appliance whose analytics nobody uses never loads DuckDB: no file, no memory for it.
+    server, site = analytics_server()
+    duckdb_file = server.data_dir / wh.DUCKDB_FILE
+    system = httpx.get(f"{server.url}/api/system", timeout=10)
+    assert system.status_code == 200
+    time.sleep(0.5)  # more than two flush intervals (FAST: 200 ms) with nothing to move
+    assert not duckdb_file.exists(), server.log()
+    assert "analytics.duckdb open" not in server.log()
+
+    response = httpx.post(
+        f"{server.url}/api/collect",
+        json={"website_id": site, "type": "pageview", "url": "https://example.com/first"},
+        headers=BROWSER_HEADERS,
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 10
+    while "analytics.duckdb open" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stop(server) == 0
+    assert duckdb_file.exists(), server.log()
+    urls = query(server.data_dir, "SELECT url FROM events")
+    assert urls == [{"url": "https://example.com/first"}]

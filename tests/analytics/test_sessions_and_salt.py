@@ -237,7 +237,7 @@ def test_an_unreadable_salt_file_is_replaced(tmp_path: Path, content: bytes) -> 
 # -- retention ------------------------------------------------------------------------------
 
 
-async def test_retention_runs_at_start_up_and_keeps_recent_events(tmp_path: Path) -> None:
+async def test_retention_runs_as_duckdb_opens_and_keeps_recent_events(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     await asyncio.to_thread(add_website, data_dir, "example.com")
     pipeline = Pipeline(
@@ -257,6 +257,10 @@ async def test_retention_runs_at_start_up_and_keeps_recent_events(tmp_path: Path
     server = await asyncio.to_thread(
         start_server, data_dir, {**FAST, "SPARKLYTICS_RETENTION_DAYS": "30"}
     )
+    # DuckDB opens on first use (here the health check's ping), and retention runs as it opens
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        assert "retention:" not in server.log()
+        assert (await client.get("/health")).status_code == 200
     assert await asyncio.to_thread(stop, server) == 0
     assert "retention: deleted 1 event(s)" in server.log()
     urls = {row["url"] for row in query(data_dir, "SELECT url FROM events")}
