@@ -88,8 +88,8 @@ def mount(app: Sanic, platform: Platform) -> PartInfo:
     @app.before_server_start
     async def start_analytics(app: Sanic, _: Any = None) -> None:
         # Started, not awaited: a journal replay (which opens DuckDB) runs while the server
-        # binds and answers /healthz. Every analytics route waits for
-        # it first (_gate), so nothing is journaled, acknowledged or read before the replay.
+        # binds and answers /healthz. Every analytics route waits for it first (_gate), so
+        # nothing is journaled, acknowledged or read before the replay.
         # A failed start stops the server with exit status 1, as a failing listener did.
         task = asyncio.create_task(start(), name="analytics-start")
         app.ctx.analytics_started = task
