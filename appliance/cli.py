@@ -24,6 +24,8 @@ from appliance.settings import Settings, describe, load_settings, markdown_table
 if TYPE_CHECKING:  # Sanic loads only when serving
     from sanic import Sanic
 
+EARLY_STOP_GRACE_SECONDS = 0.1
+
 DEFAULT_URL = "http://127.0.0.1:4000"
 
 
@@ -67,7 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     gc.enable()
     app.ctx.data_dir_lock = lock
-    _honour_early_stop(app, early_stop)
+    _stop_reliably(app, early_stop)
     logging.getLogger("sparkhouse").info(
         "serving on http://%s:%d (data in %s)",
         settings.server.host,
@@ -85,30 +87,53 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return int(getattr(app.ctx, "exit_status", 0))
 
 
-def _remember_stop_signals() -> list[int]:
-    """Until the server installs its own handlers (after the start-up listeners ran), a
-    SIGTERM or Ctrl-C would kill the process outright, skipping the shutdown that saves
-    state. Remember it instead; ``_honour_early_stop`` acts on it once serving."""
-    received: list[int] = []
+def _remember_stop_signals(received: list[int] | None = None) -> list[int]:
+    """Record SIGTERM and Ctrl-C in ``received`` (Python-level handlers). Until Sanic installs
+    its handlers (after the start-up listeners ran) a signal would otherwise kill the process
+    outright, skipping the shutdown that saves state; ``_stop_reliably`` acts on it."""
+    received = [] if received is None else received
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda number, _frame: received.append(number))
     return received
 
 
-def _honour_early_stop(app: Sanic, received: list[int]) -> None:
-    async def stop_after_start() -> None:
-        # A stop inside the listener's own run of the loop would be swallowed by it: let the
-        # server reach its main loop first.
-        await asyncio.sleep(0.05)
-        app.stop()
+def _stop_reliably(app: Sanic, received: list[int]) -> None:
+    """Sanic stops on SIGTERM/Ctrl-C through uvloop's signal handling, and two ways lose the
+    signal while it is still starting (seen as a hang in 2-6 of 40 runs of the binary
+    signalled right after its first /healthz): uvloop listens for signals only while a run of
+    the loop is in progress (a signal between Sanic's runs, or unread when one ends, is
+    dropped), and a stop made inside the run of the after-start listeners is consumed by that
+    run, so Sanic enters ``run_forever`` for good. So the signals stay recorded at the Python
+    level too (uvloop still gets them through the wakeup fd), every ``app.stop()`` is recorded
+    (server.SparkhouseApp), and a stop asked for before the server reached its main loop is
+    made again once it has."""
+
+    async def stop_if_asked_before_serving() -> None:
+        # Sanic sets is_running right before run_forever: a task step after that runs in it.
+        while not app.state.is_running:  # noqa: ASYNC110 (a plain attribute, no event to wait on)
+            await asyncio.sleep(0.01)
+        # A stop made just before may still be under way (uvloop carries it into run_forever,
+        # which then returns at once): give it time, so the server is never stopped twice —
+        # a second stop would interrupt the shutdown listeners. The shutdown cancels this task.
+        await asyncio.sleep(EARLY_STOP_GRACE_SECONDS)
+        if received or getattr(app.ctx, "stop_requested", False):
+            reason = signal.Signals(received[0]).name if received else "a stop"
+            logging.getLogger("sparkhouse").info("stopping: %s received while starting", reason)
+            app.stop(terminate=False)
 
     @app.after_server_start
-    async def stop_if_asked_while_starting(app: Sanic, _: object = None) -> None:
-        if received:
-            logging.getLogger("sparkhouse").info(
-                "stopping: %s received while starting", signal.Signals(received[0]).name
-            )
-            app.add_task(stop_after_start())
+    async def watch_for_early_stops(app: Sanic, _: object = None) -> None:
+        # Sanic's loop handlers are in place: record at the Python level again beside them.
+        _remember_stop_signals(received)
+        app.ctx.early_stop_watch = asyncio.get_running_loop().create_task(
+            stop_if_asked_before_serving(), name="early-stop-watch"
+        )
+
+    @app.before_server_stop
+    async def end_the_watch(app: Sanic, _: object = None) -> None:
+        watch: asyncio.Task[None] | None = getattr(app.ctx, "early_stop_watch", None)
+        if watch is not None:
+            watch.cancel()
 
 
 def cmd_config(args: argparse.Namespace) -> int:

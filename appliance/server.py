@@ -38,11 +38,21 @@ RouteMixin._determine_error_format = _no_error_format_guess  # type: ignore[meth
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+class SparkhouseApp(Sanic):
+    """Sanic, recording that a stop was asked for (``ctx.stop_requested``): a stop that lands
+    while Sanic still runs its start-up listeners is lost by Sanic, and ``sparkhouse serve``
+    makes it again once the server serves (cli._stop_reliably)."""
+
+    def stop(self, terminate: bool = True, unregister: bool = False) -> None:
+        self.ctx.stop_requested = True
+        super().stop(terminate=terminate, unregister=unregister)
+
+
 def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     from appliance import analytics, clicker, rooms, sparks
 
     part_modules = [sparks, rooms, clicker, analytics]
-    app = Sanic(name, dumps=http.dumps, configure_logging=False)
+    app = SparkhouseApp(name, dumps=http.dumps, configure_logging=False)
     app.config.MOTD = False
     app.config.KEEP_ALIVE_TIMEOUT = 75  # outlive typical proxy idle timeouts
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 5

@@ -103,14 +103,23 @@ def mount(app: Sanic, platform: Platform) -> PartInfo:
 
         task.add_done_callback(failed)
 
-    @app.after_server_stop
-    async def stop_analytics(app: Sanic, _: Any = None) -> None:
+    async def stop() -> None:
         task: asyncio.Task[None] = app.ctx.analytics_started
         await asyncio.wait([task])  # a stop during start-up lets the start finish first
         if task.cancelled() or task.exception() is not None:
             return
         await service.pipeline.stop()
         service.geo.close()
+
+    @app.after_server_stop
+    async def stop_analytics(app: Sanic, _: Any = None) -> None:
+        # Sanic runs the after-stop listeners again when a stop of the loop interrupted them
+        # (runners._run_shutdown_coro): the drain and close happen once, the retry waits.
+        stopping: asyncio.Task[None] | None = getattr(app.ctx, "analytics_stopping", None)
+        if stopping is None:
+            stopping = asyncio.create_task(stop(), name="analytics-stop")
+            app.ctx.analytics_stopping = stopping
+        await asyncio.shield(stopping)
 
     return INFO
 

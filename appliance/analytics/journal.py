@@ -141,12 +141,12 @@ class Journal:
         return int(pending)
 
     def close(self) -> None:
-        if self._thread is not None:
+        thread, self._thread = self._thread, None  # a second close finds nothing to stop
+        if thread is not None and thread.is_alive():
             stop = _Stop()
             self._queue.put(stop)
             stop.done.wait(30)
-            self._thread.join(30)
-            self._thread = None
+            thread.join(30)
         if self._reader is not None:
             self._reader.close()
             self._reader = None
