@@ -414,36 +414,28 @@ RAW = Source(
 ROLLUP = Source(
     ROLLUP_TABLE, "hour", "events", "pageviews", "first_at", "last_at", True, facts=True
 )
-_SESSION_KEYS = ("session_key", "session_text")
-_VISITOR_KEYS = ("visitor_key", "visitor_text")
-VISITS = Source(
-    VISIT_TABLE,
-    "hour",
-    "events",
-    "pageviews",
-    "NULL",
-    "NULL",
-    True,
-    _SESSION_KEYS,
-    _VISITOR_KEYS,
-    True,
-    "NOT bot",
-    True,
-)
-PAGES = Source(
-    PAGE_TABLE,
-    "hour",
-    "events",
-    "pageviews",
-    "first_at",
-    "last_at",
-    True,
-    _SESSION_KEYS,
-    _VISITOR_KEYS,
-    True,
-    "NOT bot",
-    True,
-)
+
+
+def _narrow_level(table: str, first: str, last: str) -> Source:
+    """rollups.VISITS or rollups.PAGES: integer ids, session facts, neighbour hours."""
+    return Source(
+        table,
+        time="hour",
+        events="events",
+        pageviews="pageviews",
+        first=first,
+        last=last,
+        is_rollup=True,
+        sessions=("session_key", "session_text"),
+        visitor_columns=("visitor_key", "visitor_text"),
+        facts=True,
+        human="NOT bot",
+        flags=True,
+    )
+
+
+VISITS = _narrow_level(VISIT_TABLE, first="NULL", last="NULL")  # no per-row times
+PAGES = _narrow_level(PAGE_TABLE, first="first_at", last="last_at")
 
 
 def choose_source(
