@@ -6,10 +6,12 @@ measured too, to show what the onefile's unpacking costs.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -119,12 +121,17 @@ def start_once(
         rss = sum(rss_bytes(pid) or 0 for pid in [process.pid, *_children(process.pid)])
         return took, float(rss)
     finally:
+        children = _children(process.pid)  # the onefile's Python process, under its bootloader
         process.terminate()
         try:
             process.wait(15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # a SIGKILL of the bootloader alone would leave the server running
+            for pid in [*children, process.pid]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             process.wait()
+            raise RuntimeError(f"{command[0]} did not stop within 15 s of SIGTERM") from None
 
 
 @dataclass
