@@ -84,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         motd=False,
         debug=False,
     )
-    return int(getattr(app.ctx, "exit_status", 0))
+    return 0
 
 
 def _remember_stop_signals(received: list[int] | None = None) -> list[int]:

@@ -721,7 +721,8 @@ def _series(
     source = choose_source(params, span.shift, force=force)
     bucket, bucket_values = _bucket_sql(source, span, granularity)
     where, values = _where(source, website_id, span, params)
-    visitors, visitor_values = source.visitors, list[Any]()
+    visitors: str = source.visitors
+    visitor_values: list[Any] = []
     if source is VISITS:
         # a row is its visitor's first of the bucket within the range when the previous
         # one is before the range or in another bucket (a month bucket may start before it)
