@@ -157,9 +157,27 @@ def unpack_compressed_extensions(root: Path) -> threading.Thread | None:
     return waiter.thread
 
 
+# -- packages shipped as zips ------------------------------------------------------------------
+#
+# A package made of hundreds of small resource files (tzdata's ~600 zones) would cost a file
+# creation each at every unpack; the spec ships it as ``zipped/<name>.zip`` instead, imported
+# from there by zipimport (importlib.resources reads its files inside the zip).
+
+ZIPPED_DIR = "zipped"
+
+
+def add_zipped_packages(bundle: Path) -> list[str]:
+    added = [str(path) for path in sorted((bundle / ZIPPED_DIR).glob("*.zip"))]
+    sys.path.extend(entry for entry in added if entry not in sys.path)
+    return added
+
+
 def boot() -> None:
     """Called first by the binary's entry script. The clean-up runs in a daemon thread so it
     never delays the start; so does the restoring of the zstd-packed extension modules."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if is_frozen() and bundle is not None:
+        add_zipped_packages(Path(bundle))
     root = unpack_dir()
     if root is not None:
         unpack_compressed_extensions(root)

@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from appliance import __version__
+from appliance.server import TOUCHUP_SKIPPED
 from tests.conftest import ROOT, RunningServer, free_port
 from tests.support.phoenix_raw import RawSocket
 
@@ -124,6 +125,9 @@ def binary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Binary]:
         "SPARKLYTICS_AUTH": "none",  # the query API without a login (auth has its own tests)
         # only the shutdown can write the snapshot: that is what the last test checks
         "CLICKER_SNAPSHOT_SECONDS": "3600",
+        # no host zone folder: IANA zones come only from the tzdata inside the binary, as on a
+        # slim image without /usr/share/zoneinfo
+        "PYTHONTZPATH": "",
     }
     website_id = None
     if (ROOT / "appliance" / "analytics").is_dir():
@@ -163,6 +167,13 @@ def test_healthz_and_the_embedded_dashboard(binary: Binary) -> None:
         missing = http.get("/api/does-not-exist")
         assert missing.status_code == 404
         assert missing.headers["content-type"].startswith("application/json")
+
+
+def test_sanic_touchup_ran_inside_the_binary(binary: Binary) -> None:
+    """The binary carries the Sanic sources TouchUp recompiles (and only those)."""
+    log = binary.server.log()
+    assert "Worker ready" in log
+    assert TOUCHUP_SKIPPED not in log, log
 
 
 def test_every_part_is_exercised(binary: Binary) -> None:
@@ -258,6 +269,11 @@ def test_a_website_through_the_api(binary: Binary) -> None:
         )
         assert created.status_code == 201, created.text
         assert created.json()["data"]["timezone"] == "Europe/Berlin"
+        website = created.json()["data"]["id"]
+        in_tokyo = http.get(f"/api/websites/{website}/pageviews", params={"timezone": "Asia/Tokyo"})
+        assert in_tokyo.status_code == 200, in_tokyo.text
+        unknown = http.get(f"/api/websites/{website}/pageviews", params={"timezone": "Mars/Base"})
+        assert unknown.status_code == 400 and "Mars/Base" in unknown.text
         suffix_only = http.post("/api/websites", json={"name": "x", "domain": "co.uk"})
         assert suffix_only.status_code == 400, suffix_only.text
 
