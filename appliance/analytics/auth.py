@@ -7,6 +7,7 @@ Built on the platform's :class:`IdentityService`; no HTTP here. Failures are
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -96,6 +97,8 @@ class AnalyticsAuth:
         self.identity = identity
         self.session_days = settings.session_days
         self._admin: User | None = None  # cached: the guard asks on every request
+        self._loaded = False
+        self._loading = asyncio.Lock()
 
     @staticmethod
     def check_settings(settings: AnalyticsSettings) -> None:
@@ -105,11 +108,21 @@ class AnalyticsAuth:
                 "password); set it, or choose SPARKLYTICS_AUTH=local"
             )
 
-    async def start(self, settings: AnalyticsSettings) -> None:
-        self.check_settings(settings)
-        await self.identity.start()
-        if self.mode is AuthMode.LOCAL:
-            self._admin = await self.identity.user(ADMIN)
+    async def ready(self) -> None:
+        """Load, once, what the guard reads: the JWT secret (created on the first run) and the
+        local admin. Not at start-up: it needs the store's async engine (SQLAlchemy's ORM
+        and asyncio layers, ~0.1 s to import), so the server warms it up right after it
+        serves (routes_auth.warm_auth) and every guarded request awaits it. Concurrent callers
+        share one load; a failed load is tried again by the next caller."""
+        if self._loaded:
+            return
+        async with self._loading:
+            if self._loaded:
+                return
+            await self.identity.start()
+            if self.mode is AuthMode.LOCAL:
+                self._admin = await self.identity.user(ADMIN)
+            self._loaded = True
 
     # -- state the guard reads -------------------------------------------------------------
 

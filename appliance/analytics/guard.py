@@ -32,8 +32,10 @@ Handler = Callable[..., Awaitable[HTTPResponse]]
 SESSION_COOKIE = "spk_session"
 
 
-def analytics_auth(request: Request) -> AnalyticsAuth:
+async def analytics_auth(request: Request) -> AnalyticsAuth:
+    """The app's analytics auth, once its stored state is loaded (AnalyticsAuth.ready)."""
     auth: AnalyticsAuth = request.app.ctx.analytics_auth
+    await auth.ready()
     return auth
 
 
@@ -76,7 +78,7 @@ async def _authenticate(request: Request, auth: AnalyticsAuth, *, cookie_only: b
 def protected(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-        auth = analytics_auth(request)
+        auth = await analytics_auth(request)
         if not auth.enabled:
             request.ctx.principal = "anonymous"
             return await handler(request, *args, **kwargs)
@@ -92,7 +94,7 @@ def cookie_only(*, allowed_during_rotation: bool) -> Callable[[Handler], Handler
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            auth = analytics_auth(request)
+            auth = await analytics_auth(request)
             if not auth.enabled:
                 raise _not_found(request)
             request.ctx.principal = await _authenticate(request, auth, cookie_only=True)
@@ -110,7 +112,7 @@ def auth_route(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-        if not analytics_auth(request).enabled:
+        if not (await analytics_auth(request)).enabled:
             raise _not_found(request)
         return await handler(request, *args, **kwargs)
 

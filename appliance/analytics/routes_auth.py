@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -41,6 +44,7 @@ from appliance.platform.auth import ApiKey, IdentityRepository, IdentityService
 from appliance.platform.http import ApiError, client_ip, json_response, parse_json_object
 
 blueprint = Blueprint("analytics_auth")
+log = logging.getLogger("sparkhouse.analytics")
 
 AUTH_BODY_LIMIT = 16 * 1024
 WEBSITE = "/api/websites/<website_id:str>"
@@ -62,10 +66,39 @@ async def start_auth(app: Sanic, _: Any = None) -> None:
         session_days=settings.session_days,
         initial_jwt_secret=settings.jwt_secret,
     )
-    auth = AnalyticsAuth(settings, identity)
-    await auth.start(settings)
-    app.ctx.analytics_auth = auth
+    app.ctx.analytics_auth = AnalyticsAuth(settings, identity)
     app.ctx.analytics_websites = WebsiteService(ingest.websites, ingest.pipeline, settings)
+
+
+@blueprint.after_server_start
+async def warm_auth(app: Sanic, _: Any = None) -> None:
+    """Once serving: load the auth state (the first run stores its JWT secret now) without
+    holding up the start. SQLAlchemy's async engine is imported in a thread first, so the
+    event loop keeps answering meanwhile."""
+    auth: AnalyticsAuth = app.ctx.analytics_auth
+
+    async def warm() -> None:
+        try:
+            await asyncio.to_thread(app.ctx.platform.store.open_engine)
+            await auth.ready()
+        except Exception:  # the next guarded request tries again and answers the error
+            log.exception("analytics auth: could not load the stored auth state")
+
+    # A plain asyncio task, not app.add_task: Sanic's shutdown spins forever on a registered
+    # task still pending once its loop has stopped (Sanic.shutdown_tasks), as this one is
+    # when a SIGTERM lands right after the first request.
+    app.ctx.analytics_auth_warm_up = asyncio.get_running_loop().create_task(
+        warm(), name="analytics-auth-warm-up"
+    )
+
+
+@blueprint.before_server_stop
+async def end_auth_warm_up(app: Sanic, _: Any = None) -> None:
+    warm_up: asyncio.Task[None] | None = getattr(app.ctx, "analytics_auth_warm_up", None)
+    if warm_up is not None and not warm_up.done():
+        warm_up.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await warm_up
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -131,7 +164,7 @@ def _website_error(error: InvalidWebsite | WebsiteNotFound | ShareNotFound) -> A
 @blueprint.get("/api/auth/status", name="auth_status")
 @auth_route
 async def auth_status(request: Request) -> HTTPResponse:
-    status = analytics_auth(request).status(session_token(request))
+    status = (await analytics_auth(request)).status(session_token(request))
     return json_response(
         {
             "mode": status.mode.value,
@@ -145,7 +178,7 @@ async def auth_status(request: Request) -> HTTPResponse:
 @blueprint.post("/api/auth/setup", name="auth_setup", ctx_body_limit=AUTH_BODY_LIMIT)
 @auth_route
 async def auth_setup(request: Request) -> HTTPResponse:
-    auth = analytics_auth(request)
+    auth = await analytics_auth(request)
     try:
         auth.ensure_setup_allowed()  # 410 before the body is even read
         body = _parse(request, SetupBody)
@@ -158,7 +191,7 @@ async def auth_setup(request: Request) -> HTTPResponse:
 @blueprint.post("/api/auth/login", name="auth_login", ctx_body_limit=AUTH_BODY_LIMIT)
 @auth_route
 async def auth_login(request: Request) -> HTTPResponse:
-    auth = analytics_auth(request)
+    auth = await analytics_auth(request)
     ip = client_ip(request, request.app.ctx.analytics.trusted_proxies)
     try:
         await auth.ensure_not_locked_out(ip)
@@ -185,7 +218,7 @@ async def auth_logout(request: Request) -> HTTPResponse:
 @blueprint.get("/api/auth/session", name="auth_session")
 @cookie_only(allowed_during_rotation=True)
 async def auth_session(request: Request) -> HTTPResponse:
-    auth = analytics_auth(request)
+    auth = await analytics_auth(request)
     claims = auth.session(session_token(request))
     if claims is None:
         raise ApiError(401, "unauthorized", "Not authenticated")
@@ -203,7 +236,7 @@ async def auth_session(request: Request) -> HTTPResponse:
 @blueprint.put("/api/auth/password", name="auth_password", ctx_body_limit=AUTH_BODY_LIMIT)
 @cookie_only(allowed_during_rotation=True)
 async def auth_password(request: Request) -> HTTPResponse:
-    auth = analytics_auth(request)
+    auth = await analytics_auth(request)
     try:
         auth.ensure_password_change_allowed()
         body = _parse(request, PasswordChangeBody)
@@ -229,7 +262,7 @@ def _key_row(key: ApiKey) -> dict[str, Any]:
 async def auth_keys_create(request: Request) -> HTTPResponse:
     body = _parse(request, KeyCreateBody)
     try:
-        created = await analytics_auth(request).create_key(body.name)
+        created = await (await analytics_auth(request)).create_key(body.name)
     except AuthError as error:
         raise api_error(error) from None
     return json_response(
@@ -251,7 +284,7 @@ async def auth_keys_create(request: Request) -> HTTPResponse:
 async def auth_keys_list(request: Request) -> HTTPResponse:
     limit = _int_arg(request, "limit", 20, 1, 100)
     offset = _int_arg(request, "offset", 0, 0, None)
-    page = await analytics_auth(request).list_keys(limit, offset)
+    page = await (await analytics_auth(request)).list_keys(limit, offset)
     return json_response(
         {
             "data": [_key_row(key) for key in page.keys],
@@ -269,7 +302,7 @@ async def auth_keys_list(request: Request) -> HTTPResponse:
 @cookie_only(allowed_during_rotation=False)
 async def auth_keys_revoke(request: Request, key_id: str) -> HTTPResponse:
     try:
-        await analytics_auth(request).revoke_key(key_id)
+        await (await analytics_auth(request)).revoke_key(key_id)
     except AuthError as error:
         raise api_error(error) from None
     return HTTPResponse(status=204)
