@@ -14,18 +14,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Float,
-    ForeignKey,
-    MetaData,
-    String,
-    Table,
-    func,
-    select,
-)
-from sqlalchemy.exc import IntegrityError
 
 from appliance.analytics.reports import Args, EventScope, ReportError
 from appliance.analytics.warehouse import Warehouse
@@ -36,24 +24,6 @@ if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
 
 MAX_GOALS_PER_WEBSITE = 50
 _ID_ALPHABET = string.digits + string.ascii_lowercase
-
-metadata = MetaData()
-goals = Table(
-    "goals",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("website_id", String(64), ForeignKey("websites.id", ondelete="CASCADE")),
-    Column("name", String(100), nullable=False),
-    Column("goal_type", String(16), nullable=False),
-    Column("match_value", String(500), nullable=False),
-    Column("match_operator", String(16), nullable=False),
-    Column("value_mode", String(16), nullable=False),
-    Column("fixed_value", Float),
-    Column("value_property_key", String(200)),
-    Column("currency", String(8), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-)
 
 GoalType = Literal["page_view", "event"]
 MatchOperator = Literal["equals", "contains"]
@@ -167,28 +137,24 @@ class GoalService:
         self._write_lock = asyncio.Lock()
 
     async def list(self, website_id: str) -> list[dict[str, Any]]:
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session:
-            rows = (
-                await session.execute(
-                    select(goals)
-                    .where(goals.c.website_id == website_id)
-                    .order_by(goals.c.created_at.desc(), goals.c.id.desc())
-                )
-            ).all()
+            rows = (await session.execute(sql.goals_of(website_id))).all()
         return [_goal(row) for row in rows]
 
     async def get(self, website_id: str, goal_id: str) -> dict[str, Any]:
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session:
-            row = (
-                await session.execute(
-                    select(goals).where(goals.c.website_id == website_id, goals.c.id == goal_id)
-                )
-            ).first()
+            row = (await session.execute(sql.goal_by_id(website_id, goal_id))).first()
         if row is None:
             raise ReportError(404, "not_found", "Goal not found")
         return _goal(row)
 
     async def create(self, website_id: str, body: Any) -> dict[str, Any]:
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         request = parse_goal(GoalCreate, body)
         assert isinstance(request, GoalCreate)
         value_mode = request.value_mode or "none"
@@ -212,9 +178,7 @@ class GoalService:
             "updated_at": now,
         }
         async with self._write_lock, self.store.session() as session, session.begin():
-            count = await session.scalar(
-                select(func.count()).select_from(goals).where(goals.c.website_id == website_id)
-            )
+            count = await session.scalar(sql.goal_count(website_id))
             if (count or 0) >= MAX_GOALS_PER_WEBSITE:
                 raise GoalError(
                     "limit_exceeded",
@@ -223,12 +187,14 @@ class GoalService:
             if await self._name_taken(session, website_id, request.name, None):
                 raise _duplicate()
             try:
-                await session.execute(goals.insert().values(**values))
-            except IntegrityError:
+                await session.execute(sql.insert_goal(**values))
+            except sql.IntegrityError:
                 raise _duplicate() from None
         return await self.get(website_id, str(values["id"]))
 
     async def update(self, website_id: str, goal_id: str, body: Any) -> dict[str, Any]:
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         request = parse_goal(GoalUpdate, body)
         existing = await self.get(website_id, goal_id)
         given = request.model_dump(exclude_unset=True)
@@ -253,30 +219,26 @@ class GoalService:
             ):
                 raise _duplicate()
             try:
-                result = await session.execute(
-                    goals.update()
-                    .where(goals.c.website_id == website_id, goals.c.id == goal_id)
-                    .values(**changes)
-                )
-            except IntegrityError:
+                result = await session.execute(sql.update_goal(website_id, goal_id, **changes))
+            except sql.IntegrityError:
                 raise _duplicate() from None
             if not result.rowcount:  # type: ignore[attr-defined]
                 raise ReportError(404, "not_found", "Goal not found")
         return await self.get(website_id, goal_id)
 
     async def delete(self, website_id: str, goal_id: str) -> None:
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self._write_lock, self.store.session() as session, session.begin():
-            result = await session.execute(
-                goals.delete().where(goals.c.website_id == website_id, goals.c.id == goal_id)
-            )
+            result = await session.execute(sql.delete_goal(website_id, goal_id))
         if not result.rowcount:  # type: ignore[attr-defined]
             raise ReportError(404, "not_found", "Goal not found")
 
     @staticmethod
     async def _name_taken(session: Any, website_id: str, name: str, other_than: str | None) -> bool:
-        query = select(goals.c.id).where(goals.c.website_id == website_id, goals.c.name == name)
-        if other_than is not None:
-            query = query.where(goals.c.id != other_than)
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
+        query = sql.goal_named(website_id, name, other_than)
         return (await session.execute(query)).first() is not None
 
     async def stats(self, website_id: str, goal_id: str, args: Args) -> dict[str, Any]:

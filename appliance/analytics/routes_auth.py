@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -44,7 +41,6 @@ from appliance.platform.auth import ApiKey, IdentityRepository, IdentityService
 from appliance.platform.http import ApiError, client_ip, json_response, parse_json_object
 
 blueprint = Blueprint("analytics_auth")
-log = logging.getLogger("sparkhouse.analytics")
 
 AUTH_BODY_LIMIT = 16 * 1024
 WEBSITE = "/api/websites/<website_id:str>"
@@ -68,37 +64,6 @@ async def start_auth(app: Sanic, _: Any = None) -> None:
     )
     app.ctx.analytics_auth = AnalyticsAuth(settings, identity)
     app.ctx.analytics_websites = WebsiteService(ingest.websites, ingest.pipeline, settings)
-
-
-@blueprint.after_server_start
-async def warm_auth(app: Sanic, _: Any = None) -> None:
-    """Once serving: load the auth state (the first run stores its JWT secret now) without
-    holding up the start. SQLAlchemy's async engine is imported in a thread first, so the
-    event loop keeps answering meanwhile."""
-    auth: AnalyticsAuth = app.ctx.analytics_auth
-
-    async def warm() -> None:
-        try:
-            await asyncio.to_thread(app.ctx.platform.store.open_engine)
-            await auth.ready()
-        except Exception:  # the next guarded request tries again and answers the error
-            log.exception("analytics auth: could not load the stored auth state")
-
-    # A plain asyncio task, not app.add_task: Sanic's shutdown spins forever on a registered
-    # task still pending once its loop has stopped (Sanic.shutdown_tasks), as this one is
-    # when a SIGTERM lands right after the first request.
-    app.ctx.analytics_auth_warm_up = asyncio.get_running_loop().create_task(
-        warm(), name="analytics-auth-warm-up"
-    )
-
-
-@blueprint.before_server_stop
-async def end_auth_warm_up(app: Sanic, _: Any = None) -> None:
-    warm_up: asyncio.Task[None] | None = getattr(app.ctx, "analytics_auth_warm_up", None)
-    if warm_up is not None and not warm_up.done():
-        warm_up.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await warm_up
 
 
 # -- helpers -----------------------------------------------------------------------------------

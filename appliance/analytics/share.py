@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from appliance.analytics.queries import (
     QueryError,
     QueryParams,
@@ -22,7 +20,7 @@ from appliance.analytics.queries import (
     stats_query,
 )
 from appliance.analytics.reports import MAX_REPORT_DAYS, Args, ReportError, bad_request, not_found
-from appliance.analytics.store import Website, _website, websites
+from appliance.analytics.store import Website
 from appliance.platform.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -71,7 +69,7 @@ def _params(args: Args, endpoint: str) -> QueryParams:
 
 class ShareService:
     def __init__(self, ingest: IngestService) -> None:
-        self.store = ingest.websites.store
+        self.websites = ingest.websites
         self.warehouse = ingest.pipeline.warehouse
         self.limiter = RateLimiter(SHARE_REQUESTS_PER_MINUTE, 60.0)
 
@@ -80,15 +78,12 @@ class ShareService:
         return self.limiter.hit(client or "unknown")
 
     async def _website(self, share_id: str) -> Website:
-        row = None
+        site = None
         if 0 < len(share_id) <= SHARE_ID_MAX:
-            async with self.store.session() as session:
-                row = (
-                    await session.execute(select(websites).where(websites.c.share_id == share_id))
-                ).first()
-        if row is None:
+            site = await self.websites.by_share_id(share_id)
+        if site is None:
             raise not_found("Share link not found")
-        return _website(row)
+        return site
 
     async def report(self, share_id: str, report: str, args: Args) -> dict[str, Any]:
         site = await self._website(share_id)

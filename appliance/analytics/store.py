@@ -1,5 +1,7 @@
 """Websites, as the analytics part reads and writes them in the platform store.
 
+SQLAlchemy loads with the first query (``tables.py``), not at start.
+
 Collect looks a website up on every request, so lookups are cached in memory: known ids for
 ``ttl`` seconds, unknown ids for ``negative_ttl`` seconds (a flood of bogus ids costs one query
 each per second, not one per request). Deleting a website must call :meth:`invalidate`.
@@ -12,36 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    delete,
-    func,
-    select,
-    update,
-)
-
 from appliance.platform.store import Store
-
-metadata = MetaData()
-websites = Table(
-    "websites",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("tenant_id", String(64)),
-    Column("name", String(200), nullable=False),
-    Column("domain", String(253), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("ingest_peak_eps", Integer),
-    Column("ingest_queue_max_events", Integer),
-    Column("share_id", String(36)),
-    Column("created_at", DateTime, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-)
 
 
 @dataclass(frozen=True)
@@ -110,10 +83,10 @@ class WebsiteRepository:
             return site
         if len(website_id) > 64:
             return None
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session:
-            row = (
-                await session.execute(select(websites).where(websites.c.id == website_id))
-            ).first()
+            row = (await session.execute(sql.website_by_id(website_id))).first()
         site = _website(row) if row else None
         self._remember(self._by_id, website_id, site)
         return site
@@ -124,23 +97,28 @@ class WebsiteRepository:
         found, site = self._cached(self._by_domain, key)
         if found:
             return site
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session:
-            row = (
-                await session.execute(
-                    select(websites)
-                    .where(func.lower(websites.c.domain) == key)
-                    .order_by(websites.c.created_at, websites.c.id)
-                    .limit(1)
-                )
-            ).first()
+            row = (await session.execute(sql.website_by_domain(key))).first()
         site = _website(row) if row else None
         self._remember(self._by_domain, key, site)
         return site
 
+    async def by_share_id(self, share_id: str) -> Website | None:
+        """The website a public share link shows (never cached: links are revoked)."""
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
+        async with self.store.session() as session:
+            row = (await session.execute(sql.website_by_share_id(share_id))).first()
+        return _website(row) if row else None
+
     async def add(self, site: Website) -> Website:
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session, session.begin():
             await session.execute(
-                websites.insert().values(
+                sql.insert_website(
                     id=site.id,
                     tenant_id=site.tenant_id,
                     name=site.name,
@@ -157,19 +135,20 @@ class WebsiteRepository:
         return site
 
     async def all(self) -> list[Website]:
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session:
-            rows = (await session.execute(select(websites).order_by(websites.c.id))).all()
+            rows = (await session.execute(sql.all_websites())).all()
         return [_website(row) for row in rows]
 
     async def page(self, limit: int, after: str | None) -> tuple[list[Website], int, bool]:
         """Up to ``limit`` websites with id > ``after``, by id; the total; whether more
         follow."""
-        query = select(websites).order_by(websites.c.id).limit(limit + 1)
-        if after:
-            query = query.where(websites.c.id > after)
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session:
-            total = await session.scalar(select(func.count()).select_from(websites))
-            rows = (await session.execute(query)).all()
+            total = await session.scalar(sql.website_count())
+            rows = (await session.execute(sql.websites_after(after, limit + 1))).all()
         items = [_website(row) for row in rows[:limit]]
         return items, int(total or 0), len(rows) > limit
 
@@ -180,17 +159,19 @@ class WebsiteRepository:
 
     async def update(self, website_id: str, **values: Any) -> Website | None:
         """Set columns of one website; None when it does not exist."""
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session, session.begin():
-            result = await session.execute(
-                update(websites).where(websites.c.id == website_id).values(**values)
-            )
+            result = await session.execute(sql.update_website(website_id, **values))
         self.invalidate(website_id)
         if not result.rowcount:  # type: ignore[attr-defined]
             return None
         return await self.get(website_id)
 
     async def delete(self, website_id: str) -> bool:
+        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+
         async with self.store.session() as session, session.begin():
-            result = await session.execute(delete(websites).where(websites.c.id == website_id))
+            result = await session.execute(sql.delete_website(website_id))
         self.invalidate(website_id)
         return bool(result.rowcount)  # type: ignore[attr-defined]
