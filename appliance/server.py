@@ -11,7 +11,7 @@ from sanic.mixins.routes import RouteMixin
 from sanic.response import HTTPResponse, file
 
 from appliance import __version__
-from appliance.platform import benchmark, http
+from appliance.platform import benchmark, frozen, http
 from appliance.platform.jobs import Jobs
 from appliance.platform.parts import PartInfo, Platform
 from appliance.platform.realtime import phoenix
@@ -116,8 +116,9 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     http.add_preflight_routes(app, settings)
 
     @app.after_server_start
-    async def check_touchup(app: Sanic, _: Any = None) -> None:
+    async def once_serving(app: Sanic, _: Any = None) -> None:
         _warn_if_touchup_skipped(app)
+        frozen.finish_unpacking()  # the binary's packed DuckDB module, in a thread
 
     @app.before_server_start
     async def start_jobs(app: Sanic, _: Any = None) -> None:

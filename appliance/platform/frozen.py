@@ -16,6 +16,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import zstandard
 
 log = logging.getLogger("sparkhouse.frozen")
 
@@ -99,18 +103,19 @@ def clean_stale_unpack_dirs() -> list[Path]:
 # PyInstaller compresses what the onefile binary holds with zlib and inflates all of it at every
 # start. DuckDB's extension module is 69 MB of it: 24.5 MB with zlib, 17.8 MB with zstd -19,
 # and zstd inflates it 3-4x faster. So the spec ships it as ``<name>.zst`` (packaging/
-# sparkhouse.spec: ZSTD_EXTENSIONS) and boot() restores it in the unpack folder, in a thread
-# (zstandard releases the GIL) while the main thread imports the rest; the first import of
-# the module waits for it (_AwaitUnpacked).
+# sparkhouse.spec: ZSTD_EXTENSIONS), restored in the unpack folder by a thread (zstandard
+# releases the GIL). Not during the start, whose imports it slowed by ~0.08 s (disk writes
+# and GIL hand-offs beside them; DuckDB itself loads at its first use): the server starts it
+# once it serves (finish_unpacking), and the first import of the module starts it if nothing
+# did and waits for it (_AwaitUnpacked).
 
 ZSTD_SUFFIX = ".zst"
 
 
-def _decompress(packed: list[Path], errors: list[BaseException]) -> None:
+def _decompress(
+    packed: list[Path], errors: list[BaseException], decompressor: zstandard.ZstdDecompressor
+) -> None:
     try:
-        import zstandard
-
-        decompressor = zstandard.ZstdDecompressor()
         for source in packed:
             target = source.with_name(source.name.removesuffix(ZSTD_SUFFIX))
             partial = target.with_name(target.name + ".part")
@@ -129,13 +134,34 @@ class _AwaitUnpacked:
     def __init__(self, names: set[str], packed: list[Path]) -> None:
         self.names = names
         self.errors: list[BaseException] = []
-        self.thread = threading.Thread(
-            target=_decompress, args=(packed, self.errors), name="unpack-zstd", daemon=True
-        )
+        self.packed = packed
+        self._decompressor: zstandard.ZstdDecompressor | None = None
+        try:
+            # Imported now, at boot, not by the thread: the first import of a packed module
+            # starts and joins the thread under the global import lock (find_spec), so an
+            # import inside the thread would wait for that join forever.
+            import zstandard
+
+            self._decompressor = zstandard.ZstdDecompressor()
+        except BaseException as exc:  # surfaced by the import that needs the module
+            self.errors.append(exc)
+        self.thread = threading.Thread(target=self._restore, name="unpack-zstd", daemon=True)
+        self._starting = threading.Lock()
+
+    def start(self) -> None:
+        """Start the restoring thread unless it already runs (or ran)."""
+        with self._starting:
+            if self.thread.ident is None:
+                self.thread.start()
+
+    def _restore(self) -> None:
+        if self._decompressor is not None:
+            _decompress(self.packed, self.errors, self._decompressor)
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
         if fullname not in self.names:
             return None
+        self.start()
         self.thread.join()
         if self in sys.meta_path:
             sys.meta_path.remove(self)
@@ -148,13 +174,23 @@ class _AwaitUnpacked:
 
 
 def unpack_compressed_extensions(root: Path) -> threading.Thread | None:
+    """Make the packed modules of ``root`` importable: their first import restores them.
+    Returns the restoring thread (not started: see finish_unpacking)."""
     packed = sorted(root.glob(f"*{ZSTD_SUFFIX}"))
     if not packed:
         return None
     waiter = _AwaitUnpacked({path.name.split(".", 1)[0] for path in packed}, packed)
     sys.meta_path.insert(0, waiter)
-    waiter.thread.start()
     return waiter.thread
+
+
+def finish_unpacking() -> None:
+    """Restore the packed modules in the background now (the server calls it once it
+    serves, so that the first use of DuckDB does not wait for it). Nothing outside the
+    binary."""
+    for finder in list(sys.meta_path):
+        if isinstance(finder, _AwaitUnpacked):
+            finder.start()
 
 
 # -- packages shipped as zips ------------------------------------------------------------------

@@ -77,3 +77,28 @@ def test_a_damaged_packed_module_fails_its_import_loudly(
     with pytest.raises(ImportError, match="could not unpack"):
         import sparkhouse_damaged_probe  # type: ignore[import-not-found]  # noqa: F401
     assert frozen.unpack_compressed_extensions(tmp_path / "empty") is None
+
+
+def test_the_server_restores_packed_modules_once_it_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    source = b"ANSWER = 7\n"
+    (tmp_path / "sparkhouse_later_probe.py.zst").write_bytes(
+        zstandard.ZstdCompressor(level=3).compress(source)
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    thread = frozen.unpack_compressed_extensions(tmp_path)
+    assert thread is not None
+    try:
+        assert thread.ident is None  # not during the start: nothing restored yet
+        assert not (tmp_path / "sparkhouse_later_probe.py").exists()
+        frozen.finish_unpacking()
+        frozen.finish_unpacking()  # once only
+        thread.join(timeout=10)
+        assert (tmp_path / "sparkhouse_later_probe.py").read_bytes() == source
+        import sparkhouse_later_probe  # type: ignore[import-not-found]
+
+        assert sparkhouse_later_probe.ANSWER == 7
+    finally:
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, frozen._AwaitUnpacked)]
