@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -120,9 +121,10 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
         _warn_if_touchup_skipped(app)
         frozen.finish_unpacking()  # the binary's packed DuckDB module, in a thread
 
-    @app.before_server_start
+    @app.after_server_start
     async def start_jobs(app: Sanic, _: Any = None) -> None:
         settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(platform.jobs.load)  # the event loop keeps answering
         platform.jobs.start()
 
     @app.after_server_stop

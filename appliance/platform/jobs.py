@@ -1,16 +1,19 @@
 """One APScheduler AsyncIOScheduler for every part's scheduled jobs.
 
-It starts after the server's loop is running and stops before the server exits; parts add
-their jobs (in their ``jobs.py``) before start-up.
+Parts add their jobs (in their ``jobs.py``) before start-up; the scheduler starts once the
+server serves (nothing scheduled is due in its first moments) and stops before it exits.
+APScheduler is imported then, in a thread (:meth:`Jobs.load`): its import scans every
+installed distribution's entry points, ~40 ms that the start does without.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger("sparkhouse.jobs")
 # APScheduler logs every run at INFO ("Running job …", "executed successfully"): with jobs every
@@ -58,7 +61,15 @@ class Jobs:
             )
         )
 
+    @staticmethod
+    def load() -> None:
+        """Import APScheduler (blocking: call it in a thread before :meth:`start`)."""
+        import apscheduler.schedulers.asyncio  # noqa: F401
+
     def start(self) -> None:
+        """On the event loop's thread."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
         scheduler = AsyncIOScheduler(timezone="UTC")
         for func, options in self._pending:
             scheduler.add_job(func, **options)
