@@ -14,6 +14,7 @@ from sanic.response import HTTPResponse, file
 from appliance import __version__
 from appliance.platform import benchmark, frozen, http
 from appliance.platform.jobs import Jobs
+from appliance.platform.lifecycle import once_serving
 from appliance.platform.parts import PartInfo, Platform
 from appliance.platform.realtime import phoenix
 from appliance.platform.realtime.broker import Broker
@@ -117,15 +118,16 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     http.add_preflight_routes(app, settings)
 
     @app.after_server_start
-    async def once_serving(app: Sanic, _: Any = None) -> None:
+    async def after_start_checks(app: Sanic, _: Any = None) -> None:
         _warn_if_touchup_skipped(app)
         frozen.finish_unpacking()  # the binary's packed DuckDB module, in a thread
 
-    @app.after_server_start
-    async def start_jobs(app: Sanic, _: Any = None) -> None:
+    async def start_jobs() -> None:
         settings.server.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(platform.jobs.load)  # the event loop keeps answering
         platform.jobs.start()
+
+    once_serving(app, "jobs-start", start_jobs)
 
     @app.after_server_stop
     async def stop_jobs(app: Sanic, _: Any = None) -> None:

@@ -8,12 +8,11 @@ before the 202, and moved into DuckDB by a flusher (docs/analytics.md).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
-import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
+from appliance.platform.lifecycle import once_serving
 from appliance.platform.parts import PartInfo
 
 if TYPE_CHECKING:  # the CLI imports this package; DuckDB and Sanic load only when serving
@@ -24,7 +23,6 @@ if TYPE_CHECKING:  # the CLI imports this package; DuckDB and Sanic load only wh
 
 GIL_SWITCH_SECONDS = 0.001
 
-log = logging.getLogger("sparkhouse.analytics")
 
 INFO = PartInfo(
     name="analytics",
@@ -76,11 +74,9 @@ async def _warm_up(app: Sanic) -> None:
             importlib.import_module(name)
         store.open_engine()
 
-    try:
-        await asyncio.to_thread(load)
-        await app.ctx.analytics_auth.ready()
-    except Exception:  # the next request that needs them tries again and answers the error
-        log.exception("analytics: could not load the store's SQL side or the auth state")
+    # On failure (logged by once_serving) the next request that needs them tries again.
+    await asyncio.to_thread(load)
+    await app.ctx.analytics_auth.ready()
 
 
 def mount(app: Sanic, platform: Platform) -> PartInfo:
@@ -108,21 +104,7 @@ def mount(app: Sanic, platform: Platform) -> PartInfo:
         await asyncio.to_thread(service.salt.load)
         await service.pipeline.start()
 
-    @app.after_server_start
-    async def warm_up(app: Sanic, _: Any = None) -> None:
-        # A plain asyncio task, not app.add_task: Sanic's shutdown spins forever on a task of
-        # its registry still pending once its loop has stopped (Sanic.shutdown_tasks).
-        app.ctx.analytics_warm_up = asyncio.get_running_loop().create_task(
-            _warm_up(app), name="analytics-warm-up"
-        )
-
-    @app.before_server_stop
-    async def end_warm_up(app: Sanic, _: Any = None) -> None:
-        warm_up: asyncio.Task[None] | None = getattr(app.ctx, "analytics_warm_up", None)
-        if warm_up is not None and not warm_up.done():
-            warm_up.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await warm_up
+    once_serving(app, "analytics-warm-up", lambda: _warm_up(app))
 
     async def stop() -> None:
         await service.pipeline.stop()
