@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import zstandard
@@ -98,99 +98,132 @@ def clean_stale_unpack_dirs() -> list[Path]:
     return removed
 
 
-# -- extension modules shipped zstd-compressed -------------------------------------------------
+# -- binaries shipped zstd-compressed ----------------------------------------------------------
 #
-# PyInstaller compresses what the onefile binary holds with zlib and inflates all of it at every
-# start. DuckDB's extension module is 69 MB of it: 24.5 MB with zlib, 17.8 MB with zstd -19,
-# and zstd inflates it 3-4x faster. So the spec ships it as ``<name>.zst`` (packaging/
-# sparkhouse.spec: ZSTD_EXTENSIONS), restored in the unpack folder by a thread (zstandard
-# releases the GIL). Not during the start, whose imports it slowed by ~0.08 s (disk writes
-# and GIL hand-offs beside them; DuckDB itself loads at its first use): the server starts it
-# once it serves (finish_unpacking), and the first import of the module starts it if nothing
-# did and waits for it (_AwaitUnpacked).
+# PyInstaller compresses what the onefile binary holds with zlib and inflates all of it, on one
+# core, before any Python runs. The spec ships the large binaries as ``<path>.zst`` instead
+# (zstd -19: smaller, and it inflates 3-4x faster) and lists them in ``zstd-packed.json``: two
+# groups, and for each extension module the packed files its import needs (itself, and the
+# shared libraries it links, e.g. ``_ssl`` → libcrypto). Group "start" (pydantic_core,
+# libcrypto, uvloop…) is restored at boot, before the imports that need it; group "later"
+# (DuckDB's 69 MB, loaded at its first use) by a thread once the server serves
+# (finish_unpacking), or at the first import that needs it, which waits for its files only
+# (_AwaitUnpacked). Restoring "later" beside the start-up imports slowed them by ~0.08 s.
 
 ZSTD_SUFFIX = ".zst"
+ZSTD_MANIFEST = "zstd-packed.json"
+LATER = "later"
 
 
-def _decompress(
-    packed: list[Path], errors: list[BaseException], decompressor: zstandard.ZstdDecompressor
-) -> None:
-    try:
-        for source in packed:
-            target = source.with_name(source.name.removesuffix(ZSTD_SUFFIX))
-            partial = target.with_name(target.name + ".part")
-            with source.open("rb") as src, partial.open("wb") as dst:
-                decompressor.copy_stream(src, dst, read_size=1 << 20, write_size=1 << 22)
-            partial.chmod(0o755)
-            partial.replace(target)
-            source.unlink()  # the unpack folder holds each module once
-    except BaseException as exc:  # surfaced by the import that needs the module
-        errors.append(exc)
+class _PackedGroup:
+    """Files restored in order, by a thread of their own or by the caller; each has an event
+    set once it is there (or failed)."""
+
+    def __init__(
+        self, name: str, files: list[Path], decompressor: zstandard.ZstdDecompressor
+    ) -> None:
+        self.name = name
+        self.files = files
+        self.done = {path: threading.Event() for path in files}
+        self.errors: dict[Path, BaseException] = {}
+        self._decompressor = decompressor
+        self._begun = False
+        self._lock = threading.Lock()
+
+    def _begin(self) -> bool:
+        with self._lock:
+            begun, self._begun = self._begun, True
+        return not begun
+
+    def start(self) -> None:
+        """Restore in a background thread, unless that has begun."""
+        if self._begin():
+            threading.Thread(target=self._restore, name=f"unpack-{self.name}", daemon=True).start()
+
+    def restore_now(self) -> None:
+        """Restore in the calling thread, unless that has begun."""
+        if self._begin():
+            self._restore()
+
+    def _restore(self) -> None:
+        for target in self.files:
+            try:
+                source = target.with_name(target.name + ZSTD_SUFFIX)
+                partial = target.with_name(target.name + ".part")
+                with source.open("rb") as src, partial.open("wb") as dst:
+                    self._decompressor.copy_stream(src, dst, read_size=1 << 20, write_size=1 << 22)
+                partial.chmod(0o755)
+                partial.replace(target)
+                source.unlink()  # the unpack folder holds each file once
+            except BaseException as exc:  # surfaced by the import that needs the file
+                self.errors[target] = exc
+            finally:
+                self.done[target].set()
+
+    def wait(self, target: Path) -> BaseException | None:
+        self.start()
+        self.done[target].wait()
+        return self.errors.get(target)
 
 
 class _AwaitUnpacked:
-    """Meta path entry that holds the import of a packed module until it is restored."""
+    """Meta path entry that holds the import of a module until the packed files it needs are
+    restored; then the usual finders find it."""
 
-    def __init__(self, names: set[str], packed: list[Path]) -> None:
-        self.names = names
-        self.errors: list[BaseException] = []
-        self.packed = packed
-        self._decompressor: zstandard.ZstdDecompressor | None = None
-        try:
-            # Imported now, at boot, not by the thread: the first import of a packed module
-            # starts and joins the thread under the global import lock (find_spec), so an
-            # import inside the thread would wait for that join forever.
-            import zstandard
+    def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
+        # zstandard is imported now, at boot, never by a restoring thread: an import that
+        # waits here holds the global import lock, so an import in the thread would hang.
+        import zstandard
 
-            self._decompressor = zstandard.ZstdDecompressor()
-        except BaseException as exc:  # surfaced by the import that needs the module
-            self.errors.append(exc)
-        self.thread = threading.Thread(target=self._restore, name="unpack-zstd", daemon=True)
-        self._starting = threading.Lock()
-
-    def start(self) -> None:
-        """Start the restoring thread unless it already runs (or ran)."""
-        with self._starting:
-            if self.thread.ident is None:
-                self.thread.start()
-
-    def _restore(self) -> None:
-        if self._decompressor is not None:
-            _decompress(self.packed, self.errors, self._decompressor)
+        self.groups = {  # a decompressor each: one is not for two threads at once
+            name: _PackedGroup(name, [root / file for file in files], zstandard.ZstdDecompressor())
+            for name, files in manifest["groups"].items()
+        }
+        group_of = {file: group for group in self.groups.values() for file in group.files}
+        self.needs = {
+            module: [(group_of[root / file], root / file) for file in files]
+            for module, files in manifest["needs"].items()
+        }
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
-        if fullname not in self.names:
+        needed = self.needs.get(fullname)
+        if needed is None:
             return None
-        self.start()
-        self.thread.join()
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        if self.errors:
-            raise ImportError(f"{fullname}: could not unpack it: {self.errors[0]!r}")
+        for group, file in needed:
+            error = group.wait(file)
+            if error is not None:
+                raise ImportError(f"{fullname}: could not unpack {file.name}: {error!r}")
+        self.needs.pop(fullname, None)
         import importlib
 
-        importlib.invalidate_caches()  # the folder listing the path finder cached lacks it
-        return None  # found by the usual finders, now that the file is there
-
-
-def unpack_compressed_extensions(root: Path) -> threading.Thread | None:
-    """Make the packed modules of ``root`` importable: their first import restores them.
-    Returns the restoring thread (not started: see finish_unpacking)."""
-    packed = sorted(root.glob(f"*{ZSTD_SUFFIX}"))
-    if not packed:
+        importlib.invalidate_caches()  # the folder listings the path finder cached lack them
         return None
-    waiter = _AwaitUnpacked({path.name.split(".", 1)[0] for path in packed}, packed)
+
+
+def unpack_compressed_extensions(root: Path) -> _AwaitUnpacked | None:
+    """Restore the packed files of ``root`` (listed in its manifest) of every group but
+    "later" now; those of "later" at finish_unpacking or at the first import needing them."""
+    manifest_path = root / ZSTD_MANIFEST
+    if not manifest_path.is_file():
+        return None
+    import json
+
+    waiter = _AwaitUnpacked(root, json.loads(manifest_path.read_text(encoding="utf-8")))
     sys.meta_path.insert(0, waiter)
-    return waiter.thread
+    for name, group in waiter.groups.items():
+        if name != LATER:
+            group.restore_now()
+    return waiter
 
 
 def finish_unpacking() -> None:
-    """Restore the packed modules in the background now (the server calls it once it
-    serves, so that the first use of DuckDB does not wait for it). Nothing outside the
-    binary."""
+    """Restore the packed files left (DuckDB's) in the background now: the server calls it
+    once it serves, so that the first use of DuckDB does not wait for them. Nothing outside
+    the binary."""
     for finder in list(sys.meta_path):
         if isinstance(finder, _AwaitUnpacked):
-            finder.start()
+            for group in finder.groups.values():
+                group.start()
 
 
 # -- packages shipped as zips ------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import mmap
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,57 +50,76 @@ def test_nothing_happens_outside_the_onefile_binary() -> None:
     assert frozen.clean_stale_unpack_dirs() == []
 
 
-def test_a_zstd_packed_module_is_restored_before_its_first_import(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def pack(root: Path, groups: dict[str, dict[str, bytes]], needs: dict[str, list[str]]) -> None:
+    """Files as the spec packs them: ``<file>.zst`` and the manifest."""
     zstandard = pytest.importorskip("zstandard")
+    for files in groups.values():
+        for name, content in files.items():
+            packed = zstandard.ZstdCompressor(level=3).compress(content) if content else b"junk"
+            (root / f"{name}.zst").write_bytes(packed)
+    manifest = {"groups": {g: list(files) for g, files in groups.items()}, "needs": needs}
+    (root / frozen.ZSTD_MANIFEST).write_text(json.dumps(manifest))
+
+
+@pytest.fixture
+def packed_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, frozen._AwaitUnpacked)]
+
+
+def test_the_start_group_is_restored_at_boot_before_any_import(packed_dir: Path) -> None:
     source = b"ANSWER = 42\n" * 1000
-    (tmp_path / "sparkhouse_packed_probe.py.zst").write_bytes(
-        zstandard.ZstdCompressor(level=3).compress(source)
+    library = b"\x7fELF not really" * 100
+    pack(
+        packed_dir,
+        {"start": {"sparkhouse_probe_start.py": source, "libprobe.so.1": library}, "later": {}},
+        {"sparkhouse_probe_start": ["libprobe.so.1", "sparkhouse_probe_start.py"]},
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    thread = frozen.unpack_compressed_extensions(tmp_path)
-    assert thread is not None
-    import sparkhouse_packed_probe  # type: ignore[import-not-found]
+    assert frozen.unpack_compressed_extensions(packed_dir) is not None
+    assert (packed_dir / "sparkhouse_probe_start.py").read_bytes() == source
+    assert (packed_dir / "libprobe.so.1").read_bytes() == library
+    assert not list(packed_dir.glob("*.zst")) and not list(packed_dir.glob("*.part"))
+    import sparkhouse_probe_start  # type: ignore[import-not-found]
 
-    assert sparkhouse_packed_probe.ANSWER == 42
-    assert (tmp_path / "sparkhouse_packed_probe.py").read_bytes() == source
-    assert not list(tmp_path.glob("*.zst")) and not list(tmp_path.glob("*.part"))
-    assert not any(isinstance(f, frozen._AwaitUnpacked) for f in sys.meta_path)
+    assert sparkhouse_probe_start.ANSWER == 42
 
 
-def test_a_damaged_packed_module_fails_its_import_loudly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pytest.importorskip("zstandard")
-    (tmp_path / "sparkhouse_damaged_probe.py.zst").write_bytes(b"not zstd")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    frozen.unpack_compressed_extensions(tmp_path)
-    with pytest.raises(ImportError, match="could not unpack"):
-        import sparkhouse_damaged_probe  # type: ignore[import-not-found]  # noqa: F401
-    assert frozen.unpack_compressed_extensions(tmp_path / "empty") is None
-
-
-def test_the_server_restores_packed_modules_once_it_serves(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    zstandard = pytest.importorskip("zstandard")
-    source = b"ANSWER = 7\n"
-    (tmp_path / "sparkhouse_later_probe.py.zst").write_bytes(
-        zstandard.ZstdCompressor(level=3).compress(source)
+def test_the_later_group_waits_for_the_server_or_the_first_import(packed_dir: Path) -> None:
+    pack(
+        packed_dir,
+        {
+            "start": {},
+            "later": {"sparkhouse_probe_a.py": b"A = 1\n", "sparkhouse_probe_b.py": b"B = 2\n"},
+        },
+        {
+            "sparkhouse_probe_a": ["sparkhouse_probe_a.py"],
+            "sparkhouse_probe_b": ["sparkhouse_probe_b.py"],
+        },
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    thread = frozen.unpack_compressed_extensions(tmp_path)
-    assert thread is not None
-    try:
-        assert thread.ident is None  # not during the start: nothing restored yet
-        assert not (tmp_path / "sparkhouse_later_probe.py").exists()
-        frozen.finish_unpacking()
-        frozen.finish_unpacking()  # once only
-        thread.join(timeout=10)
-        assert (tmp_path / "sparkhouse_later_probe.py").read_bytes() == source
-        import sparkhouse_later_probe  # type: ignore[import-not-found]
+    waiter = frozen.unpack_compressed_extensions(packed_dir)
+    assert waiter is not None
+    assert not (packed_dir / "sparkhouse_probe_a.py").exists()  # not during the start
+    import sparkhouse_probe_a  # type: ignore[import-not-found]  # restores what it needs
 
-        assert sparkhouse_later_probe.ANSWER == 7
-    finally:
-        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, frozen._AwaitUnpacked)]
+    assert sparkhouse_probe_a.A == 1
+    frozen.finish_unpacking()  # the server, once serving: the rest, in the background
+    frozen.finish_unpacking()  # once only
+    later = waiter.groups[frozen.LATER]
+    assert all(event.wait(10) for event in later.done.values())
+    assert (packed_dir / "sparkhouse_probe_b.py").read_bytes() == b"B = 2\n"
+
+
+def test_a_damaged_packed_file_fails_the_import_that_needs_it_loudly(packed_dir: Path) -> None:
+    pack(
+        packed_dir,
+        {"start": {}, "later": {"sparkhouse_probe_damaged.py": b""}},  # b"": not zstd at all
+        {"sparkhouse_probe_damaged": ["sparkhouse_probe_damaged.py"]},
+    )
+    frozen.unpack_compressed_extensions(packed_dir)
+    with pytest.raises(ImportError, match=r"could not unpack sparkhouse_probe_damaged\.py"):
+        import sparkhouse_probe_damaged  # type: ignore[import-not-found]  # noqa: F401
+
+
+def test_nothing_to_restore_without_a_manifest(tmp_path: Path) -> None:
+    assert frozen.unpack_compressed_extensions(tmp_path) is None
