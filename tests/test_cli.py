@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def test_sigterm_while_starting_stops_cleanly_once_serving(tmp_path: Path) -> No
     assert log.index("visitor salt for UTC day") < log.index("Server Stopped")
 
 
-SIGNAL_DURING_AFTER_START = """
+SERVE_WITH_A_LAST_LISTENER = """
 import os, signal, sys
 import appliance.server as server
 from appliance import cli
@@ -130,12 +131,7 @@ build = server.create_app
 
 def create_app(*args, **kwargs):
     app = build(*args, **kwargs)
-
-    @app.after_server_start
-    async def signal_while_starting(app, _=None):
-        # Sanic's handlers are in place and requests are answered; its main loop is not running
-        os.kill(os.getpid(), signal.SIGTERM)
-
+LISTENER
     return app
 
 
@@ -144,18 +140,34 @@ sys.exit(cli.main(["serve", "--port", sys.argv[1], "--data-dir", sys.argv[2]]))
 """
 
 
-def test_sigterm_during_the_after_start_listeners_is_not_lost(tmp_path: Path) -> None:
-    # Sanic's own handler calls app.stop() there, which that run of the loop consumes: Sanic
-    # then serves forever (a hang in 2-4 of 40 binary runs signalled right after /healthz).
-    script = tmp_path / "signal_during_after_start.py"
-    script.write_text(SIGNAL_DURING_AFTER_START)
-    result = subprocess.run(
+def serve_with_a_last_listener(tmp_path: Path, listener: str) -> subprocess.CompletedProcess[str]:
+    """Run ``sparkhouse serve`` whose app gets ``listener`` (a decorated async function, in
+    source) registered after every other listener of its kind."""
+    script = tmp_path / "serve_with_a_last_listener.py"
+    body = textwrap.indent(textwrap.dedent(listener).strip("\n"), "    ")
+    script.write_text(SERVE_WITH_A_LAST_LISTENER.replace("LISTENER", body + "\n"))
+    return subprocess.run(
         [sys.executable, str(script), str(free_port()), str(tmp_path / "data")],
         cwd=ROOT,
         env={**os.environ, "SPARKHOUSE_LOG_LEVEL": "INFO"},
         capture_output=True,
         text=True,
         timeout=30,
+    )
+
+
+def test_sigterm_during_the_after_start_listeners_is_not_lost(tmp_path: Path) -> None:
+    # Sanic's own handler calls app.stop() there, which that run of the loop consumes: Sanic
+    # then serves forever (a hang in 2-4 of 40 binary runs signalled right after /healthz).
+    result = serve_with_a_last_listener(
+        tmp_path,
+        """
+        @app.after_server_start
+        async def signal_while_starting(app, _=None):
+            # Sanic's handlers are in place and requests are answered; its main loop is not
+            # running yet
+            os.kill(os.getpid(), signal.SIGTERM)
+        """,
     )
     assert result.returncode == 0, result.stderr
     assert "stopping: a stop received while starting" in result.stderr
@@ -222,45 +234,20 @@ def test_sigterm_while_the_work_after_serving_runs_stops_cleanly(tmp_path: Path,
     assert "Server Stopped" in server.log()
 
 
-NOTHING_OF_SQLALCHEMY_BEFORE_SERVING = """
-import os, signal, sys
-import appliance.server as server
-from appliance import cli
-
-build = server.create_app
-
-
-def create_app(*args, **kwargs):
-    app = build(*args, **kwargs)
-
-    @app.before_server_start  # registered last: runs after every other start-up listener
-    async def report(app, _=None):
-        heavy = ("sqlalchemy", "duckdb", "apscheduler")
-        loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
-        print("LOADED BEFORE SERVING:", loaded[:3], flush=True)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    return app
-
-
-server.create_app = create_app
-sys.exit(cli.main(["serve", "--port", sys.argv[1], "--data-dir", sys.argv[2]]))
-"""
-
-
 def test_no_sqlalchemy_duckdb_or_apscheduler_before_serving(tmp_path: Path) -> None:
     # ~0.3 s, ~0.1 s and ~0.04 s of imports on the way to the first answer: the store's SQL
     # side loads right after the start (analytics._warm_up), DuckDB at its first use
     # (warehouse.py), APScheduler as the jobs start once serving (platform/jobs.py).
-    script = tmp_path / "nothing_before_serving.py"
-    script.write_text(NOTHING_OF_SQLALCHEMY_BEFORE_SERVING)
-    result = subprocess.run(
-        [sys.executable, str(script), str(free_port()), str(tmp_path / "data")],
-        cwd=ROOT,
-        env={**os.environ, "SPARKHOUSE_LOG_LEVEL": "INFO"},
-        capture_output=True,
-        text=True,
-        timeout=30,
+    result = serve_with_a_last_listener(
+        tmp_path,
+        """
+        @app.before_server_start  # registered last: runs after every other start-up listener
+        async def report(app, _=None):
+            heavy = ("sqlalchemy", "duckdb", "apscheduler")
+            loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
+            print("LOADED BEFORE SERVING:", loaded[:3], flush=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+        """,
     )
     assert result.returncode == 0, result.stderr
     assert "LOADED BEFORE SERVING: []" in result.stdout, result.stdout + result.stderr
