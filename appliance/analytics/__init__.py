@@ -23,7 +23,6 @@ if TYPE_CHECKING:  # the CLI imports this package; DuckDB and Sanic load only wh
 
 GIL_SWITCH_SECONDS = 0.001
 
-
 INFO = PartInfo(
     name="analytics",
     title="Analytics",

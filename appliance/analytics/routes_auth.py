@@ -225,9 +225,10 @@ def _key_row(key: ApiKey) -> dict[str, Any]:
 @blueprint.post("/api/auth/keys", name="auth_keys_create", ctx_body_limit=AUTH_BODY_LIMIT)
 @cookie_only(allowed_during_rotation=False)
 async def auth_keys_create(request: Request) -> HTTPResponse:
+    auth = await analytics_auth(request)
     body = _parse(request, KeyCreateBody)
     try:
-        created = await (await analytics_auth(request)).create_key(body.name)
+        created = await auth.create_key(body.name)
     except AuthError as error:
         raise api_error(error) from None
     return json_response(
@@ -249,7 +250,8 @@ async def auth_keys_create(request: Request) -> HTTPResponse:
 async def auth_keys_list(request: Request) -> HTTPResponse:
     limit = _int_arg(request, "limit", 20, 1, 100)
     offset = _int_arg(request, "offset", 0, 0, None)
-    page = await (await analytics_auth(request)).list_keys(limit, offset)
+    auth = await analytics_auth(request)
+    page = await auth.list_keys(limit, offset)
     return json_response(
         {
             "data": [_key_row(key) for key in page.keys],
@@ -266,8 +268,9 @@ async def auth_keys_list(request: Request) -> HTTPResponse:
 @blueprint.delete("/api/auth/keys/<key_id:str>", name="auth_keys_revoke")
 @cookie_only(allowed_during_rotation=False)
 async def auth_keys_revoke(request: Request, key_id: str) -> HTTPResponse:
+    auth = await analytics_auth(request)
     try:
-        await (await analytics_auth(request)).revoke_key(key_id)
+        await auth.revoke_key(key_id)
     except AuthError as error:
         raise api_error(error) from None
     return HTTPResponse(status=204)
