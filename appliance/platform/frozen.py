@@ -244,8 +244,10 @@ def add_zipped_packages(bundle: Path) -> list[str]:
 
 
 def boot() -> None:
-    """Called first by the binary's entry script. The clean-up runs in a daemon thread so it
-    never delays the start; so does the restoring of the zstd-packed extension modules."""
+    """Called first by the binary's entry script: puts the zipped packages on ``sys.path``,
+    restores the "start" group of zstd-packed binaries (DuckDB's waits for finish_unpacking
+    or its first import), and cleans stale unpack folders in a daemon thread so that never
+    delays the start."""
     bundle = getattr(sys, "_MEIPASS", None)
     if is_frozen() and bundle is not None:
         add_zipped_packages(Path(bundle))
