@@ -43,9 +43,6 @@ class Row:
     events: int
     payload: bytes
 
-    def lines(self) -> list[bytes]:
-        return self.payload.split(b"\n")
-
 
 Done = Callable[[BaseException | None], None]
 """Called on the event loop once a write is committed (None) or has failed (the error)."""
@@ -101,6 +98,10 @@ def _connect(path: Path, sync: str) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute(f"PRAGMA synchronous={sync.upper()}")
     connection.execute("PRAGMA busy_timeout=10000")
+    # Debian's SQLite zeroes deleted content by default: each flush's delete then rewrote every
+    # freed page into the WAL (~1 KB per event) and its fsync stalled the group commits behind
+    # it (25-30 ms at 1000 req/s). Journaled events are in DuckDB by then; no IP is stored.
+    connection.execute("PRAGMA secure_delete=OFF")
     return connection
 
 
