@@ -3,13 +3,13 @@
 * ``append`` reserves room in the backlog (events journaled but not yet in DuckDB), refusing
   with :class:`Overloaded` past ``capacity``, and returns once the journal has committed.
 * The flusher wakes every ``flush_ms`` or as soon as ``buffer_size`` events wait. One flush
-  moves committed journal rows in batches of up to ``batch_events`` events: it drops the ids
-  DuckDB may already hold (a replay after a crash between the two commits), assigns sessions in
-  time order, inserts events and sessions in one DuckDB transaction, and only then deletes the
-  rows from the journal.
+  moves committed journal rows in batches of up to ``batch_events`` events, each in one DuckDB
+  transaction (``warehouse.store_batch``): it drops the ids DuckDB may already hold (a replay
+  after a crash between the two commits), assigns sessions (sessions.py), inserts events and
+  sessions and runs the flush steps; only then are the rows deleted from the journal. The
+  per-event work is SQL: DuckDB runs it without the GIL, so requests stay fast meanwhile.
 * ``start`` replays whatever the journal holds; ``stop`` drains it completely. DuckDB opens
-  with the first flush that has events to move (or the first query); the active sessions are
-  loaded from it as it opens.
+  with the first flush that has events to move (or the first query).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import orjson
 from appliance.analytics import rollups
 from appliance.analytics import warehouse as wh
 from appliance.analytics.journal import Journal, Row
-from appliance.analytics.sessions import SESSION_TIMEOUT, Session, SessionTracker
 from appliance.analytics.warehouse import Warehouse
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
@@ -41,14 +40,11 @@ log = logging.getLogger("sparkhouse.analytics")
 
 @dataclass(frozen=True)
 class FlushBatch:
-    """What a flush step sees of a batch: ``events_file`` holds the new events as
-    newline-delimited JSON with the events table's columns (read it with ``read_json(...,
-    columns=schema.EVENT_COLUMNS)``), ``sessions_file`` the sessions they touched; ``events``
-    are their session fields (:data:`SESSION_FIELDS` and ``session_id``)."""
+    """What a flush step sees of a batch: ``events_table``, a temp table of the batch's new
+    events (already in ``events``): id, website_id, visitor_id, created_at, session_id and
+    ``late`` (it counted in its session without moving its clock)."""
 
-    events_file: Path
-    sessions_file: Path
-    events: list[dict[str, Any]]
+    events_table: str
 
 
 FlushStep = Callable[["duckdb.DuckDBPyConnection", FlushBatch], None]
@@ -56,38 +52,25 @@ FlushStep = Callable[["duckdb.DuckDBPyConnection", FlushBatch], None]
 it commits or rolls back with the events."""
 
 
-SESSION_FIELDS = (
-    "id",
-    "created_at",
-    "website_id",
-    "visitor_id",
-    "url",
-    "event_type",
-    "country",
-    "browser",
-    "os",
-    "device_type",
-    "is_bot",
-)
-
-
 def journal_line(record: dict[str, Any]) -> bytes:
-    """One event as the journal keeps it: the few fields the flusher needs (id, time and what
-    sessions use) as a small JSON object, a tab, then the full row as JSON. The flusher parses
-    only the small part and hands the full row to DuckDB untouched (JSON text never holds a
-    raw tab or newline)."""
-    head = orjson.dumps({name: record[name] for name in SESSION_FIELDS})
-    return head + b"\t" + orjson.dumps(record)
+    """One event as the journal keeps it: its row as one line of JSON (JSON text never holds
+    a raw newline), handed to DuckDB untouched."""
+    return orjson.dumps(record)
+
+
+def _json_lines(payload: bytes) -> bytes:
+    """A journal row's events as JSON lines. Rows journaled by earlier versions put a small
+    JSON head and a tab before each event's row (JSON text never holds a raw tab)."""
+    if b"\t" not in payload:
+        return payload
+    return b"\n".join(line.partition(b"\t")[2] for line in payload.split(b"\n"))
 
 
 BATCH_EVENTS = 50_000
 """Most events one flush moves in one DuckDB transaction (at least ``buffer_size``). A backlog
 (a replay, DuckDB slower for a while) drains in large batches: every batch pays fixed costs
-(the id check, the rollup refresh rescans the touched hours, the journal delete's fsync), so
-five batches of 10 000 events cost about 1.5× one of 50 000."""
-
-YIELD_EVERY = 256
-"""The flusher's Python work holds the GIL; it hands it to the event loop this often."""
+(the rollup refresh rescans the touched hours, the journal delete's fsync), so five batches of
+10 000 events cost about 1.5× one of 50 000."""
 
 
 class Overloaded(Exception):
@@ -122,13 +105,11 @@ class Pipeline:
     ) -> None:
         self.journal = journal
         self.warehouse = warehouse
-        warehouse.open_hooks.append(self._load_sessions)
         self.buffer_size = buffer_size
         self.batch_events = batch_events or max(buffer_size, BATCH_EVENTS)
         self.flush_seconds = flush_ms / 1000
         self.capacity = capacity
         self.work_dir = work_dir
-        self.tracker = SessionTracker()
         # rollups change in the flush's transaction: never out of step with the events
         self.flush_steps: list[FlushStep] = [rollups.flush_step]
         self.pending = 0  # admitted events not yet deleted from the journal
@@ -157,14 +138,6 @@ class Pipeline:
             log.info("replaying %d journaled event(s) into analytics.duckdb", self.pending)
             await self.flush()
         self._task = asyncio.create_task(self._run(), name="analytics-flusher")
-
-    def _load_sessions(self, connection: duckdb.DuckDBPyConnection) -> None:
-        """As DuckDB opens (on the writer thread, before any flush): the sessions that events
-        still to come, the journal's included, can extend."""
-        oldest = self._oldest_journal_time()
-        now = utc_now()
-        since = min(now, oldest or now) - SESSION_TIMEOUT
-        self.tracker.load(wh.active_sessions(connection, since))
 
     async def stop(self) -> None:
         """Drain the journal into DuckDB, then close both."""
@@ -288,77 +261,30 @@ class Pipeline:
     def _move(
         self, connection: duckdb.DuckDBPyConnection, rows: list[Row], started: float
     ) -> FlushResult:
-        heads: list[bytes] = []
-        bodies: list[bytes] = []
-        for row in rows:
-            for line in row.lines():
-                head, _, body = line.partition(b"\t")
-                heads.append(head)
-                bodies.append(body)
-        events = [orjson.loads(head) for head in heads]
-        time.sleep(0)
-        known = (
-            wh.existing_ids(connection, [event["id"] for event in events])
-            if rows[0].seq <= self._check_through
-            else set()
-        )
-        order = sorted(
-            (i for i, event in enumerate(events) if event["id"] not in known),
-            key=lambda i: events[i]["created_at"],
-        )
-        fresh = [events[i] for i in order]
-        overlay: dict[tuple[str, str], Session] = {}
-        touched: dict[str, Session] = {}
-        out: list[bytes] = []
-        for n, i in enumerate(order):
-            if n % YIELD_EVERY == 0:
-                time.sleep(0)  # let the event loop have the GIL: requests stay fast
-            event = events[i]
-            session = self.tracker.assign(
-                event, datetime.fromisoformat(event["created_at"]), overlay
+        events_file = self.work_dir / "flush-events.ndjson"
+        events_file.write_bytes(b"\n".join(_json_lines(row.payload) for row in rows))
+        try:
+            read, inserted = wh.store_batch(
+                connection,
+                events_file,
+                skip_stored=rows[0].seq <= self._check_through,
+                steps=[self._step(step) for step in self.flush_steps],
             )
-            event["session_id"] = session.session_id
-            touched[session.session_id] = session
-            # the journaled row plus its session id: no second serialisation
-            out.append(b'%s,"session_id":"%s"}' % (bodies[i][:-1], session.session_id.encode()))
-        if fresh:
-            events_file = self.work_dir / "flush-events.ndjson"
-            sessions_file = self.work_dir / "flush-sessions.ndjson"
-            events_file.write_bytes(b"\n".join(out))
-            sessions_file.write_bytes(
-                b"\n".join(orjson.dumps(session) for session in touched.values())
-            )
-            batch = FlushBatch(events_file, sessions_file, fresh)
-            steps = [self._step(step, batch) for step in self.flush_steps]
-            wh.insert_ndjson(connection, events_file, sessions_file, steps)
-            self.tracker.commit(overlay)
-            for path in (events_file, sessions_file):
-                with contextlib.suppress(OSError):
-                    os.remove(path)
-        if known:
-            log.info("flush skipped %d event(s) already in analytics.duckdb", len(known))
-        newest = datetime.fromisoformat(max(event["created_at"] for event in events))
-        self.tracker.prune(newest)
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(events_file)
+        if read > inserted:
+            log.info("flush skipped %d event(s) already in analytics.duckdb", read - inserted)
         self._cursor = rows[-1].seq
-        return FlushResult(
-            rows[0].seq, rows[-1].seq, len(events), len(fresh), time.perf_counter() - started
-        )
+        return FlushResult(rows[0].seq, rows[-1].seq, read, inserted, time.perf_counter() - started)
 
     @staticmethod
-    def _step(step: FlushStep, batch: FlushBatch) -> Callable[[duckdb.DuckDBPyConnection], None]:
-        return lambda connection: step(connection, batch)
-
-    def _oldest_journal_time(self) -> datetime | None:
-        rows = self.journal.read(0, 1)
-        if not rows:
-            return None
-        head = rows[0].lines()[0].partition(b"\t")[0]
-        return datetime.fromisoformat(orjson.loads(head)["created_at"])
+    def _step(step: FlushStep) -> Callable[[duckdb.DuckDBPyConnection, str], None]:
+        return lambda connection, table: step(connection, FlushBatch(table))
 
     def stats(self) -> dict[str, Any]:
         return {
             "pending": self.pending,
             "capacity": self.capacity,
             "flushed_total": self.flushed_total,
-            "active_sessions": len(self.tracker),
         }

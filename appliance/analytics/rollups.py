@@ -428,11 +428,6 @@ MIGRATION_3: list[str] = [
 ]
 
 
-def hour_of(timestamp: str) -> datetime:
-    """The UTC hour of a stored timestamp text ``YYYY-MM-DD HH:MM:SS[.ffffff]``."""
-    return datetime.fromisoformat(timestamp[:13] + ":00:00")
-
-
 def floor_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
@@ -495,14 +490,14 @@ def refresh_touched(
 
 def flush_step(connection: duckdb.DuckDBPyConnection, batch: FlushBatch) -> None:
     """A :data:`pipeline.FlushStep`: runs inside the flush's transaction, after its inserts."""
-    refresh_touched(
-        connection,
-        {
-            (event["website_id"], event["session_id"], hour_of(event["created_at"]))
-            for event in batch.events
-        },
-        {(event["website_id"], event["visitor_id"]) for event in batch.events},
-    )
+    table = batch.events_table  # a constant temp table name, never input
+    touched = connection.execute(
+        f"SELECT DISTINCT website_id, session_id, date_trunc('hour', created_at) FROM {table}"  # noqa: S608
+    ).fetchall()
+    visitors = connection.execute(
+        f"SELECT DISTINCT website_id, visitor_id FROM {table}"  # noqa: S608
+    ).fetchall()
+    refresh_touched(connection, set(touched), set(visitors))
 
 
 def delete_older_than(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:

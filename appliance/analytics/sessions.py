@@ -2,158 +2,145 @@
 
 An event joins the most recent session of the same (website, visitor) whose ``last_seen`` is
 less than 30 minutes before it; otherwise it starts a new one with
-``session_id = hex(sha256(visitor_id + website_id + entry_url + first_seen_ms))[:16]``.
-The flusher assigns sessions in event-time order when it moves events into DuckDB; the tracker
-holds every session that can still grow (seen in the last 30 minutes) and is rebuilt from DuckDB
-at start-up.
+``session_id = hex(sha256(visitor_id + website_id + entry_url + first_seen_ms))[:16]``
+(``first_seen_ms``: milliseconds since the Unix epoch, UTC).
+
+The flusher assigns sessions inside DuckDB, in the transaction that stores the batch, as set
+operations over the batch's events (:func:`assign`): no per-event Python holds the GIL while
+requests are being served, and the ``sessions`` table itself is the state — nothing to rebuild
+at start-up. Per (website, visitor), in time order (``created_at``, then ``id``):
+
+* the *current* session is the stored one with the latest ``last_seen``;
+* an event at or after its ``last_seen`` and less than 30 minutes after the previous event
+  (or ``last_seen``) continues it; a longer gap starts a new session, which later events of
+  the batch continue in the same way;
+* a late event (a replay) inside the current session's span counts in it without moving its
+  clock or exit page; one before its ``first_seen`` is a session of its own.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from appliance.analytics import schema
+
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+    import duckdb
 
 SESSION_TIMEOUT = timedelta(minutes=30)
+_TIMEOUT = "INTERVAL 30 MINUTE"
+_ORDER = "ORDER BY created_at, id"
+_FIRST_SEEN_HASH = (
+    "left(sha256(concat(visitor_id, website_id, url, epoch_ms(created_at)::VARCHAR)), 16)"
+)
+
+# The stored session each (website, visitor) of the batch would continue. Sessions that ended
+# more than 30 minutes before the batch's first event cannot take any of its events.
+_CURRENT = f"""
+CREATE OR REPLACE TEMP TABLE flush_current AS
+SELECT s.session_id, s.website_id, s.visitor_id, s.first_seen, s.last_seen
+FROM sessions s
+JOIN (SELECT DISTINCT website_id, visitor_id FROM {{batch}}) k USING (website_id, visitor_id)
+WHERE s.last_seen >= (SELECT min(created_at) FROM {{batch}}) - {_TIMEOUT}
+QUALIFY row_number() OVER (
+    PARTITION BY s.website_id, s.visitor_id ORDER BY s.last_seen DESC, s.session_id
+) = 1
+"""  # noqa: S608
+
+# Each event's session id and whether it is late (counts, but moves no clock).
+_ASSIGNED = f"""
+CREATE OR REPLACE TEMP TABLE {{assigned}} AS
+WITH placed AS (
+    SELECT b.id, b.website_id, b.visitor_id, b.url, b.created_at,
+           c.session_id AS current_id, c.last_seen AS current_last,
+           CASE WHEN b.created_at >= c.last_seen OR c.session_id IS NULL THEN 'on'
+                WHEN b.created_at >= c.first_seen THEN 'inside'
+                ELSE 'before' END AS place
+    FROM {{batch}} b LEFT JOIN flush_current c USING (website_id, visitor_id)
+),
+chained AS (
+    SELECT *,
+           coalesce(lag(created_at) OVER visitor, current_last) AS previous_at
+    FROM placed WHERE place = 'on'
+    WINDOW visitor AS (PARTITION BY website_id, visitor_id {_ORDER})
+),
+flagged AS (
+    SELECT *,
+           previous_at IS NULL OR created_at - previous_at >= {_TIMEOUT} AS starts
+    FROM chained
+),
+runs AS (
+    SELECT *,
+           sum(starts::INTEGER) OVER (
+               PARTITION BY website_id, visitor_id {_ORDER} ROWS UNBOUNDED PRECEDING
+           ) AS run,
+           CASE WHEN starts THEN {_FIRST_SEEN_HASH} END AS started_id
+    FROM flagged
+)
+SELECT id, website_id, visitor_id, created_at,
+       CASE WHEN run = 0 THEN current_id
+            ELSE max(started_id) OVER (PARTITION BY website_id, visitor_id, run) END
+           AS session_id,
+       false AS late
+FROM runs
+UNION ALL
+SELECT id, website_id, visitor_id, created_at, current_id, true
+FROM placed WHERE place = 'inside'
+UNION ALL
+SELECT id, website_id, visitor_id, created_at, {_FIRST_SEEN_HASH}, false
+FROM placed WHERE place = 'before'
+"""  # noqa: S608
+
+_SESSION_NAMES = ", ".join(name for name, _ in schema.SESSION_COLUMNS)
+_KEY = "(created_at, id)"
+
+# The batch's events, their session ids in place, in the events table's column order.
+_INSERT_EVENTS = """
+INSERT INTO events SELECT b.* REPLACE (a.session_id AS session_id)
+FROM {batch} b JOIN {assigned} a USING (id)
+"""
+
+# The touched sessions after the batch: stored facts merged with the batch's.
+_SESSIONS = f"""
+INSERT OR REPLACE INTO sessions ({_SESSION_NAMES})
+SELECT g.session_id, g.website_id, g.visitor_id,
+       coalesce(s.first_seen, g.first_at),
+       greatest(s.last_seen, g.last_at),
+       coalesce(s.event_count, 0) + g.events,
+       coalesce(s.pageview_count, 0) + g.pageviews,
+       coalesce(s.entry_page, g.first.url),
+       coalesce(g.exit_page, s.exit_page),
+       CASE WHEN s.session_id IS NULL THEN g.first.country ELSE s.country END,
+       CASE WHEN s.session_id IS NULL THEN g.first.browser ELSE s.browser END,
+       CASE WHEN s.session_id IS NULL THEN g.first.os ELSE s.os END,
+       CASE WHEN s.session_id IS NULL THEN g.first.device_type ELSE s.device_type END,
+       coalesce(s.is_bot, false) OR g.is_bot
+FROM (
+    SELECT a.session_id AS session_id, any_value(website_id) AS website_id,
+           any_value(visitor_id) AS visitor_id,
+           min(created_at) AS first_at,
+           max(created_at) FILTER (WHERE NOT late) AS last_at,
+           count(*) AS events,
+           count(*) FILTER (WHERE event_type = 'pageview') AS pageviews,
+           arg_min({{{{'url': url, 'country': country, 'browser': browser, 'os': os,
+                       'device_type': device_type}}}}, {_KEY}) AS first,
+           arg_max(url, {_KEY}) FILTER (WHERE NOT late) AS exit_page,
+           bool_or(coalesce(is_bot, false)) AS is_bot
+    FROM {{batch}} b JOIN {{assigned}} a USING (id, website_id, visitor_id, created_at)
+    GROUP BY a.session_id
+) g LEFT JOIN sessions s USING (session_id)
+"""  # noqa: S608
 
 
-def session_hash(visitor_id: str, website_id: str, entry_url: str, first_seen: datetime) -> str:
-    first_seen_ms = int(first_seen.timestamp() * 1000)
-    text = f"{visitor_id}{website_id}{entry_url}{first_seen_ms}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@dataclass(slots=True)
-class Session:
-    """One row of the ``sessions`` table. Treat it as immutable (the tracker and a flush's
-    overlay share sessions; :meth:`grown` makes a new one): not ``frozen=True`` only because a
-    frozen dataclass builds itself field by field through ``object.__setattr__``, and the
-    flusher builds one per event."""
-
-    session_id: str
-    website_id: str
-    visitor_id: str
-    first_seen: datetime
-    last_seen: datetime
-    event_count: int
-    pageview_count: int
-    entry_page: str
-    exit_page: str
-    country: str | None
-    browser: str | None
-    os: str | None
-    device_type: str | None
-    is_bot: bool
-
-    def grown(self, at: datetime, url: str, pageview: bool, bot: bool) -> Session:
-        """This session after one more event (a new object: sessions are shared)."""
-        return Session(
-            self.session_id,
-            self.website_id,
-            self.visitor_id,
-            self.first_seen,
-            at,
-            self.event_count + 1,
-            self.pageview_count + int(pageview),
-            self.entry_page,
-            url,
-            self.country,
-            self.browser,
-            self.os,
-            self.device_type,
-            self.is_bot or bot,
-        )
-
-    def row(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "website_id": self.website_id,
-            "visitor_id": self.visitor_id,
-            "first_seen": self.first_seen.isoformat(sep=" "),
-            "last_seen": self.last_seen.isoformat(sep=" "),
-            "event_count": self.event_count,
-            "pageview_count": self.pageview_count,
-            "entry_page": self.entry_page,
-            "exit_page": self.exit_page,
-            "country": self.country,
-            "browser": self.browser,
-            "os": self.os,
-            "device_type": self.device_type,
-            "is_bot": self.is_bot,
-        }
-
-
-class SessionTracker:
-    """Active sessions by (website, visitor). Not thread-safe: one owner (the flusher)."""
-
-    def __init__(self) -> None:
-        self._active: dict[tuple[str, str], Session] = {}
-
-    def __len__(self) -> int:
-        return len(self._active)
-
-    def load(self, sessions: list[Session]) -> None:
-        for session in sessions:
-            key = (session.website_id, session.visitor_id)
-            known = self._active.get(key)
-            if known is None or known.last_seen < session.last_seen:
-                self._active[key] = session
-
-    def assign(
-        self,
-        event: dict[str, Any],
-        at: datetime,
-        overlay: dict[tuple[str, str], Session] | None = None,
-    ) -> Session:
-        """Put ``event`` (website_id, visitor_id, url, event_type, geo/UA fields) into its
-        session at time ``at``; returns the session as it is after the event.
-
-        With ``overlay`` the tracker itself is left untouched and the changes go into the
-        overlay; :meth:`commit` applies them once the batch is safely stored."""
-        key = (event["website_id"], event["visitor_id"])
-        active = self._active if overlay is None else overlay
-        current = active.get(key) if overlay is None else overlay.get(key, self._active.get(key))
-        is_pageview = event.get("event_type") == "pageview"
-        is_bot = bool(event.get("is_bot"))
-        if (
-            current is not None
-            and current.last_seen <= at
-            and at - current.last_seen < SESSION_TIMEOUT
-        ):
-            session = current.grown(at, event["url"], is_pageview, is_bot)
-        elif current is not None and current.first_seen <= at < current.last_seen:
-            # a late event inside the session's span (a replay): counts, never moves the clock
-            session = current.grown(current.last_seen, current.exit_page, is_pageview, is_bot)
-        else:
-            session = Session(
-                session_hash(key[1], key[0], event["url"], at),
-                key[0],
-                key[1],
-                at,
-                at,
-                1,
-                int(is_pageview),
-                event["url"],
-                event["url"],
-                event.get("country"),
-                event.get("browser"),
-                event.get("os"),
-                event.get("device_type"),
-                is_bot,
-            )
-            if current is not None and current.last_seen > at:
-                return session  # an older, already-closed session: do not replace the newer one
-        active[key] = session
-        return session
-
-    def commit(self, overlay: dict[tuple[str, str], Session]) -> None:
-        self._active.update(overlay)
-
-    def prune(self, now: datetime) -> int:
-        """Forget sessions that can no longer grow; returns how many were dropped."""
-        cutoff = now - SESSION_TIMEOUT
-        stale = [key for key, session in self._active.items() if session.last_seen < cutoff]
-        for key in stale:
-            del self._active[key]
-        return len(stale)
+def assign(connection: duckdb.DuckDBPyConnection, batch: str, assigned: str) -> None:
+    """Within the caller's transaction: insert the events of the temp table ``batch`` (the
+    events table's columns, ``session_id`` empty) into ``events`` with their sessions, insert
+    or update their rows of ``sessions``, and leave in the new temp table ``assigned`` each
+    event's id, website_id, visitor_id, created_at, session_id and ``late`` (it counted in its
+    session without moving its clock). ``batch`` and ``assigned`` are constant table names,
+    never input."""
+    connection.execute(_CURRENT.format(batch=batch))
+    connection.execute(_ASSIGNED.format(batch=batch, assigned=assigned))
+    connection.execute(_INSERT_EVENTS.format(batch=batch, assigned=assigned))
+    connection.execute(_SESSIONS.format(batch=batch, assigned=assigned))

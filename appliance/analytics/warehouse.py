@@ -21,8 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from appliance.analytics import schema
-from appliance.analytics.sessions import Session
+from appliance.analytics import schema, sessions
 
 if TYPE_CHECKING:
     import duckdb
@@ -153,56 +152,56 @@ class Warehouse:
 
 # The statements are built from the constant column lists of schema.py, never from input.
 _EVENT_NAMES = ", ".join(name for name, _ in schema.EVENT_COLUMNS)
-_SESSION_NAMES = ", ".join(name for name, _ in schema.SESSION_COLUMNS)
-_INSERT_EVENTS = (
-    f"INSERT INTO events ({_EVENT_NAMES}) SELECT {_EVENT_NAMES} FROM read_json(?, "  # noqa: S608
+_BATCH = "flush_batch"
+_BATCH_SESSIONS = "flush_assigned"
+_LOAD_BATCH = (
+    f"CREATE OR REPLACE TEMP TABLE {_BATCH} AS SELECT {_EVENT_NAMES} FROM read_json(?, "  # noqa: S608
     f"format = 'newline_delimited', columns = {schema.json_columns(schema.EVENT_COLUMNS)})"
 )
-_REPLACE_SESSIONS = (
-    f"INSERT OR REPLACE INTO sessions ({_SESSION_NAMES}) SELECT {_SESSION_NAMES} "  # noqa: S608
-    f"FROM read_json(?, format = 'newline_delimited', "
-    f"columns = {schema.json_columns(schema.SESSION_COLUMNS)})"
+# UUIDv7 ids are time-ordered, so the BETWEEN lets DuckDB skip every row group outside the
+# batch's span.
+_DROP_STORED = (
+    f"DELETE FROM {_BATCH} WHERE id IN (SELECT id FROM events WHERE id BETWEEN "  # noqa: S608
+    f"(SELECT min(id) FROM {_BATCH}) AND (SELECT max(id) FROM {_BATCH}))"
 )
-_ACTIVE_SESSIONS = f"SELECT {_SESSION_NAMES} FROM sessions WHERE last_seen >= ?"  # noqa: S608
+_TEMP_TABLES = (_BATCH, _BATCH_SESSIONS, "flush_current")
 
 
-def existing_ids(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
-    """Which of ``ids`` are already stored. UUIDv7 ids are time-ordered, so the BETWEEN lets
-    DuckDB skip every row group outside the batch's span."""
-    if not ids:
-        return set()
-    rows = connection.execute(
-        "SELECT CAST(id AS VARCHAR) FROM events "
-        "WHERE id BETWEEN CAST(? AS UUID) AND CAST(? AS UUID) "
-        "AND id IN (SELECT CAST(unnest(?) AS UUID))",
-        [min(ids), max(ids), ids],
-    ).fetchall()
-    return {row[0] for row in rows}
+def _count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+    return int(row[0]) if row else 0
 
 
-def insert_ndjson(
+def store_batch(
     connection: duckdb.DuckDBPyConnection,
     events_file: Path,
-    sessions_file: Path | None,
-    extra: list[Callable[[duckdb.DuckDBPyConnection], None]] | None = None,
-) -> None:
-    """Insert the events (and replace the sessions) of one flush in one transaction."""
+    *,
+    skip_stored: bool,
+    steps: list[Callable[[duckdb.DuckDBPyConnection, str], None]],
+) -> tuple[int, int]:
+    """In one transaction: load the events of ``events_file`` (JSON lines with the events
+    table's columns, no session id), drop those already stored when ``skip_stored`` (a
+    replay), insert them with their sessions and update ``sessions`` (sessions.py), then run
+    each step with the name of the temp table that holds the new events' keys and session
+    ids (``sessions.assign``). Returns (events read, events inserted)."""
     connection.execute("BEGIN TRANSACTION")
     try:
-        connection.execute(_INSERT_EVENTS, [str(events_file)])
-        if sessions_file is not None:
-            connection.execute(_REPLACE_SESSIONS, [str(sessions_file)])
-        for step in extra or []:
-            step(connection)
+        connection.execute(_LOAD_BATCH, [str(events_file)])
+        read = _count(connection, _BATCH)
+        if skip_stored:
+            connection.execute(_DROP_STORED)
+        fresh = _count(connection, _BATCH) if skip_stored else read
+        if fresh:
+            sessions.assign(connection, _BATCH, _BATCH_SESSIONS)
+            for step in steps:
+                step(connection, _BATCH_SESSIONS)
+        for table in _TEMP_TABLES:  # their memory goes back now, not at the next flush
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-
-
-def active_sessions(connection: duckdb.DuckDBPyConnection, since: datetime) -> list[Session]:
-    rows = connection.execute(_ACTIVE_SESSIONS, [since]).fetchall()
-    return [Session(*row) for row in rows]
+    return read, fresh
 
 
 def delete_older_than(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:

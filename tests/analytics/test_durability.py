@@ -168,21 +168,23 @@ async def test_only_rows_that_may_be_in_duckdb_have_their_ids_checked(
 ) -> None:
     """The id check (a query with every id of a batch) runs for the rows found at start-up and
     for a batch whose DuckDB transaction failed, not for rows this process journaled since."""
-    checked: list[int] = []
-    existing_ids = wh.existing_ids
+    checked: list[bool] = []
+    store_batch = wh.store_batch
 
-    def counting(connection: Any, ids: list[str]) -> set[str]:
-        checked.append(len(ids))
-        return existing_ids(connection, ids)
+    def recording(
+        connection: Any, events_file: Path, *, skip_stored: bool, steps: Any
+    ) -> tuple[int, int]:
+        checked.append(skip_stored)
+        return store_batch(connection, events_file, skip_stored=skip_stored, steps=steps)
 
-    monkeypatch.setattr(wh, "existing_ids", counting)
+    monkeypatch.setattr(wh, "store_batch", recording)
     pipeline = _pipeline(tmp_path)
     await pipeline.start()
     assert pipeline._task is not None
     pipeline._task.cancel()
     await pipeline.append([_record("site_a", n) for n in range(10)])
     assert await pipeline.flush() == 10
-    assert checked == []
+    assert checked == [False]
 
     def broken(connection: Any, batch: Any) -> None:
         raise RuntimeError("DuckDB failed mid-transaction")
@@ -193,7 +195,7 @@ async def test_only_rows_that_may_be_in_duckdb_have_their_ids_checked(
         await pipeline.flush()
     pipeline.flush_steps.remove(broken)
     assert await pipeline.flush() == 10  # the rolled-back batch again, its ids checked
-    assert checked == [10]
+    assert checked == [False, False, True]
     await pipeline.stop()
     counts = query(tmp_path, "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events")
     assert counts == [{"n": 20, "d": 20}]

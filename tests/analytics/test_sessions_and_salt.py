@@ -1,6 +1,6 @@
 """Sessions across the 30-minute boundary (the collect contract has no timestamp field, so the
-session service is driven directly: the tracker alone, then the real journal → DuckDB path with
-events 29 and 31 minutes apart), and the daily visitor salt."""
+flusher is driven directly with journaled events at chosen times, through the real journal
+and DuckDB), and the daily visitor salt."""
 
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ import orjson
 import pytest
 
 from appliance.analytics.journal import Journal
-from appliance.analytics.pipeline import Pipeline, journal_line
+from appliance.analytics.pipeline import FlushBatch, Pipeline, journal_line
 from appliance.analytics.service import uuid7
-from appliance.analytics.sessions import SessionTracker, session_hash
 from appliance.analytics.visitors import DAY_SECONDS, DailySalt, utc_day, visitor_hash
 from appliance.analytics.warehouse import Warehouse
 from tests.analytics.conftest import BROWSER_HEADERS, FAST, add_website, query, stop
@@ -28,71 +27,15 @@ from tests.conftest import start_server
 T0 = datetime(2026, 3, 1, 10, 0, 0)
 
 
-def event(
-    url: str = "/", visitor: str = "v1", site: str = "site_a", **extra: Any
-) -> dict[str, Any]:
-    return {
-        "website_id": site,
-        "visitor_id": visitor,
-        "url": url,
-        "event_type": "pageview",
-        **extra,
-    }
-
-
-# -- the tracker ----------------------------------------------------------------------------
-
-
-def test_events_less_than_30_minutes_apart_share_a_session() -> None:
-    tracker = SessionTracker()
-    first = tracker.assign(event("/a"), T0)
-    second = tracker.assign(event("/b"), T0 + timedelta(minutes=29, seconds=59))
-    third = tracker.assign(event("/c", event_type="event"), T0 + timedelta(minutes=50))
-    assert first.session_id == second.session_id == third.session_id
-    assert (third.event_count, third.pageview_count) == (3, 2)
-    assert (third.entry_page, third.exit_page) == ("/a", "/c")
-    assert third.last_seen - third.first_seen == timedelta(minutes=50)
-
-
-def test_30_minutes_of_inactivity_starts_a_new_session() -> None:
-    tracker = SessionTracker()
-    first = tracker.assign(event("/a"), T0)
-    second = tracker.assign(event("/b"), T0 + timedelta(minutes=30))
-    assert second.session_id != first.session_id
-    assert (second.event_count, second.entry_page, second.first_seen) == (
-        1,
-        "/b",
-        T0 + timedelta(minutes=30),
-    )
-
-
-def test_sessions_are_per_website_and_visitor() -> None:
-    tracker = SessionTracker()
-    a = tracker.assign(event(), T0)
-    assert tracker.assign(event(visitor="v2"), T0).session_id != a.session_id
-    assert tracker.assign(event(site="site_b"), T0).session_id != a.session_id
-    assert tracker.assign(event(), T0 + timedelta(seconds=1)).session_id == a.session_id
-
-
-def test_session_id_is_the_spec_hash() -> None:
-    session = SessionTracker().assign(event("/landing"), T0)
-    ms = int(T0.timestamp() * 1000)
-    expected = hashlib.sha256(f"v1site_a/landing{ms}".encode()).hexdigest()[:16]
-    assert session.session_id == expected == session_hash("v1", "site_a", "/landing", T0)
-
-
-def test_an_overlay_leaves_the_tracker_untouched_until_commit() -> None:
-    tracker = SessionTracker()
-    overlay: dict[tuple[str, str], Any] = {}
-    tracker.assign(event(), T0, overlay)
-    assert len(tracker) == 0
-    tracker.commit(overlay)
-    assert len(tracker) == 1
-    assert tracker.prune(T0 + timedelta(minutes=31)) == 1
-
-
-def _record(url: str, at: datetime, visitor: str = "0000000000000001") -> bytes:
-    record = {
+def _record(
+    url: str,
+    at: datetime,
+    visitor: str = "0000000000000001",
+    site: str = "site_a",
+    event_type: str = "pageview",
+    **fields: Any,
+) -> bytes:
+    record: dict[str, Any] = {
         name: None
         for name in (
             "tenant_id",
@@ -120,27 +63,168 @@ def _record(url: str, at: datetime, visitor: str = "0000000000000001") -> bytes:
     }
     record.update(
         id=uuid7(at.timestamp()),
-        website_id="site_a",
+        website_id=site,
         visitor_id=visitor,
-        event_type="pageview",
+        event_type=event_type,
         url=url,
         is_bot=False,
         bot_score=0,
         created_at=at.isoformat(sep=" ", timespec="microseconds"),
     )
+    record.update(fields)
     return journal_line(record)
 
 
-async def test_sessions_through_the_journal_into_duckdb(tmp_path: Path) -> None:
-    pipeline = Pipeline(
-        Journal.in_dir(tmp_path),
-        Warehouse.in_dir(tmp_path, "256MB"),
+def _pipeline(data_dir: Path, batch_events: int | None = None) -> Pipeline:
+    return Pipeline(
+        Journal.in_dir(data_dir),
+        Warehouse.in_dir(data_dir, "256MB"),
         buffer_size=2,
         flush_ms=60_000,
-        capacity=100,
-        work_dir=tmp_path / "tmp",
-        batch_events=2,
+        capacity=1000,
+        work_dir=data_dir / "tmp",
+        batch_events=batch_events,
     )
+
+
+async def _flushed(data_dir: Path, *flushes: list[bytes]) -> dict[str, dict[str, Any]]:
+    """Journal and flush each list of events in turn (one DuckDB batch per flush); returns
+    the session row of every event by the event's url."""
+    pipeline = _pipeline(data_dir)
+    await pipeline.start()
+    for records in flushes:
+        await pipeline.append(records)
+        await pipeline.flush()
+    await pipeline.stop()
+    rows = query(
+        data_dir,
+        "SELECT e.url AS event_url, s.* FROM events e JOIN sessions s USING (session_id)",
+    )
+    return {row.pop("event_url"): row for row in rows}
+
+
+# -- sessions (section 6), through the real journal and DuckDB ------------------------------
+
+
+async def test_events_less_than_30_minutes_apart_share_a_session(tmp_path: Path) -> None:
+    sessions = await _flushed(
+        tmp_path,
+        [_record("/a", T0), _record("/b", T0 + timedelta(minutes=29, seconds=59))],
+        [_record("/c", T0 + timedelta(minutes=50), event_type="event")],
+    )
+    assert sessions["/a"] == sessions["/b"] == sessions["/c"]
+    third = sessions["/c"]
+    assert (third["event_count"], third["pageview_count"]) == (3, 2)
+    assert (third["entry_page"], third["exit_page"]) == ("/a", "/c")
+    assert third["last_seen"] - third["first_seen"] == timedelta(minutes=50)
+
+
+async def test_30_minutes_of_inactivity_starts_a_new_session(tmp_path: Path) -> None:
+    later = T0 + timedelta(minutes=30)
+    # in one batch and across two flushes alike
+    for data_dir, flushes in (
+        (tmp_path / "one", [[_record("/a", T0), _record("/b", later)]]),
+        (tmp_path / "two", [[_record("/a", T0)], [_record("/b", later)]]),
+    ):
+        sessions = await _flushed(data_dir, *flushes)
+        second = sessions["/b"]
+        assert second["session_id"] != sessions["/a"]["session_id"]
+        assert (second["event_count"], second["entry_page"], second["first_seen"]) == (
+            1,
+            "/b",
+            later,
+        )
+
+
+async def test_sessions_are_per_website_and_visitor(tmp_path: Path) -> None:
+    sessions = await _flushed(
+        tmp_path,
+        [
+            _record("/a", T0),
+            _record("/other-visitor", T0, visitor="0000000000000002"),
+            _record("/other-site", T0, site="site_b"),
+            _record("/a-again", T0 + timedelta(seconds=1)),
+        ],
+    )
+    first = sessions["/a"]["session_id"]
+    assert sessions["/a-again"]["session_id"] == first
+    assert sessions["/other-visitor"]["session_id"] != first
+    assert sessions["/other-site"]["session_id"] != first
+    assert len({row["session_id"] for row in sessions.values()}) == 3
+
+
+async def test_session_id_is_the_spec_hash(tmp_path: Path) -> None:
+    at = T0 + timedelta(microseconds=123_456)
+    later = at + timedelta(seconds=1)
+    sessions = await _flushed(tmp_path, [_record("/landing", at), _record("/next", later)])
+    ms = int(at.replace(tzinfo=UTC).timestamp() * 1000)
+    expected = hashlib.sha256(f"0000000000000001site_a/landing{ms}".encode()).hexdigest()[:16]
+    assert sessions["/landing"]["session_id"] == sessions["/next"]["session_id"] == expected
+
+
+async def test_a_session_keeps_its_first_events_facts_and_any_bot_flag(tmp_path: Path) -> None:
+    sessions = await _flushed(
+        tmp_path,
+        [_record("/a", T0, country="GB", browser="Firefox", os="Linux", device_type="desktop")],
+        [
+            _record("/b", T0 + timedelta(minutes=1), country="FR", browser="Chrome", is_bot=True),
+            _record("/c", T0 + timedelta(minutes=2)),
+        ],
+    )
+    row = sessions["/c"]
+    assert (row["country"], row["browser"], row["os"], row["device_type"]) == (
+        "GB",
+        "Firefox",
+        "Linux",
+        "desktop",
+    )
+    assert row["is_bot"] is True and row["event_count"] == 3
+
+
+async def test_a_new_session_takes_its_first_events_facts_even_when_empty(
+    tmp_path: Path,
+) -> None:
+    sessions = await _flushed(
+        tmp_path,
+        [
+            _record("/a", T0),  # no country
+            _record("/b", T0 + timedelta(seconds=1), country="FR", browser="Chrome"),
+        ],
+    )
+    assert (sessions["/b"]["country"], sessions["/b"]["browser"]) == (None, None)
+
+
+async def test_late_events_count_without_moving_the_session_clock(tmp_path: Path) -> None:
+    """A replay can bring events older than the session they meet: one inside its span
+    counts in it (its exit page and last_seen stay), one before it is a session of its own."""
+    sessions = await _flushed(
+        tmp_path,
+        [_record("/a", T0 + timedelta(minutes=10)), _record("/b", T0 + timedelta(minutes=20))],
+        [_record("/inside", T0 + timedelta(minutes=15)), _record("/before", T0)],
+    )
+    kept = sessions["/inside"]
+    assert kept == sessions["/a"]
+    assert (kept["event_count"], kept["entry_page"], kept["exit_page"]) == (3, "/a", "/b")
+    assert kept["last_seen"] == T0 + timedelta(minutes=20)
+    alone = sessions["/before"]
+    assert alone["session_id"] != kept["session_id"]
+    assert (alone["event_count"], alone["first_seen"], alone["last_seen"]) == (1, T0, T0)
+
+
+async def test_a_journal_row_in_the_earlier_head_and_tab_format_is_flushed(
+    tmp_path: Path,
+) -> None:
+    legacy = [
+        b'{"id":"x"}\t' + _record(url, T0 + timedelta(seconds=n))
+        for n, url in enumerate(("/old-1", "/old-2"))
+    ]
+    sessions = await _flushed(tmp_path, legacy)
+    assert sessions["/old-1"]["session_id"] == sessions["/old-2"]["session_id"]
+    assert sessions["/old-2"]["event_count"] == 2
+
+
+async def test_sessions_through_the_journal_into_duckdb(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, batch_events=2)
     await pipeline.start()
     times = [T0, T0 + timedelta(minutes=29), T0 + timedelta(minutes=60), T0 + timedelta(minutes=61)]
     await pipeline.append([_record(f"/{i}", at) for i, at in enumerate(times)])
@@ -286,14 +370,12 @@ async def test_flush_steps_run_inside_the_flush_transaction(tmp_path: Path) -> N
     )
     seen: list[int] = []
 
-    def rollup(connection: Any, batch: Any) -> None:
-        seen.append(len(batch.events))
-        connection.execute(
-            "INSERT INTO per_url SELECT url, count(*) FROM read_json(?, format = "
-            "'newline_delimited', columns = {'url': 'VARCHAR'}) GROUP BY url",
-            [str(batch.events_file)],
-        )
-        if any(event["url"] == "/boom" for event in batch.events):
+    def rollup(connection: Any, batch: FlushBatch) -> None:
+        new = f"events JOIN {batch.events_table} USING (id)"
+        (count,) = connection.execute(f"SELECT count(*) FROM {new}").fetchone()
+        seen.append(count)
+        connection.execute(f"INSERT INTO per_url SELECT url, count(*) FROM {new} GROUP BY url")
+        if connection.execute(f"SELECT count(*) FROM {new} WHERE url = '/boom'").fetchone()[0]:
             raise RuntimeError("a failing step rolls the whole flush back")
 
     pipeline.flush_steps.append(rollup)
