@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -29,7 +30,7 @@ import orjson
 
 from appliance.analytics import rollups
 from appliance.analytics import warehouse as wh
-from appliance.analytics.journal import Journal, Row
+from appliance.analytics.journal import Journal
 from appliance.analytics.warehouse import Warehouse
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
@@ -73,8 +74,29 @@ BATCH_EVENTS = 50_000
 10 000 events cost about 1.5× one of 50 000."""
 
 
+def _remove_file_of(read: asyncio.Task[_Batch | None]) -> None:
+    """Remove the file of a batch read ahead that will not be stored now."""
+    if read.cancelled() or read.exception() is not None:
+        return
+    batch = read.result()
+    if batch is not None:
+        with contextlib.suppress(OSError):
+            os.remove(batch.path)
+
+
 class Overloaded(Exception):
     """The backlog cannot take these events now."""
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Journal rows ``first_seq..last_seq`` (``events`` events) as the JSON lines file ``path``."""
+
+    first_seq: int
+    last_seq: int
+    events: int
+    path: Path
+    slot: int
 
 
 @dataclass(frozen=True)
@@ -210,10 +232,24 @@ class Pipeline:
             await self._retry_deletes()
             deletes: list[asyncio.Task[None]] = []
             try:
-                while True:
-                    result = await self.warehouse.write(self._flush_batch)
-                    if result is None:
-                        break
+                batch = await asyncio.to_thread(self._read_batch, self._cursor, 0)
+                while batch is not None:
+                    # A full batch may have more behind it: read the next one from the journal
+                    # while DuckDB stores this one (DuckDB's work does not hold the GIL).
+                    following = (
+                        asyncio.create_task(
+                            asyncio.to_thread(self._read_batch, batch.last_seq, 1 - batch.slot)
+                        )
+                        if batch.events >= self.batch_events
+                        else None
+                    )
+                    try:
+                        result = await self.warehouse.write(functools.partial(self._store, batch))
+                    except BaseException:
+                        if following is not None:
+                            await asyncio.wait([following])
+                            _remove_file_of(following)
+                        raise
                     inserted += result.inserted
                     self.flushed_total += result.inserted
                     self.last_flush = result
@@ -224,8 +260,7 @@ class Pipeline:
                             self._delete(result.first_seq, result.last_seq, result.rows)
                         )
                     )
-                    if result.rows < self.batch_events:
-                        break
+                    batch = await following if following is not None else None
             finally:
                 if deletes:
                     await asyncio.wait(deletes)
@@ -245,38 +280,41 @@ class Pipeline:
         for first, last, rows in waiting:
             await self._delete(first, last, rows)
 
-    def _flush_batch(self, connection: duckdb.DuckDBPyConnection) -> FlushResult | None:
-        """One batch, on the DuckDB writer thread."""
-        started = time.perf_counter()
-        rows = self.journal.read(self._cursor, self.batch_events)
+    def _read_batch(self, after: int, slot: int) -> _Batch | None:
+        """The journal rows after ``after`` up to ``batch_events`` events, written as one JSON
+        lines file for DuckDB (``slot``: two batches may be in flight); off the event loop."""
+        rows = self.journal.read(after, self.batch_events)
         if not rows:
             return None
-        try:
-            return self._move(connection, rows, started)
-        except BaseException:
-            # Did DuckDB commit before the failure? These rows come again: check their ids.
-            self._check_through = max(self._check_through, rows[-1].seq)
-            raise
+        path = self.work_dir / f"flush-events-{slot}.ndjson"
+        path.write_bytes(b"\n".join(_json_lines(row.payload) for row in rows))
+        return _Batch(rows[0].seq, rows[-1].seq, sum(row.events for row in rows), path, slot)
 
-    def _move(
-        self, connection: duckdb.DuckDBPyConnection, rows: list[Row], started: float
-    ) -> FlushResult:
-        events_file = self.work_dir / "flush-events.ndjson"
-        events_file.write_bytes(b"\n".join(_json_lines(row.payload) for row in rows))
+    def _store(self, batch: _Batch, connection: duckdb.DuckDBPyConnection) -> FlushResult:
+        """One batch into DuckDB, on its writer thread."""
+        started = time.perf_counter()
         try:
-            read, inserted = wh.store_batch(
+            _, inserted = wh.store_batch(
                 connection,
-                events_file,
-                skip_stored=rows[0].seq <= self._check_through,
+                batch.path,
+                skip_stored=batch.first_seq <= self._check_through,
                 steps=[self._step(step) for step in self.flush_steps],
             )
+        except BaseException:
+            # Did DuckDB commit before the failure? These rows come again: check their ids.
+            self._check_through = max(self._check_through, batch.last_seq)
+            raise
         finally:
             with contextlib.suppress(OSError):
-                os.remove(events_file)
-        if read > inserted:
-            log.info("flush skipped %d event(s) already in analytics.duckdb", read - inserted)
-        self._cursor = rows[-1].seq
-        return FlushResult(rows[0].seq, rows[-1].seq, read, inserted, time.perf_counter() - started)
+                os.remove(batch.path)
+        if batch.events > inserted:
+            log.info(
+                "flush skipped %d event(s) already in analytics.duckdb", batch.events - inserted
+            )
+        self._cursor = batch.last_seq
+        return FlushResult(
+            batch.first_seq, batch.last_seq, batch.events, inserted, time.perf_counter() - started
+        )
 
     @staticmethod
     def _step(step: FlushStep) -> Callable[[duckdb.DuckDBPyConnection, str], None]:

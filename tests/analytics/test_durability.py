@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 import time
@@ -142,8 +143,10 @@ async def test_a_crash_between_duckdb_commit_and_journal_delete_replays_once(
     for start in range(0, 250, 10):  # 25 group commits of 10 events
         await first.append([_record("site_a", n) for n in range(start, start + 10)])
     # One batch reaches DuckDB, then the process "dies" before deleting it from the journal.
-    result = await first.warehouse.write(first._flush_batch)
-    assert result is not None and result.inserted == 100
+    batch = first._read_batch(0, slot=0)
+    assert batch is not None
+    result = await first.warehouse.write(functools.partial(first._store, batch))
+    assert result.inserted == 100
     first.journal.close()
     await first.warehouse.close()
 
@@ -199,6 +202,37 @@ async def test_only_rows_that_may_be_in_duckdb_have_their_ids_checked(
     await pipeline.stop()
     counts = query(tmp_path, "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events")
     assert counts == [{"n": 20, "d": 20}]
+
+
+async def test_a_backlog_flushes_in_batches_read_ahead_and_a_failure_keeps_them_all(
+    tmp_path: Path,
+) -> None:
+    """Batches of a backlog are read from the journal while DuckDB stores the previous one; a
+    failing batch stops the flush, leaves no file behind and loses nothing."""
+    pipeline = _pipeline(tmp_path)  # batches of 100 events
+    await pipeline.start()
+    assert pipeline._task is not None
+    pipeline._task.cancel()
+    for start in range(0, 350, 50):
+        await pipeline.append([_record("site_a", n) for n in range(start, start + 50)])
+    calls = 0
+
+    def second_batch_fails(connection: Any, batch: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("DuckDB failed mid-transaction")
+
+    pipeline.flush_steps.append(second_batch_fails)
+    with pytest.raises(RuntimeError):
+        await pipeline.flush()
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert pipeline.pending == 250  # the first batch is stored and deleted from the journal
+    assert await pipeline.flush() == 250  # three more batches (100, 100, 50)
+    assert calls == 5 and pipeline.pending == 0
+    await pipeline.stop()
+    counts = query(tmp_path, "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events")
+    assert counts == [{"n": 350, "d": 350}]
 
 
 def test_duckdb_opens_on_first_use_not_at_start(analytics_server: Start) -> None:
