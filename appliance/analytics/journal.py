@@ -18,7 +18,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,24 +185,23 @@ class Journal:
 
     # -- reads (from the flusher's thread) -------------------------------------------------
 
-    def read(self, after: int, limit: int) -> list[Row]:
-        """Rows after ``after`` until they hold at least ``limit`` events (or none are left)."""
+    def rows(self, after: int, limit: int) -> Iterator[Row]:
+        """Rows after ``after`` until they hold at least ``limit`` events (or none are left),
+        one at a time: a batch of a backlog is never all in memory here."""
         if self._reader is None:
             raise RuntimeError("the ingest journal is closed")
-        rows: list[Row] = []
         total = 0
         cursor = self._reader.execute(
             "SELECT seq, events, payload FROM journal WHERE seq > ? ORDER BY seq", (after,)
         )
         try:
             for seq, events, payload in cursor:
-                rows.append(Row(int(seq), int(events), bytes(payload)))
+                yield Row(int(seq), int(events), bytes(payload))
                 total += int(events)
                 if total >= limit:
                     break
         finally:
             cursor.close()
-        return rows
 
     # -- the writer thread -----------------------------------------------------------------
 
