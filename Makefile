@@ -8,13 +8,13 @@ DASHBOARD_SOURCES := $(shell find dashboard -path dashboard/node_modules -prune 
 export PORT ?= 4000
 export HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast lint typecheck dashboard node-deps browser bench clean docs
+.PHONY: run test test-fast lint typecheck dashboard node-deps browser image-tools bench clean docs
 
 # Plain HTTP on 127.0.0.1: the dashboard's login cookie must not be marked Secure here.
 run: $(VENV)/.installed $(DIST)/index.html
 	SPARKLYTICS_HTTPS=$${SPARKLYTICS_HTTPS:-false} $(BIN)/sparkhouse serve
 
-test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser binary
+test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser binary image-tools
 	$(BIN)/ruff check appliance tests bench
 	$(BIN)/ruff format --check appliance tests bench
 	$(BIN)/mypy
@@ -55,6 +55,13 @@ browser:
 	  echo "installing Debian chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# buildah (daemonless) and debootstrap: tests/packaging/test_image.py builds and starts the image.
+image-tools:
+	@{ command -v buildah && command -v debootstrap; } >/dev/null 2>&1 || { \
+	  echo "installing buildah and debootstrap for the image test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq buildah debootstrap >/dev/null; }
 
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null 2>&1 || { \

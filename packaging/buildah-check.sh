@@ -1,0 +1,94 @@
+#!/bin/bash
+# Build and start the real image without a Docker engine or registry: buildah (Debian's
+# package, daemonless, vfs storage, chroot isolation) builds packaging/Dockerfile's runtime
+# target from a base image made of a debootstrap'ed Debian 12 root slimmed like
+# debian:bookworm-slim, with dist/sparkhouse standing in for the builder stage (its images
+# cannot be pulled here). Then it starts `sparkhouse serve` in a container of the image as
+# the image's user, probes it with the image's HEALTHCHECK command, stops it with SIGTERM and
+# prints the image's size.
+#
+#   sudo packaging/buildah-check.sh            (needs root, buildah, debootstrap, dist/sparkhouse)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT_DIR="${ROOT_DIR:-build/slim-root}"
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+PORT="${PORT:-4798}"
+BINARY=dist/sparkhouse
+IMAGE=localhost/sparkhouse:check
+export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
+
+[ "$(id -u)" = 0 ] || { echo "run as root (buildah with chroot isolation)" >&2; exit 2; }
+for tool in buildah debootstrap; do
+    command -v "$tool" >/dev/null || { echo "apt-get install $tool" >&2; exit 2; }
+done
+[ -x "$BINARY" ] || { echo "$BINARY is missing: make binary" >&2; exit 2; }
+mkdir -p build
+
+# The base image: Debian 12 minbase, slimmed as debian:bookworm-slim is (docs, man pages,
+# locales, apt lists), under the name the Dockerfile pulls.
+if [ ! -x "$ROOT_DIR/bin/bash" ]; then
+    debootstrap --variant=minbase bookworm "$ROOT_DIR" "$MIRROR" > build/debootstrap.log
+    rm -rf "$ROOT_DIR"/usr/share/doc/* "$ROOT_DIR"/usr/share/man/* "$ROOT_DIR"/usr/share/info/* \
+        "$ROOT_DIR"/var/cache/apt/*.bin "$ROOT_DIR"/var/cache/apt/archives/*.deb \
+        "$ROOT_DIR"/var/lib/apt/lists/*
+    find "$ROOT_DIR/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias \
+        -exec rm -rf {} +
+fi
+containers=()
+images=(docker.io/library/debian:bookworm-slim localhost/sparkhouse-binary:check "$IMAGE")
+cleanup() {
+    [ -n "${server:-}" ] && kill -KILL "$server" 2>/dev/null || true
+    for container in "${containers[@]}"; do buildah rm "$container" >/dev/null 2>&1 || true; done
+    # vfs storage keeps a full copy per layer: leave nothing behind
+    for image in "${images[@]}"; do buildah rmi -f "$image" >/dev/null 2>&1 || true; done
+    buildah rmi --prune >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+base=$(buildah from scratch)
+containers+=("$base")
+cp -a "$ROOT_DIR"/. "$(buildah mount "$base")"/
+buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --cmd bash "$base"
+buildah commit --quiet "$base" docker.io/library/debian:bookworm-slim >/dev/null
+
+# dist/sparkhouse as the builder stage's output.
+binary=$(buildah from scratch)
+containers+=("$binary")
+buildah copy --quiet "$binary" "$BINARY" /out/sparkhouse >/dev/null
+buildah commit --quiet "$binary" localhost/sparkhouse-binary:check >/dev/null
+
+buildah bud --pull=never --format docker --layers=false --target runtime \
+    --build-arg BINARY_FROM=localhost/sparkhouse-binary:check \
+    -f packaging/Dockerfile -t "$IMAGE" . > build/buildah-build.log 2>&1 \
+    || { tail -40 build/buildah-build.log; echo "the image did not build" >&2; exit 1; }
+size=$(buildah images --format '{{.Size}}' "$IMAGE")
+user=$(buildah inspect --format '{{.Docker.Config.User}}' "$IMAGE")
+health=$(buildah inspect --format '{{.Docker.Config.Healthcheck.Test}}' "$IMAGE")
+
+# Start it as the image would: its user, its environment, its entrypoint + command.
+container=$(buildah from "$IMAGE")
+containers+=("$container")
+started=$(date +%s.%N)
+buildah run --env PORT="$PORT" "$container" -- /usr/local/bin/sparkhouse serve \
+    > build/buildah-server.log 2>&1 &
+server=$!
+healthy=""
+for _ in $(seq 1 300); do
+    if buildah run --env PORT="$PORT" "$container" -- /usr/local/bin/sparkhouse-healthcheck \
+        >/dev/null 2>&1; then
+        healthy=$(awk -v now="$(date +%s.%N)" -v t0="$started" 'BEGIN { printf "%.2f", now - t0 }')
+        break
+    fi
+    sleep 0.1
+done
+[ -n "$healthy" ] || { cat build/buildah-server.log; echo "not healthy" >&2; exit 1; }
+sleep 1
+# the oldest match is the onefile bootloader, which forwards the signal to the server
+pkill -TERM -o -f "^/usr/local/bin/sparkhouse serve" || true
+code=0
+wait "$server" || code=$?
+server=""
+owner=$(buildah run "$container" -- stat -c %u /data/sparkhouse.db)
+echo "image $IMAGE: $size, user $user, healthcheck $health"
+echo "started: healthy after ${healthy} s, data owned by uid $owner; SIGTERM exit code $code"
+[ "$code" = 0 ]
