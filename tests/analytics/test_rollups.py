@@ -316,5 +316,7 @@ def test_seed_cli_writes_consistent_data_and_refuses_a_data_dir_in_use(tmp_path:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("seeded ")
     (count,) = query(data_dir, "SELECT count(*) AS n FROM events WHERE website_id = ?", [site])
-    assert 2000 < count["n"] < 4000
+    # ~3,000 over 3 UTC days, none after now: the two past days (~2,000) and today's hours so
+    # far (none just after midnight; the bound was 2,000 and failed in a morning run)
+    assert 1500 < count["n"] < 3500
     _rollup_matches_events(data_dir)
