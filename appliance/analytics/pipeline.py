@@ -228,8 +228,10 @@ class Pipeline:
     async def flush(self) -> int:
         """Move everything committed in the journal into DuckDB; returns events inserted."""
         inserted = 0
-        if not self.pending and not self.warehouse.is_open:
-            return 0  # nothing to move: DuckDB stays closed until there is
+        if not self.pending:
+            # nothing to move (rows stay counted until deleted, so no delete is owed either):
+            # DuckDB stays closed until there is, and an idle server touches no file
+            return 0
         async with self._flush_lock:
             await self._retry_deletes()
             deletes: list[asyncio.Task[None]] = []
