@@ -20,7 +20,6 @@ at start-up. Per (website, visitor), in time order (``created_at``, then ``id``)
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from appliance.analytics import schema
@@ -28,8 +27,7 @@ from appliance.analytics import schema
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
     import duckdb
 
-SESSION_TIMEOUT = timedelta(minutes=30)
-_TIMEOUT = "INTERVAL 30 MINUTE"
+_TIMEOUT = "INTERVAL 30 MINUTE"  # of inactivity ends a session (section 6)
 _ORDER = "ORDER BY created_at, id"
 _FIRST_SEEN_HASH = (
     "left(sha256(concat(visitor_id, website_id, url, epoch_ms(created_at)::VARCHAR)), 16)"
@@ -95,10 +93,12 @@ FROM placed WHERE place = 'before'
 _SESSION_NAMES = ", ".join(name for name, _ in schema.SESSION_COLUMNS)
 _KEY = "(created_at, id)"
 
-# The batch's events, their session ids in place, in the events table's column order.
+# The batch's events with their session ids, in time order (zone maps on created_at stay
+# tight).
 _INSERT_EVENTS = """
-INSERT INTO events SELECT b.* REPLACE (a.session_id AS session_id)
+INSERT INTO events BY NAME SELECT b.* REPLACE (a.session_id AS session_id)
 FROM {batch} b JOIN {assigned} a USING (id)
+ORDER BY b.created_at, b.id
 """
 
 # The touched sessions after the batch: stored facts merged with the batch's.
