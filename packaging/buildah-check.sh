@@ -10,6 +10,8 @@
 #   sudo packaging/buildah-check.sh            (needs root, buildah, debootstrap, dist/sparkhouse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=packaging/check-lib.sh
+source packaging/check-lib.sh
 ROOT_DIR="${ROOT_DIR:-build/slim-root}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 PORT="${PORT:-4798}"
@@ -72,16 +74,8 @@ started=$(date +%s.%N)
 buildah run --env PORT="$PORT" "$container" -- /usr/local/bin/sparkhouse serve \
     > build/buildah-server.log 2>&1 &
 server=$!
-healthy=""
-for _ in $(seq 1 300); do
-    if buildah run --env PORT="$PORT" "$container" -- /usr/local/bin/sparkhouse-healthcheck \
-        >/dev/null 2>&1; then
-        healthy=$(awk -v now="$(date +%s.%N)" -v t0="$started" 'BEGIN { printf "%.2f", now - t0 }')
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$healthy" ] || { cat build/buildah-server.log; echo "not healthy" >&2; exit 1; }
+healthy=$(seconds_until_healthy "$started" build/buildah-server.log \
+    buildah run --env PORT="$PORT" "$container" -- /usr/local/bin/sparkhouse-healthcheck)
 sleep 1
 # the oldest match is the onefile bootloader, which forwards the signal to the server
 pkill -TERM -o -f "^/usr/local/bin/sparkhouse serve" || true

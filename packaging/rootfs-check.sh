@@ -9,6 +9,8 @@
 #   sudo packaging/rootfs-check.sh [ROOTFS_DIR]        (needs root, debootstrap, dist/sparkhouse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=packaging/check-lib.sh
+source packaging/check-lib.sh
 ROOT_DIR="${1:-build/rootfs}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 PORT="${PORT:-4799}"
@@ -59,16 +61,9 @@ started=$(date +%s.%N)
 chroot --userspec=10001:10001 "$ROOT_DIR" "${runtime_env[@]}" /usr/local/bin/sparkhouse serve \
     > build/rootfs-server.log 2>&1 &
 server=$!
-healthy=""
-for _ in $(seq 1 300); do
-    if chroot --userspec=10001:10001 "$ROOT_DIR" "${runtime_env[@]}" \
-        /usr/local/bin/sparkhouse-healthcheck; then
-        healthy=$(awk -v now="$(date +%s.%N)" -v t0="$started" 'BEGIN { printf "%.2f", now - t0 }')
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$healthy" ] || { cat build/rootfs-server.log; echo "not healthy" >&2; exit 1; }
+healthy=$(seconds_until_healthy "$started" build/rootfs-server.log \
+    chroot --userspec=10001:10001 "$ROOT_DIR" "${runtime_env[@]}" \
+    /usr/local/bin/sparkhouse-healthcheck)
 sleep 1
 kill -TERM "$server"
 code=0
