@@ -11,7 +11,8 @@
 #   - glibc's iconv charset modules (gconv; Python carries its own codecs),
 #   - docs, man pages, locales and caches.
 # Packages are purged through dpkg (forced: apt and perl-base are essential to Debian), so the
-# status file still lists exactly what the image holds.
+# status file still lists exactly what the image holds; one that is not installed is skipped
+# with a warning.
 set -eu
 dpkg --purge --force-remove-essential --force-depends \
     apt libapt-pkg6.0 gpgv debian-archive-keyring \
@@ -21,4 +22,6 @@ dpkg --purge --force-remove-essential --force-depends \
 rm -rf /usr/lib/x86_64-linux-gnu/gconv /usr/lib/aarch64-linux-gnu/gconv \
     /usr/share/doc/* /usr/share/man/* /usr/share/info/* /usr/share/lintian \
     /var/cache/apt /var/cache/debconf /var/lib/apt /var/log/* /etc/apt
-find /usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+if [ -d /usr/share/locale ]; then
+    find /usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+fi
