@@ -19,23 +19,10 @@ BINARY=dist/sparkhouse
 IMAGE=localhost/sparkhouse:check
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
 
-[ "$(id -u)" = 0 ] || { echo "run as root (buildah with chroot isolation)" >&2; exit 2; }
-for tool in buildah debootstrap; do
-    command -v "$tool" >/dev/null || { echo "apt-get install $tool" >&2; exit 2; }
-done
-[ -x "$BINARY" ] || { echo "$BINARY is missing: make binary" >&2; exit 2; }
-mkdir -p build
+require "buildah with chroot isolation" buildah debootstrap
 
-# The base image: Debian 12 minbase, slimmed as debian:bookworm-slim is (docs, man pages,
-# locales, apt lists), under the name the Dockerfile pulls.
-if [ ! -x "$ROOT_DIR/bin/bash" ]; then
-    debootstrap --variant=minbase bookworm "$ROOT_DIR" "$MIRROR" > build/debootstrap.log
-    rm -rf "$ROOT_DIR"/usr/share/doc/* "$ROOT_DIR"/usr/share/man/* "$ROOT_DIR"/usr/share/info/* \
-        "$ROOT_DIR"/var/cache/apt/*.bin "$ROOT_DIR"/var/cache/apt/archives/*.deb \
-        "$ROOT_DIR"/var/lib/apt/lists/*
-    find "$ROOT_DIR/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias \
-        -exec rm -rf {} +
-fi
+# The base image, under the name the Dockerfile pulls.
+debian_slim_root "$ROOT_DIR" "$MIRROR"
 containers=()
 images=(docker.io/library/debian:bookworm-slim localhost/sparkhouse-binary:check "$IMAGE")
 cleanup() {

@@ -16,20 +16,8 @@ MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 PORT="${PORT:-4799}"
 BINARY=dist/sparkhouse
 
-[ "$(id -u)" = 0 ] || { echo "run as root (debootstrap and chroot)" >&2; exit 2; }
-command -v debootstrap >/dev/null || { echo "apt-get install debootstrap" >&2; exit 2; }
-[ -x "$BINARY" ] || { echo "$BINARY is missing: make binary" >&2; exit 2; }
-
-if [ ! -x "$ROOT_DIR/bin/bash" ]; then
-    debootstrap --variant=minbase --include=ca-certificates bookworm "$ROOT_DIR" "$MIRROR"
-    # What debian:bookworm-slim drops (debuerreotype --slimify): docs, man pages, locales,
-    # plus apt caches as the Dockerfile's `rm -rf /var/lib/apt/lists/*`.
-    rm -rf "$ROOT_DIR"/usr/share/doc/* "$ROOT_DIR"/usr/share/man/* "$ROOT_DIR"/usr/share/info/* \
-        "$ROOT_DIR"/usr/share/lintian "$ROOT_DIR"/var/cache/apt/*.bin \
-        "$ROOT_DIR"/var/cache/apt/archives/*.deb "$ROOT_DIR"/var/lib/apt/lists/*
-    find "$ROOT_DIR/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias \
-        -exec rm -rf {} +
-fi
+require "debootstrap and chroot" debootstrap
+debian_slim_root "$ROOT_DIR" "$MIRROR" --include=ca-certificates
 
 # The runtime-root stage of packaging/Dockerfile.
 chroot "$ROOT_DIR" sh -c 'getent group sparkhouse >/dev/null || groupadd --gid 10001 sparkhouse

@@ -76,16 +76,6 @@ of 25 000, ~57k in batches of 50 000 and ~77k in batches of 100 000. The batch s
 journal to a file, so its size costs no Python memory."""
 
 
-def _remove_file_of(read: asyncio.Task[_Batch | None]) -> None:
-    """Remove the file of a batch read ahead that will not be stored now."""
-    if read.cancelled() or read.exception() is not None:
-        return
-    batch = read.result()
-    if batch is not None:
-        with contextlib.suppress(OSError):
-            os.remove(batch.path)
-
-
 class Overloaded(Exception):
     """The backlog cannot take these events now."""
 
@@ -99,6 +89,16 @@ class _Batch:
     events: int
     path: Path
     slot: int
+
+
+def _remove_file_of(read: asyncio.Task[_Batch | None]) -> None:
+    """Remove the file of a batch read ahead that will not be stored now."""
+    if read.cancelled() or read.exception() is not None:
+        return
+    batch = read.result()
+    if batch is not None:
+        with contextlib.suppress(OSError):
+            os.remove(batch.path)
 
 
 @dataclass(frozen=True)
@@ -306,7 +306,7 @@ class Pipeline:
         """One batch into DuckDB, on its writer thread."""
         started = time.perf_counter()
         try:
-            _, inserted = wh.store_batch(
+            inserted = wh.store_batch(
                 connection,
                 batch.path,
                 skip_stored=batch.first_seq <= self._check_through,

@@ -167,30 +167,25 @@ _DROP_STORED = (
 _TEMP_TABLES = (_BATCH, _BATCH_SESSIONS, "flush_current")
 
 
-def _count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
-    return int(row[0]) if row else 0
-
-
 def store_batch(
     connection: duckdb.DuckDBPyConnection,
     events_file: Path,
     *,
     skip_stored: bool,
     steps: list[Callable[[duckdb.DuckDBPyConnection, str], None]],
-) -> tuple[int, int]:
+) -> int:
     """In one transaction: load the events of ``events_file`` (JSON lines with the events
     table's columns, no session id), drop those already stored when ``skip_stored`` (a
     replay), insert them with their sessions and update ``sessions`` (sessions.py), then run
     each step with the name of the temp table that holds the new events' keys and session
-    ids (``sessions.assign``). Returns (events read, events inserted)."""
+    ids (``sessions.assign``). Returns the events inserted."""
     connection.execute("BEGIN TRANSACTION")
     try:
         connection.execute(_LOAD_BATCH, [str(events_file)])
-        read = _count(connection, _BATCH)
         if skip_stored:
             connection.execute(_DROP_STORED)
-        fresh = _count(connection, _BATCH) if skip_stored else read
+        row = connection.execute(f"SELECT count(*) FROM {_BATCH}").fetchone()  # noqa: S608
+        fresh = int(row[0]) if row else 0
         if fresh:
             sessions.assign(connection, _BATCH, _BATCH_SESSIONS)
             for step in steps:
@@ -201,7 +196,7 @@ def store_batch(
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    return read, fresh
+    return fresh
 
 
 def delete_older_than(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:

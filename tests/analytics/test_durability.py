@@ -174,9 +174,7 @@ async def test_only_rows_that_may_be_in_duckdb_have_their_ids_checked(
     checked: list[bool] = []
     store_batch = wh.store_batch
 
-    def recording(
-        connection: Any, events_file: Path, *, skip_stored: bool, steps: Any
-    ) -> tuple[int, int]:
+    def recording(connection: Any, events_file: Path, *, skip_stored: bool, steps: Any) -> int:
         checked.append(skip_stored)
         return store_batch(connection, events_file, skip_stored=skip_stored, steps=steps)
 
