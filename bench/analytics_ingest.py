@@ -80,8 +80,9 @@ is the server's CPU time (all its threads) divided by its requests. Then an open
 offers {FIXED_RATE:g} req/s to collect at fixed intended send times (latency from the intended
 time, no coordinated omission). wrk and the clients share the two cores with the server.
 
-**Flush.** In the bench process, the real journal and DuckDB (`appliance.analytics.pipeline`):
-N synthetic events (5 000 visitors, {SYNTHETIC_RATE:,.0f} events/s of event time) are
+**Flush.** In the bench process, the real journal and DuckDB
+(`appliance.analytics.ingest.pipeline`): N synthetic events (5 000 visitors,
+{SYNTHETIC_RATE:,.0f} events/s of event time) are
 journaled in groups of 500, then one `flush()` moves them all into DuckDB (id
 de-duplication, session assignment, one transaction per {10_000:,}-event batch, journal delete);
 events/s = N ÷ its wall time.
@@ -322,8 +323,8 @@ def collect(config: Config) -> Table:
 
 
 def _record(site: str, n: int, start: float) -> bytes:
-    from appliance.analytics.pipeline import journal_line
-    from appliance.analytics.service import uuid7
+    from appliance.analytics.ingest.pipeline import journal_line
+    from appliance.analytics.ingest.service import uuid7
 
     at = start + n / SYNTHETIC_RATE
     seconds, micro = divmod(int(at * 1_000_000), 1_000_000)
@@ -364,9 +365,9 @@ def _record(site: str, n: int, start: float) -> bytes:
 
 
 async def _flush_rate(events: int, root: Path) -> tuple[float, float]:
-    from appliance.analytics.journal import Journal
-    from appliance.analytics.pipeline import Pipeline
-    from appliance.analytics.warehouse import Warehouse
+    from appliance.analytics.ingest.journal import Journal
+    from appliance.analytics.ingest.pipeline import Pipeline
+    from appliance.analytics.warehouse.database import Warehouse
 
     pipeline = Pipeline(
         Journal.in_dir(root),

@@ -147,7 +147,7 @@ async def _http_latencies(server: Server, path: str, count: int) -> list[float]:
 
 
 def _raw_latencies(data_dir: Path, site: str, count: int) -> dict[str, list[float]]:
-    from appliance.analytics import queries
+    from appliance.analytics.query import queries
 
     today = datetime.now(UTC).date()
     start = (today - timedelta(days=DAYS - 1)).isoformat()

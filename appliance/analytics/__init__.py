@@ -18,7 +18,7 @@ from appliance.platform.parts import PartInfo
 if TYPE_CHECKING:  # the CLI imports this package; DuckDB and Sanic load only when serving
     from sanic import Sanic
 
-    from appliance.analytics.service import IngestService
+    from appliance.analytics.ingest.service import IngestService
     from appliance.platform.parts import Platform
 
 GIL_SWITCH_SECONDS = 0.001
@@ -33,13 +33,13 @@ INFO = PartInfo(
 
 
 def build_service(platform: Platform) -> IngestService:
-    from appliance.analytics.enrichment import GeoIp
-    from appliance.analytics.journal import Journal
-    from appliance.analytics.pipeline import Pipeline
-    from appliance.analytics.service import IngestService
-    from appliance.analytics.store import WebsiteRepository
-    from appliance.analytics.visitors import DailySalt
-    from appliance.analytics.warehouse import Warehouse
+    from appliance.analytics.ingest.enrichment import GeoIp
+    from appliance.analytics.ingest.journal import Journal
+    from appliance.analytics.ingest.pipeline import Pipeline
+    from appliance.analytics.ingest.service import IngestService
+    from appliance.analytics.ingest.visitors import DailySalt
+    from appliance.analytics.sites.repository import WebsiteRepository
+    from appliance.analytics.warehouse.database import Warehouse
 
     settings = platform.settings
     data_dir = settings.server.data_dir
@@ -57,7 +57,7 @@ def build_service(platform: Platform) -> IngestService:
     )
 
 
-SQL_MODULES = ("appliance.analytics.tables", "appliance.platform.auth.tables")
+SQL_MODULES = ("appliance.analytics.sites.tables", "appliance.platform.auth.tables")
 """What the first store query imports (SQLAlchemy with them): ~0.3 s that the start does
 without, imported right after it instead (_warm_up)."""
 
@@ -79,8 +79,12 @@ async def _warm_up(app: Sanic) -> None:
 
 
 def mount(app: Sanic, platform: Platform) -> PartInfo:
-    from appliance.analytics import jobs, routes, routes_auth, routes_queries, routes_reports
-    from appliance.analytics.tracker import Tracker
+    from appliance.analytics import jobs
+    from appliance.analytics.admin import routes as routes_auth
+    from appliance.analytics.ingest import routes
+    from appliance.analytics.ingest.tracker import Tracker
+    from appliance.analytics.query import routes as routes_queries
+    from appliance.analytics.query import routes_reports
 
     service = build_service(platform)
     # The journal writer and the flusher run Python next to the event loop; a thread that

@@ -51,8 +51,8 @@ def _positive(text: str) -> int:
 
 
 async def _add(args: argparse.Namespace, settings: Settings) -> int:
-    from appliance.analytics.store import WebsiteRepository
-    from appliance.analytics.websites import InvalidWebsite, create_website
+    from appliance.analytics.admin.websites import InvalidWebsite, create_website
+    from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
 
     store = Store.in_dir(settings.server.data_dir)
@@ -68,7 +68,7 @@ async def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _list(settings: Settings) -> int:
-    from appliance.analytics.store import WebsiteRepository
+    from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
 
     store = Store.in_dir(settings.server.data_dir)
@@ -84,8 +84,8 @@ async def _list(settings: Settings) -> int:
 
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
-    from appliance.analytics import seed
-    from appliance.analytics.warehouse import DUCKDB_FILE
+    from appliance.analytics.warehouse import seed
+    from appliance.analytics.warehouse.database import DUCKDB_FILE
     from appliance.platform.datadir import DataDirInUse, DataDirLock
 
     data_dir = settings.server.data_dir
@@ -118,7 +118,7 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _website(settings: Settings, website_id: str) -> Any:
-    from appliance.analytics.store import WebsiteRepository
+    from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
 
     store = Store.in_dir(settings.server.data_dir)

@@ -16,8 +16,8 @@ import duckdb
 import httpx
 import pytest
 
-from appliance.analytics.store import WebsiteRepository
-from appliance.analytics.websites import create_website
+from appliance.analytics.admin.websites import create_website
+from appliance.analytics.sites.repository import WebsiteRepository
 from appliance.platform.store import Store
 from tests.conftest import RunningServer
 

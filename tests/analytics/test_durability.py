@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
-from appliance.analytics import warehouse as wh
-from appliance.analytics.journal import Journal
-from appliance.analytics.pipeline import Pipeline, journal_line
-from appliance.analytics.service import uuid7
-from appliance.analytics.warehouse import Warehouse
+from appliance.analytics.ingest.journal import Journal
+from appliance.analytics.ingest.pipeline import Pipeline, journal_line
+from appliance.analytics.ingest.service import uuid7
+from appliance.analytics.warehouse import database as wh
+from appliance.analytics.warehouse.database import Warehouse
 from tests.analytics.conftest import BROWSER_HEADERS, query, stop
 from tests.conftest import RunningServer, start_server
 

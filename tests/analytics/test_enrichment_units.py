@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance.analytics.enrichment import (
+from appliance.analytics.admin.websites import InvalidWebsite, new_website_id, normalize_domain
+from appliance.analytics.ingest.enrichment import (
     BotScorer,
     GeoIp,
     parse_user_agent,
@@ -16,8 +17,7 @@ from appliance.analytics.enrichment import (
     screen_of,
     utm_from_url,
 )
-from appliance.analytics.service import parse_collect, uuid7
-from appliance.analytics.websites import InvalidWebsite, new_website_id, normalize_domain
+from appliance.analytics.ingest.service import parse_collect, uuid7
 from tests.analytics.conftest import GEOIP
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from appliance.analytics import queries, rollups, schema, seed
+from appliance.analytics.query import queries
+from appliance.analytics.warehouse import rollups, schema, seed
 from tests.analytics.conftest import BROWSER_HEADERS, CITY_DB, FAST, add_website, post
 from tests.conftest import RunningServer, start_server
 

@@ -20,13 +20,13 @@ from typing import Any
 import httpx
 import pytest
 
-from appliance.analytics.reports import (
+from appliance.analytics.query.reports import (
     EXPORT_BATCH_ROWS,
     EXPORT_MAX_ROWS,
     ReportError,
     ReportService,
 )
-from appliance.analytics.warehouse import Warehouse
+from appliance.analytics.warehouse.database import Warehouse
 from tests.analytics.conftest import FAST, add_website, post
 from tests.conftest import RunningServer, start_server
 

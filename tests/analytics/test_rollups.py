@@ -15,11 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appliance.analytics import queries, rollups, schema, seed
-from appliance.analytics.journal import Journal
-from appliance.analytics.pipeline import Pipeline, journal_line
-from appliance.analytics.service import uuid7
-from appliance.analytics.warehouse import Warehouse
+from appliance.analytics.ingest.journal import Journal
+from appliance.analytics.ingest.pipeline import Pipeline, journal_line
+from appliance.analytics.ingest.service import uuid7
+from appliance.analytics.query import queries
+from appliance.analytics.warehouse import rollups, schema, seed
+from appliance.analytics.warehouse.database import Warehouse
 from tests.analytics.conftest import query
 
 SITE = "site_rollup0001"

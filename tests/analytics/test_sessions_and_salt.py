@@ -16,11 +16,11 @@ import httpx
 import orjson
 import pytest
 
-from appliance.analytics.journal import Journal
-from appliance.analytics.pipeline import FlushBatch, Pipeline, journal_line
-from appliance.analytics.service import uuid7
-from appliance.analytics.visitors import DAY_SECONDS, DailySalt, utc_day, visitor_hash
-from appliance.analytics.warehouse import Warehouse
+from appliance.analytics.ingest.journal import Journal
+from appliance.analytics.ingest.pipeline import FlushBatch, Pipeline, journal_line
+from appliance.analytics.ingest.service import uuid7
+from appliance.analytics.ingest.visitors import DAY_SECONDS, DailySalt, utc_day, visitor_hash
+from appliance.analytics.warehouse.database import Warehouse
 from tests.analytics.conftest import BROWSER_HEADERS, FAST, add_website, query, stop
 from tests.conftest import start_server
 

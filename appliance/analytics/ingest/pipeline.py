@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from appliance.analytics import rollups
-from appliance.analytics import warehouse as wh
-from appliance.analytics.journal import Journal
-from appliance.analytics.warehouse import Warehouse
+from appliance.analytics.ingest.journal import Journal
+from appliance.analytics.warehouse import database as wh
+from appliance.analytics.warehouse import rollups
+from appliance.analytics.warehouse.database import Warehouse
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
     import duckdb

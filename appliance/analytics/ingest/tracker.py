@@ -20,7 +20,9 @@ def trim(source: str) -> str:
 
 class Tracker:
     def __init__(self) -> None:
-        source = resources.files("appliance.analytics").joinpath("static", SOURCE).read_text()
+        source = (
+            resources.files("appliance.analytics.ingest").joinpath("static", SOURCE).read_text()
+        )
         self.body = trim(source).encode()
         self.gzipped = gzip.compress(self.body, 9, mtime=0)
         self.etag = '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'

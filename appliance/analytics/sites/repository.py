@@ -83,7 +83,7 @@ class WebsiteRepository:
             return site
         if len(website_id) > 64:
             return None
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
             row = (await session.execute(sql.website_by_id(website_id))).first()
@@ -97,7 +97,7 @@ class WebsiteRepository:
         found, site = self._cached(self._by_domain, key)
         if found:
             return site
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
             row = (await session.execute(sql.website_by_domain(key))).first()
@@ -107,14 +107,14 @@ class WebsiteRepository:
 
     async def by_share_id(self, share_id: str) -> Website | None:
         """The website a public share link shows (never cached: links are revoked)."""
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
             row = (await session.execute(sql.website_by_share_id(share_id))).first()
         return _website(row) if row else None
 
     async def add(self, site: Website) -> Website:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session, session.begin():
             await session.execute(
@@ -135,7 +135,7 @@ class WebsiteRepository:
         return site
 
     async def all(self) -> list[Website]:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
             rows = (await session.execute(sql.all_websites())).all()
@@ -144,7 +144,7 @@ class WebsiteRepository:
     async def page(self, limit: int, after: str | None) -> tuple[list[Website], int, bool]:
         """Up to ``limit`` websites with id > ``after``, by id; the total; whether more
         follow."""
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
             total = await session.scalar(sql.website_count())
@@ -159,7 +159,7 @@ class WebsiteRepository:
 
     async def update(self, website_id: str, **values: Any) -> Website | None:
         """Set columns of one website; None when it does not exist."""
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session, session.begin():
             result = await session.execute(sql.update_website(website_id, **values))
@@ -169,7 +169,7 @@ class WebsiteRepository:
         return await self.get(website_id)
 
     async def delete(self, website_id: str) -> bool:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session, session.begin():
             result = await session.execute(sql.delete_website(website_id))

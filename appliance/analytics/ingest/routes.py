@@ -8,8 +8,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from appliance import __version__
-from appliance.analytics.service import Client, IngestError, IngestService
-from appliance.analytics.tracker import Tracker
+from appliance.analytics.ingest.service import Client, IngestError, IngestService
+from appliance.analytics.ingest.tracker import Tracker
 from appliance.platform.http import ApiError, client_ip, json_response
 
 blueprint = Blueprint("analytics")

@@ -15,7 +15,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from appliance.analytics import rollups
+from appliance.analytics.warehouse import rollups
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
     import duckdb

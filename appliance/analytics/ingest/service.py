@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from appliance.analytics.enrichment import (
+from appliance.analytics.ingest.enrichment import (
     UTM_KEYS,
     BotScorer,
     GeoIp,
@@ -31,7 +31,7 @@ from appliance.analytics.enrichment import (
     screen_of,
     utm_from_url,
 )
-from appliance.analytics.models import (
+from appliance.analytics.ingest.models import (
     MAX_BATCH,
     MAX_EVENT_DATA_BYTES,
     MAX_VISITOR_ID,
@@ -39,9 +39,9 @@ from appliance.analytics.models import (
     PlausibleEvent,
     UmamiSend,
 )
-from appliance.analytics.pipeline import Overloaded, Pipeline, journal_line
-from appliance.analytics.store import Website, WebsiteRepository
-from appliance.analytics.visitors import DailySalt, visitor_hash
+from appliance.analytics.ingest.pipeline import Overloaded, Pipeline, journal_line
+from appliance.analytics.ingest.visitors import DailySalt, visitor_hash
+from appliance.analytics.sites.repository import Website, WebsiteRepository
 from appliance.platform.ratelimit import RateLimiter, retry_after_header
 from appliance.settings import AnalyticsSettings
 

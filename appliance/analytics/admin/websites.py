@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from publicsuffixlist import PublicSuffixList
 
-from appliance.analytics.store import Website, WebsiteRepository
+from appliance.analytics.sites.repository import Website, WebsiteRepository
 
 if TYPE_CHECKING:  # DuckDB loads only when serving
-    from appliance.analytics.pipeline import Pipeline
+    from appliance.analytics.ingest.pipeline import Pipeline
     from appliance.settings import AnalyticsSettings
 
 _ID_ALPHABET = string.digits + string.ascii_lowercase
@@ -205,7 +205,7 @@ class WebsiteService:
         the row is gone; events journaled before that are flushed first, then deleted."""
         if not await self.repository.delete(website_id):
             raise WebsiteNotFound(website_id)
-        from appliance.analytics import rollups  # DuckDB loads only when serving
+        from appliance.analytics.warehouse import rollups  # DuckDB loads only when serving
 
         await self.pipeline.flush()
         await self.pipeline.warehouse.write(

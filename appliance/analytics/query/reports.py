@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from appliance.analytics.queries import QueryError, QueryParams, parse_params
-from appliance.analytics.warehouse import Warehouse
+from appliance.analytics.query.queries import QueryError, QueryParams, parse_params
+from appliance.analytics.warehouse.database import Warehouse
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
     import duckdb

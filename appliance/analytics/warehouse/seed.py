@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from appliance.analytics import rollups, schema
+from appliance.analytics.warehouse import rollups, schema
 
 Progress = Callable[[int, int], None]
 

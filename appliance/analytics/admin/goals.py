@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from appliance.analytics.reports import Args, EventScope, ReportError
-from appliance.analytics.warehouse import Warehouse
+from appliance.analytics.query.reports import Args, EventScope, ReportError
+from appliance.analytics.warehouse.database import Warehouse
 from appliance.platform.store import Store
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
@@ -137,14 +137,14 @@ class GoalService:
         self._write_lock = asyncio.Lock()
 
     async def list(self, website_id: str) -> list[dict[str, Any]]:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
             rows = (await session.execute(sql.goals_of(website_id))).all()
         return [_goal(row) for row in rows]
 
     async def get(self, website_id: str, goal_id: str) -> dict[str, Any]:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
             row = (await session.execute(sql.goal_by_id(website_id, goal_id))).first()
@@ -153,7 +153,7 @@ class GoalService:
         return _goal(row)
 
     async def create(self, website_id: str, body: Any) -> dict[str, Any]:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         request = parse_goal(GoalCreate, body)
         assert isinstance(request, GoalCreate)
@@ -193,7 +193,7 @@ class GoalService:
         return await self.get(website_id, str(values["id"]))
 
     async def update(self, website_id: str, goal_id: str, body: Any) -> dict[str, Any]:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         request = parse_goal(GoalUpdate, body)
         existing = await self.get(website_id, goal_id)
@@ -227,7 +227,7 @@ class GoalService:
         return await self.get(website_id, goal_id)
 
     async def delete(self, website_id: str, goal_id: str) -> None:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self._write_lock, self.store.session() as session, session.begin():
             result = await session.execute(sql.delete_goal(website_id, goal_id))
@@ -236,7 +236,7 @@ class GoalService:
 
     @staticmethod
     async def _name_taken(session: Any, website_id: str, name: str, other_than: str | None) -> bool:
-        from appliance.analytics import tables as sql  # SQLAlchemy loads with the first query
+        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         query = sql.goal_named(website_id, name, other_than)
         return (await session.execute(query)).first() is not None

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from appliance.analytics.guard import protected
-from appliance.analytics.queries import QueryError, QueryService
-from appliance.analytics.service import IngestService
+from appliance.analytics.access.guard import protected
+from appliance.analytics.ingest.service import IngestService
+from appliance.analytics.query.queries import QueryError, QueryService
 from appliance.platform.http import ApiError, json_response
 
 blueprint = Blueprint("analytics_queries")

@@ -10,7 +10,16 @@ from pydantic import BaseModel, ValidationError
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
 
-from appliance.analytics.admin_models import (
+from appliance.analytics.access.auth import AnalyticsAuth, AuthConfigError, AuthError
+from appliance.analytics.access.guard import (
+    analytics_auth,
+    api_error,
+    auth_route,
+    cookie_only,
+    protected,
+    session_token,
+)
+from appliance.analytics.admin.models import (
     IngestLimitsBody,
     KeyCreateBody,
     LoginBody,
@@ -19,24 +28,15 @@ from appliance.analytics.admin_models import (
     WebsiteCreateBody,
     WebsiteUpdateBody,
 )
-from appliance.analytics.auth import AnalyticsAuth, AuthConfigError, AuthError
-from appliance.analytics.guard import (
-    analytics_auth,
-    api_error,
-    auth_route,
-    cookie_only,
-    protected,
-    session_token,
-)
-from appliance.analytics.service import IngestService
-from appliance.analytics.store import Website
-from appliance.analytics.websites import (
+from appliance.analytics.admin.websites import (
     IngestLimits,
     InvalidWebsite,
     ShareNotFound,
     WebsiteNotFound,
     WebsiteService,
 )
+from appliance.analytics.ingest.service import IngestService
+from appliance.analytics.sites.repository import Website
 from appliance.platform.auth import ApiKey, IdentityRepository, IdentityService
 from appliance.platform.http import ApiError, client_ip, json_response, parse_json_object
 

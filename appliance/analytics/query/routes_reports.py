@@ -10,11 +10,11 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from appliance.analytics.goals import GoalService
-from appliance.analytics.guard import protected
-from appliance.analytics.reports import Args, ReportError, ReportService
-from appliance.analytics.service import IngestService
-from appliance.analytics.share import ShareService
+from appliance.analytics.access.guard import protected
+from appliance.analytics.admin.goals import GoalService
+from appliance.analytics.ingest.service import IngestService
+from appliance.analytics.query.reports import Args, ReportError, ReportService
+from appliance.analytics.share.service import ShareService
 from appliance.platform.http import ApiError, client_ip, json_response, parse_json_object
 from appliance.platform.ratelimit import retry_after_header
 

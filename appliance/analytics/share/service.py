@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from appliance.analytics.queries import (
+from appliance.analytics.query.queries import (
     QueryError,
     QueryParams,
     metrics_query,
@@ -19,14 +19,20 @@ from appliance.analytics.queries import (
     parse_params,
     stats_query,
 )
-from appliance.analytics.reports import MAX_REPORT_DAYS, Args, ReportError, bad_request, not_found
-from appliance.analytics.store import Website
+from appliance.analytics.query.reports import (
+    MAX_REPORT_DAYS,
+    Args,
+    ReportError,
+    bad_request,
+    not_found,
+)
+from appliance.analytics.sites.repository import Website
 from appliance.platform.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     import duckdb
 
-    from appliance.analytics.service import IngestService
+    from appliance.analytics.ingest.service import IngestService
 
 SHARE_REQUESTS_PER_MINUTE = 30
 SHARE_ID_MAX = 36

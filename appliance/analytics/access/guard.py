@@ -24,7 +24,7 @@ from typing import Any
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from appliance.analytics.auth import AnalyticsAuth, AuthError
+from appliance.analytics.access.auth import AnalyticsAuth, AuthError
 from appliance.platform.http import ApiError
 
 Handler = Callable[..., Awaitable[HTTPResponse]]

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pipeline → warehouse → schema → this module: no import cycle at run time
     import duckdb
 
-    from appliance.analytics.pipeline import FlushBatch
+    from appliance.analytics.ingest.pipeline import FlushBatch
 
 ROLLUP_TABLE = "event_rollups"
 VISIT_TABLE = "visit_rollups"

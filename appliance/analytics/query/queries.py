@@ -30,9 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from appliance.analytics.rollups import PAGE_TABLE, ROLLUP_TABLE, VISIT_TABLE
-from appliance.analytics.store import Website, WebsiteRepository
-from appliance.analytics.warehouse import Warehouse
+from appliance.analytics.sites.repository import Website, WebsiteRepository
+from appliance.analytics.warehouse.database import Warehouse
+from appliance.analytics.warehouse.rollups import PAGE_TABLE, ROLLUP_TABLE, VISIT_TABLE
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
     import duckdb

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from appliance.analytics import schema, sessions
+from appliance.analytics.warehouse import schema, sessions
 
 if TYPE_CHECKING:
     import duckdb

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from appliance.analytics import schema
+from appliance.analytics.warehouse import schema
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
     import duckdb

@@ -1,0 +1,1 @@
+"""Who may use the analytics API: the auth modes and the route guards."""

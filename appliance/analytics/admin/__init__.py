@@ -1,0 +1,1 @@
+"""Administration: auth routes, API keys, websites and goals."""

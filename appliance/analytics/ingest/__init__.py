@@ -1,0 +1,1 @@
+"""Ingestion: collect and its adapters, enrichment, visitor ids, the journal and the flusher."""

@@ -1,0 +1,1 @@
+"""``analytics.duckdb``: the file's owner, its schema, sessions, rollups, retention."""
