@@ -8,7 +8,6 @@ from typing import Any
 
 from sanic import Request, Sanic
 from sanic.exceptions import NotFound
-from sanic.mixins.routes import RouteMixin
 from sanic.response import HTTPResponse, file
 
 from appliance import __version__
@@ -19,6 +18,7 @@ from appliance.platform.parts import PartInfo, Platform
 from appliance.platform.realtime import phoenix
 from appliance.platform.realtime.broker import Broker
 from appliance.platform.realtime.channels import ChannelRegistry
+from appliance.platform.sanic_compat import install_route_error_format_patch, touchup_applied
 from appliance.platform.store import Store
 from appliance.settings import Settings
 from appliance.web import DIST
@@ -26,16 +26,9 @@ from appliance.web import DIST
 log = logging.getLogger("sparkhouse")
 
 
-def _no_error_format_guess(self: RouteMixin, handler: Any) -> str:
-    return ""
-
-
-# Sanic guesses each route's error format by parsing its handler's source (inspect.getsource
-# + ast) as the route is declared: ~1 ms a route, 100+ routes. Our JsonErrorHandler answers
-# every error as JSON whatever the guess, and the frozen binary (no .py of ours) never found a
-# source anyway: skip it. Before any blueprint declares its routes: the parts (whose modules
-# declare them at import) are imported in create_app, after this line has run.
-RouteMixin._determine_error_format = _no_error_format_guess  # type: ignore[method-assign]
+# Before any blueprint declares its routes: the parts (whose modules declare them at import)
+# are imported in create_app, after this line has run.
+install_route_error_format_patch()
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -144,9 +137,7 @@ def _warn_if_touchup_skipped(app: Sanic) -> None:
     sources of the classes that declare ``__touchup__`` (the binary ships those .py files:
     packaging/sparkhouse.spec). Without it every request runs the generic path (about half
     the throughput), and nothing else would say so."""
-    from sanic.http.http1 import Http
-
-    if app.config.TOUCHUP and app.state.primary and not getattr(Http, "__touched__", False):
+    if app.config.TOUCHUP and app.state.primary and not touchup_applied():
         log.warning("%s: requests take the slow generic path", TOUCHUP_SKIPPED)
 
 

@@ -1,17 +1,25 @@
 """The real appliance plus one extra channel, ``echo:*``, for exercising the platform's socket
-rules (channel limits, replies, crashes, slow consumers) with topics no part offers.
+rules (channel limits, replies, crashes, slow consumers) with topics no part offers, and the
+``/_compat/*`` probes of the Sanic internals in appliance/platform/sanic_compat.py.
 
 Run as ``python tests/support/platform_app.py PORT DATA_DIR``; tests start it like the real server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
+from sanic import Request, Sanic, Websocket
+from sanic.response import HTTPResponse, json
+
 from appliance.platform.realtime.channels import Channel, ChannelConnection, ChannelError
+from appliance.platform.realtime.wire import websocket_text_frame
+from appliance.platform.sanic_compat import response_is_raw_chunked, ws_is_open, ws_transport
 from appliance.server import create_app
 from appliance.settings import load_settings
 
@@ -40,6 +48,47 @@ async def push_back(channel: ChannelConnection, payload: dict[str, Any]) -> None
     channel.push("pushed", payload)
 
 
+def add_compat_probes(app: Sanic) -> None:
+    """Routes that run sanic_compat's helpers on live connections (test_sanic_compat.py)."""
+    after_close: dict[str, bool] = {}
+    closed = asyncio.Event()
+
+    @app.websocket("/_compat/ws")
+    async def compat_ws(request: Request, ws: Websocket) -> None:
+        # Reports through a frame written straight to the transport, as the Phoenix socket
+        # writes; then closes and records whether the socket still counts as open.
+        after_close.clear()
+        closed.clear()
+        transport = ws_transport(ws)
+        report = {
+            "transport": transport is not None and not transport.is_closing(),
+            "open": ws_is_open(ws),
+            "buffered": transport.get_write_buffer_size() if transport is not None else None,
+        }
+        if transport is not None:
+            transport.write(websocket_text_frame(orjson.dumps(report)))
+        await ws.recv()  # the client answers once it has read the report
+        await ws.close(1000, "probe done")
+        after_close["open"] = ws_is_open(ws)
+        closed.set()
+
+    @app.get("/_compat/ws-after-close")
+    async def compat_ws_after_close(request: Request) -> HTTPResponse:
+        await asyncio.wait_for(closed.wait(), 10)
+        return json(after_close)
+
+    @app.get("/_compat/framing")
+    async def compat_framing(request: Request) -> None:
+        # Two body bytes: "x", then "1" when Sanic chose raw chunked framing, else "0".
+        # ?sized=1 declares a content-length, so Sanic streams without chunks.
+        headers = {"content-length": "2"} if request.args.get("sized") else {}
+        response = await request.respond(headers=headers, content_type="text/plain")
+        assert response is not None
+        await response.send(b"x")
+        await response.send(b"1" if response_is_raw_chunked(request) else b"0")
+        await response.eof()
+
+
 def main() -> None:
     port, data_dir = int(sys.argv[1]), Path(sys.argv[2])
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -63,6 +112,7 @@ def main() -> None:
             },
         )
     )
+    add_compat_probes(app)
     app.run(host="127.0.0.1", port=port, single_process=True, access_log=False, motd=False)
 
 

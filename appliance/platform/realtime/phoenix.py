@@ -18,7 +18,6 @@ import orjson
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
 
 from appliance.platform.http import ApiError, client_ip
 from appliance.platform.realtime.broker import Broker, Message
@@ -30,6 +29,7 @@ from appliance.platform.realtime.wire import (
     phoenix_v2,
     websocket_text_frame,
 )
+from appliance.platform.sanic_compat import ws_is_open, ws_transport
 from appliance.settings import Settings
 
 log = logging.getLogger("sparkhouse.realtime")
@@ -142,10 +142,10 @@ class PhoenixSocket:
     # -- writing --------------------------------------------------------------------------
 
     def _write(self, frame: bytes) -> bool:
-        transport = self.ws.io_proto.transport if self.ws.io_proto else None
+        transport = ws_transport(self.ws)
         if self.closed or transport is None or transport.is_closing():
             return False
-        if self.ws.ws_proto.state is not State.OPEN:
+        if not ws_is_open(self.ws):
             return False
         if transport.get_write_buffer_size() + len(frame) > self.limits.send_buffer_bytes:
             return False
@@ -185,7 +185,7 @@ class PhoenixSocket:
             return
         self.closed = True
         log.warning("closing a socket: %s", reason)
-        transport = self.ws.io_proto.transport if self.ws.io_proto else None
+        transport = ws_transport(self.ws)
         if transport is not None:
             transport.abort()  # its buffer is full: a close frame would queue behind it
 
@@ -200,7 +200,7 @@ class PhoenixSocket:
                 except ConnectionClosed:
                     break
                 if raw is None:
-                    if self.ws.ws_proto.state is State.OPEN:
+                    if ws_is_open(self.ws):
                         await self.ws.close(1000, "idle timeout")
                     break
                 if isinstance(raw, bytes):

@@ -28,6 +28,7 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
 from appliance.platform.realtime.broker import Broker, Message
+from appliance.platform.sanic_compat import response_is_raw_chunked
 
 log = logging.getLogger("sparkhouse.realtime")
 
@@ -220,8 +221,7 @@ class SseStream:
         return stream
 
     def _detect_framing(self) -> None:
-        func = getattr(self.request.stream, "response_func", None)
-        self.raw_chunked = getattr(func, "__name__", "") == "http1_response_chunked"
+        self.raw_chunked = response_is_raw_chunked(self.request)
 
     def _update_direct(self) -> None:
         self.direct = self.raw_chunked and not self.writing and not self.closed.is_set()

@@ -1,0 +1,144 @@
+"""The Sanic internals appliance/platform/sanic_compat.py leans on, against the installed Sanic.
+
+A Sanic (or websockets) upgrade that moves one of them fails here, naming the version and the
+attribute, rather than leaving the appliance to misbehave quietly.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import sanic.mixins.routes
+import websockets
+from sanic import Blueprint, Request, Websocket
+from sanic.http.http1 import Http
+from sanic.mixins.routes import RouteMixin
+from sanic.response import HTTPResponse, text
+from sanic.server.protocols.base_protocol import SanicProtocol
+from sanic.server.websockets.impl import WebsocketImplProtocol
+from sanic.touchup.service import TouchUp
+from websockets.exceptions import ConnectionClosedOK
+from websockets.protocol import Protocol, State
+
+from appliance.platform import sanic_compat
+from tests.conftest import RunningServer
+
+
+def changed(what: str) -> str:
+    return (
+        f"Sanic {sanic_compat.SANIC_VERSION} (websockets {websockets.__version__}): {what}; "
+        "appliance/platform/sanic_compat.py must follow this change"
+    )
+
+
+# -- the internals are where the helpers look ---------------------------------------------
+
+
+def test_route_mixin_guesses_error_formats_through_determine_error_format() -> None:
+    assert callable(sanic_compat.SANIC_ERROR_FORMAT_GUESS), changed(
+        "RouteMixin._determine_error_format is gone"
+    )
+    assert "self._determine_error_format(handler)" in inspect.getsource(RouteMixin.route), changed(
+        "RouteMixin.route no longer calls self._determine_error_format(handler)"
+    )
+
+
+def test_websocket_impl_keeps_io_proto_and_ws_proto() -> None:
+    assert Websocket is WebsocketImplProtocol, changed(
+        "sanic.Websocket is no longer sanic.server.websockets.impl.WebsocketImplProtocol"
+    )
+    annotations = inspect.get_annotations(WebsocketImplProtocol)
+    for name in ("io_proto", "ws_proto"):
+        assert name in annotations, changed(f"WebsocketImplProtocol has no attribute {name!r}")
+    assert "transport" in SanicProtocol.__slots__, changed(
+        "SanicProtocol (ws.io_proto) has no attribute 'transport'"
+    )
+    assert isinstance(inspect.getattr_static(Protocol, "state", None), property), changed(
+        "websockets.protocol.Protocol (ws.ws_proto) has no 'state'"
+    )
+    assert State.OPEN.name == "OPEN", changed("websockets.protocol.State has no OPEN")
+
+
+def test_http_stream_keeps_response_func_and_the_chunked_writer() -> None:
+    assert "response_func" in Http.__slots__, changed("Http has no attribute 'response_func'")
+    chunked = getattr(Http, sanic_compat.CHUNKED_RESPONSE_FUNC, None)
+    assert callable(chunked), changed(f"Http has no method {sanic_compat.CHUNKED_RESPONSE_FUNC!r}")
+    # appliance/platform/http.py sets and reads the per-request body limit on the stream.
+    slots = {name for cls in Http.__mro__ for name in getattr(cls, "__slots__", ())}
+    assert "request_max_size" in slots, changed("Http has no attribute 'request_max_size'")
+
+
+def test_touchup_marks_the_classes_it_recompiled() -> None:
+    assert any(target is Http for target, _ in TouchUp._registry), changed(
+        "TouchUp no longer recompiles Http"
+    )
+    assert "target.__touched__ = True" in inspect.getsource(TouchUp.run), changed(
+        "TouchUp.run no longer sets '__touched__' on the classes it recompiled"
+    )
+
+
+# -- the helpers behave -------------------------------------------------------------------
+
+
+async def _returns_text(request: Request) -> HTTPResponse:
+    return text("x")
+
+
+def test_the_route_patch_skips_reading_handler_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[Any] = []
+    real_getsource = inspect.getsource
+
+    def spy(obj: Any) -> str:
+        read.append(obj)
+        return real_getsource(obj)
+
+    monkeypatch.setattr(sanic.mixins.routes, "getsource", spy, raising=False)
+    monkeypatch.setattr(
+        RouteMixin, "_determine_error_format", sanic_compat.SANIC_ERROR_FORMAT_GUESS
+    )
+    Blueprint("compat_unpatched").route("/guessed")(_returns_text)
+    assert read, changed(
+        "declaring a route no longer reads its handler's source (is the patch needed?)"
+    )
+
+    sanic_compat.install_route_error_format_patch()
+    read.clear()
+    Blueprint("compat_patched").route("/not_guessed")(_returns_text)
+    assert read == [], changed("the patch no longer stops Sanic reading handler sources")
+
+
+async def test_websocket_helpers_on_a_live_socket(platform_server: RunningServer) -> None:
+    url = f"ws://127.0.0.1:{platform_server.port}/_compat/ws"
+    async with websockets.connect(url) as ws:
+        # Written by the server straight to ws_transport(ws): a valid frame on the wire.
+        report = orjson.loads(await ws.recv())
+        assert report["transport"] is True, changed("ws_transport(ws) found no open transport")
+        assert report["open"] is True, changed("ws_is_open(ws) is False on an open socket")
+        assert isinstance(report["buffered"], int), changed(
+            "the transport has no write buffer size"
+        )
+        await ws.send("read")
+        with pytest.raises(ConnectionClosedOK):
+            await ws.recv()
+        assert ws.close_code == 1000
+    async with httpx.AsyncClient(base_url=platform_server.url, timeout=15) as client:
+        after = (await client.get("/_compat/ws-after-close")).json()
+    assert after == {"open": False}, changed("ws_is_open(ws) is still True after a close")
+
+
+@pytest.mark.parametrize(("query", "expected"), [("", b"x1"), ("?sized=1", b"x0")])
+async def test_response_is_raw_chunked_after_the_first_send(
+    platform_server: RunningServer, query: str, expected: bytes
+) -> None:
+    async with httpx.AsyncClient(base_url=platform_server.url, timeout=10) as client:
+        response = await client.get(f"/_compat/framing{query}")
+    assert response.status_code == 200, response.text
+    chunked = response.headers.get("transfer-encoding") == "chunked"
+    assert chunked == (expected == b"x1"), response.headers
+    assert response.content == expected, changed(
+        "response_is_raw_chunked(request) does not match the framing Sanic chose"
+    )
