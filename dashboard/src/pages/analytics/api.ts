@@ -1,5 +1,5 @@
 /**
- * Typed client of the analytics API (docs: /work/shared/specs/analytics-api.md, sections 7–9, 11).
+ * Typed client of the analytics API (docs: shared/specs/analytics-api.md, sections 7–9, 11).
  *
  * Every call is same-origin with the session cookie. Failures throw AnalyticsError whose
  * `message` is written for people: what went wrong and what to do about it. A 401 or a pending
