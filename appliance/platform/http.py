@@ -1,9 +1,11 @@
 """HTTP plumbing shared by every part: JSON, the error envelope, body limits, CORS,
 security headers, the access log and the client address.
 
-Parts raise :class:`ApiError` (or return :func:`json_response`) and never build headers
-themselves; per-route choices travel in Sanic's route context (``ctx_body_limit``,
-``ctx_cors``).
+Parts raise :class:`~appliance.platform.errors.ServiceError` (or return :func:`json_response`)
+and never build error responses or headers themselves: :func:`error_response` is the one place
+an error becomes a response, in the shape of the renderer its part registered for the
+blueprint (:func:`register_error_renderer`), the envelope by default. Per-route choices travel
+in Sanic's route context (``ctx_body_limit``, ``ctx_cors``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import orjson
-from sanic import Request, Sanic
+from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse
 
+from appliance.platform.errors import ErrorRenderer, ServiceError, envelope
+from appliance.platform.validation import read_json
 from appliance.settings import IPNetwork, Settings
 
 log = logging.getLogger("sparkhouse.http")
@@ -63,8 +67,10 @@ def json_response(
     )
 
 
-class ApiError(Exception):
-    """A client error answered with the envelope ``{"error": {code, message, field}}``."""
+class ApiError(ServiceError):
+    """Deprecated: raise :class:`ServiceError`; a part whose spec fixes another shape registers
+    a renderer (:func:`register_error_renderer`) instead of passing ``body``. Kept, with
+    :meth:`response`, until the analytics part is converted."""
 
     def __init__(
         self,
@@ -75,19 +81,47 @@ class ApiError(Exception):
         headers: Mapping[str, str] | None = None,
         body: Any = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.headers = dict(headers or {})
-        self.body = body  # a part whose spec fixes another shape passes it here
+        super().__init__(status, code, message, field, headers)
+        self.body = body
 
     def response(self) -> HTTPResponse:
-        body = self.body
-        if body is None:
-            body = {"error": {"code": self.code, "message": self.message, "field": self.field}}
-        return json_response(body, self.status, self.headers)
+        return error_response(self)
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def register_error_renderer(blueprint: Blueprint, renderer: ErrorRenderer) -> None:
+    """Answer the ServiceErrors raised on ``blueprint``'s routes with ``renderer``'s bodies.
+
+    For a part whose spec fixes a shape other than the envelope; declared once, next to the
+    blueprint. It is looked up per error, so it may be registered before or after mounting.
+    """
+    blueprint.ctx.error_renderer = renderer
+
+
+def error_renderer(request: Request | None) -> ErrorRenderer:
+    """The renderer of the blueprint that owns the request's route; the envelope otherwise."""
+    route = request.route if request is not None else None
+    if request is None or route is None:
+        return envelope
+    # Sanic names a blueprint's route "<app>.<blueprint>.<handler>" (see Request.name).
+    names = route.name.split(".")
+    blueprint = request.app.blueprints.get(names[1]) if len(names) == 3 else None
+    if blueprint is None:
+        return envelope
+    renderer: ErrorRenderer = getattr(blueprint.ctx, "error_renderer", envelope)
+    return renderer
+
+
+def error_response(error: ServiceError, request: Request | None = None) -> HTTPResponse:
+    """The one place an error becomes a response: its status and headers, and the body that
+    the renderer of ``request``'s part makes of it (no request: the envelope)."""
+    if isinstance(error, ApiError) and error.body is not None:
+        body = error.body  # deprecated: a fixed body
+    else:
+        body = error_renderer(request)(error)
+    return json_response(body, error.status, error.headers)
 
 
 def is_api_path(path: str) -> bool:
@@ -95,17 +129,28 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES) or path in API_PATHS
 
 
-def error_body(status: int, message: str) -> dict[str, Any]:
+def platform_error(
+    status: int, message: str, headers: Mapping[str, str] | None = None
+) -> ServiceError:
+    """An error the platform answers itself (no route, wrong method, body too large, a crash),
+    coded by its status."""
     code = _STATUS_CODES.get(status, "internal_error" if status >= 500 else "error")
-    return {"error": {"code": code, "message": message, "field": None}}
+    return ServiceError(status, code, message, headers=headers)
 
 
 class JsonErrorHandler(ErrorHandler):
-    """Every error is JSON in the envelope; a 500 is logged with its traceback."""
+    """Every error is JSON: a ServiceError in its part's shape, anything else in the
+    envelope; a 500 is logged with its traceback."""
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
-        if isinstance(exception, ApiError):
-            return exception.response()
+        if isinstance(exception, ServiceError):
+            return error_response(exception, request)
+        return error_response(self.as_service_error(request, exception))
+
+    @staticmethod
+    def as_service_error(request: Request, exception: Exception) -> ServiceError:
+        """Sanic's own refusals (no route, wrong method, body too large…), a client that went
+        away, or a crash (logged here) as the platform's error."""
         if isinstance(exception, SanicException):
             status = exception.status_code
             message = str(exception) or _STATUS_CODES.get(status, "error").replace("_", " ")
@@ -120,39 +165,28 @@ class JsonErrorHandler(ErrorHandler):
                     if isinstance(limit, int | float) and limit != float("inf")
                     else ""
                 )
-            headers = dict(getattr(exception, "headers", None) or {})
-            return json_response(error_body(status, message), status, headers)
+            return platform_error(status, message, getattr(exception, "headers", None))
         if isinstance(exception, asyncio.CancelledError):
             # The client went away mid-request (Sanic's RequestCancelled): nobody reads this.
-            return json_response(error_body(499, "Client closed the request"), 499)
+            return platform_error(499, "Client closed the request")
         log.exception(
             "unhandled error on %s %s",
             request.method if request else "?",
             request.path if request else "?",
             exc_info=exception,
         )
-        return json_response(error_body(500, "Internal error; the server log has the details"), 500)
+        return platform_error(500, "Internal error; the server log has the details")
 
 
 def parse_json_object(request: Request, *, allow_array: bool = False) -> Any:
-    """Decode the request body as JSON (content type checked), raising clear 4xx errors."""
-    content_type = (request.content_type or "").split(";")[0].strip().lower()
-    if content_type != "application/json" and not content_type.endswith("+json"):
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            "Send the body as JSON with Content-Type: application/json",
-        )
-    if not request.body:
-        raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object")
+    """Deprecated: use :func:`appliance.platform.validation.parse_model` (or ``read_json``).
+
+    Raises :class:`ApiError`, which the analytics part still catches; goes with ApiError.
+    """
     try:
-        value = orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {exc}") from None
-    if isinstance(value, dict) or (allow_array and isinstance(value, list)):
-        return value
-    kind = "a JSON object or array" if allow_array else "a JSON object"
-    raise ApiError(400, "invalid_json", f"The body must be {kind}")
+        return read_json(request, expect="object or array" if allow_array else "object")
+    except ServiceError as error:
+        raise ApiError(error.status, error.code, error.message, error.field) from None
 
 
 # -- client address -------------------------------------------------------------------------
@@ -309,7 +343,7 @@ def _preflight_handler(settings: Settings, allow_methods: str, policy: CorsPolic
         if not request.headers.get("origin"):
             return HTTPResponse(status=204, headers={"Allow": allow_methods})
         if origin is None:
-            raise ApiError(
+            raise ServiceError(
                 403,
                 "cors_origin_refused",
                 "This origin may not call the API; add it to CORS_ORIGINS",
