@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from appliance.analytics.migrations import VERSIONS
 from appliance.settings import Settings
 
 
@@ -55,7 +56,7 @@ async def _add(args: argparse.Namespace, settings: Settings) -> int:
     from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
 
-    store = Store.in_dir(settings.server.data_dir)
+    store = Store.in_dir(settings.server.data_dir, [VERSIONS])
     await store.start()
     try:
         site = await create_website(WebsiteRepository(store), args.domain, args.name, args.timezone)
@@ -71,7 +72,7 @@ async def _list(settings: Settings) -> int:
     from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
 
-    store = Store.in_dir(settings.server.data_dir)
+    store = Store.in_dir(settings.server.data_dir, [VERSIONS])
     await store.start()
     try:
         sites = await WebsiteRepository(store).all()
@@ -121,7 +122,7 @@ async def _website(settings: Settings, website_id: str) -> Any:
     from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
 
-    store = Store.in_dir(settings.server.data_dir)
+    store = Store.in_dir(settings.server.data_dir, [VERSIONS])
     await store.start()
     try:
         return await WebsiteRepository(store).get(website_id)

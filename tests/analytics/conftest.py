@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from appliance.analytics.admin.websites import create_website
+from appliance.analytics.migrations import VERSIONS
 from appliance.analytics.sites.repository import WebsiteRepository
 from appliance.platform.store import Store
 from tests.conftest import RunningServer
@@ -44,7 +45,7 @@ def add_website(data_dir: Path, domain: str, name: str | None = None) -> str:
     does) and return its id."""
 
     async def run() -> str:
-        store = Store.in_dir(data_dir)
+        store = Store.in_dir(data_dir, [VERSIONS])
         await store.start()
         try:
             site = await create_website(WebsiteRepository(store), domain, name)

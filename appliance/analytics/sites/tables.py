@@ -1,5 +1,7 @@
-"""The analytics tables of the platform store (``websites``: revision ``0001_websites``;
-``goals``: ``0003_goals``) and the statements run on them.
+"""The analytics tables of the platform store (``websites``, ``goals``) and the statements run
+on them. Written once, here: the analytics branch of the store's migrations
+(``appliance/analytics/migrations/versions``) builds exactly these tables
+(tests/platform/test_store.py compares them with autogenerate).
 
 The only analytics module that imports SQLAlchemy. The repositories (``store.py``,
 ``goals.py``) import it with their first query, so that SQLAlchemy (~0.2 s of imports) is not
@@ -16,12 +18,14 @@ from sqlalchemy import (
     Delete,
     Float,
     ForeignKey,
+    Index,
     Insert,
     Integer,
     MetaData,
     Select,
     String,
     Table,
+    UniqueConstraint,
     Update,
     delete,
     func,
@@ -40,18 +44,19 @@ websites = Table(
     Column("tenant_id", String(64)),
     Column("name", String(200), nullable=False),
     Column("domain", String(253), nullable=False),
-    Column("timezone", String(64), nullable=False),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
     Column("ingest_peak_eps", Integer),
     Column("ingest_queue_max_events", Integer),
-    Column("share_id", String(36)),
+    Column("share_id", String(36), unique=True),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Index("ix_websites_domain", "domain"),
 )
 goals = Table(
     "goals",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("website_id", String(64), ForeignKey("websites.id", ondelete="CASCADE")),
+    Column("website_id", String(64), ForeignKey("websites.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(100), nullable=False),
     Column("goal_type", String(16), nullable=False),
     Column("match_value", String(500), nullable=False),
@@ -62,6 +67,7 @@ goals = Table(
     Column("currency", String(8), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("website_id", "name", name="uq_goals_website_name"),
 )
 
 # -- websites ----------------------------------------------------------------------------------

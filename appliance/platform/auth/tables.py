@@ -1,5 +1,7 @@
-"""The identity tables of the platform store (migration ``0002_identity``), with the
-SQLAlchemy constructs their queries use.
+"""The identity tables of the platform store, with the SQLAlchemy constructs their queries
+use. Written once, here: the platform's branch of the store's migrations
+(``appliance/platform/store/migrations/versions``) builds exactly these tables
+(tests/platform/test_store.py compares them with autogenerate).
 
 The only identity module that imports SQLAlchemy: the repository (``store.py``) imports it with
 its first query, so SQLAlchemy (~0.2 s of imports) is not on the way to the server's first
@@ -13,11 +15,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     delete,
+    false,
     func,
     select,
     update,
@@ -32,10 +36,10 @@ users = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("username", String(64), nullable=False, unique=True),
-    Column("email", String(320)),
+    Column("email", String(320), unique=True),
     Column("password_hash", String(128)),
-    Column("role", String(16), nullable=False),
-    Column("must_change_password", Boolean, nullable=False),
+    Column("role", String(16), nullable=False, server_default="user"),
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
 )
@@ -50,6 +54,7 @@ api_keys = Table(
     Column("created_at", DateTime, nullable=False),
     Column("last_used_at", DateTime),
     Column("revoked_at", DateTime),
+    Index("ix_api_keys_created_at", "created_at"),
 )
 login_failures = Table(
     "login_failures",
@@ -57,6 +62,7 @@ login_failures = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("client_ip", String(64), nullable=False),
     Column("failed_at", DateTime, nullable=False),
+    Index("ix_login_failures_ip_at", "client_ip", "failed_at"),
 )
 auth_secrets = Table(
     "auth_secrets",

@@ -1,43 +1,77 @@
 """The platform's relational store: ``sparkhouse.db`` (SQLite) through SQLAlchemy 2 async.
 
-One :class:`Store` per app. ``start()`` brings the schema to the newest revision (in a thread,
+One :class:`Store` per app. ``start()`` brings the schema to the newest revisions (in a thread,
 before the first request); parts keep their own repositories and use :meth:`Store.session` /
 :attr:`Store.engine`. Scaling out means pointing the same code at PostgreSQL; nothing here is
 SQLite-specific except the pragmas and the start-up fast paths below.
 
+The schema is one Alembic environment (``migrations/``: env.py, the script template) with a
+branch per owner: the platform's own (label ``platform``, :data:`VERSIONS`: identity and
+secrets, tables in ``appliance.platform.auth.tables``) and one per part that has tables (its
+``Part.migrations``, e.g. ``appliance/analytics/migrations/versions``, label ``analytics``).
+A store is opened with the platform's branch plus the parts' (``Store.in_dir(data_dir,
+[part.migrations, ...])``) and upgraded to ``heads``. Each table is written once, as
+SQLAlchemy metadata in its owner's ``tables.py``; tests/platform/test_store.py checks that
+the migrations build exactly that metadata (autogenerate finds no difference).
+
 Start-up cost is kept off the path to the first healthy answer:
 
-* A store already at :data:`HEAD` (read from ``alembic_version`` with ``sqlite3``) starts
-  without importing Alembic and Mako at all; only a store behind runs ``alembic upgrade``.
-* An empty store is created from ``schema.sql``, the ``iterdump()`` of a database migrated
-  from nothing to :data:`HEAD` (tests/platform/test_store.py keeps both equal to the
-  migration scripts; ``python -m appliance.platform.store`` rewrites them).
+* A store whose ``alembic_version`` (read with ``sqlite3``) already holds the head of every
+  branch it was given starts without importing Alembic and Mako at all. The heads are read
+  from the ``revision``/``down_revision`` lines of the revision files (:func:`version_heads`),
+  so a revision file writes both as plain string literals (or ``None``, or a tuple of them).
+* An empty store is created from ``schema.sql``: the ``iterdump()`` of a database migrated
+  from nothing with every part's branch, i.e. the composed set the server uses. It is used
+  only when its heads are the store's heads (a store of fewer branches runs Alembic).
+  Generated, never edited: ``python -m appliance.platform.store dump-schema``, which a test
+  runs and compares.
 * The async engine (``sqlalchemy.ext.asyncio``, which pulls in ``sqlalchemy.orm``) is created
   at its first use, not at start.
+
+Before the branches, the store was one chain ``0001_websites`` → ``0002_identity`` →
+``0003_goals`` (:data:`LEGACY_CHAIN`). Its revisions were split, DDL unchanged, into the
+branches; each new revision that took one over names it in a module-level ``replaces``. A
+store still at a revision of that chain is relabelled to the matching branch revisions in
+the same transaction as its upgrade (:func:`relabel_legacy_chain`), rows untouched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import re
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 log = logging.getLogger("sparkhouse.store")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+"""The Alembic environment every branch runs in (env.py, script.py.mako)."""
+VERSIONS = MIGRATIONS / "versions"
+"""The platform's branch (label ``platform``), part of every store."""
 SCHEMA = Path(__file__).parent / "schema.sql"
 DB_NAME = "sparkhouse.db"
 
-# The newest revision of migrations/versions (tests/platform/test_store.py checks it).
-HEAD = "0003_goals"
+LEGACY_CHAIN = ("0001_websites", "0002_identity", "0003_goals")
+"""The single chain of revisions before each part owned a branch, oldest first."""
+
+_REVISION = re.compile(r"^revision\b[^=\n]*=(.*)$", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.MULTILINE)
+_STRING = re.compile(r"""["']([^"']+)["']""")
+_SCHEMA_VERSION = re.compile(r"""^INSERT INTO "alembic_version" VALUES\('([^']+)'\);$""", re.M)
+# the revision files Alembic loads from a version location (alembic.script.base)
+_REVISION_FILE = re.compile(r"(?!\.#|__init__).*\.py$")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
@@ -49,26 +83,101 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
     cursor.close()
 
 
-def alembic_config(url: str) -> Config:
+def version_locations(migrations: Iterable[Path] = ()) -> tuple[Path, ...]:
+    """The platform's branch first, then each given location once."""
+    locations = [VERSIONS]
+    for location in migrations:
+        if location not in locations:
+            locations.append(location)
+    return tuple(locations)
+
+
+def version_heads(locations: Iterable[Path]) -> frozenset[str]:
+    """The head revisions of the revision files in ``locations``, read as text (no Alembic:
+    this is the start-up check). tests/platform/test_store.py checks it against Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for location in locations:
+        for path in location.iterdir():
+            if not _REVISION_FILE.match(path.name) or not path.is_file():
+                continue
+            text = path.read_text(encoding="utf-8")
+            revision, down_revision = _REVISION.search(text), _DOWN_REVISION.search(text)
+            names = _STRING.findall(revision.group(1)) if revision else []
+            if len(names) != 1 or down_revision is None:
+                raise ValueError(f"{path}: write revision and down_revision as plain literals")
+            revisions.add(names[0])
+            parents.update(_STRING.findall(down_revision.group(1)))
+    return frozenset(revisions - parents)
+
+
+def schema_heads(schema: str) -> frozenset[str]:
+    """The revisions a ``schema.sql`` stores in ``alembic_version``."""
+    return frozenset(_SCHEMA_VERSION.findall(schema))
+
+
+def alembic_config(url: str, locations: Sequence[Path] = (VERSIONS,)) -> Config:
     from alembic.config import Config
 
+    def escaped(value: str) -> str:  # ConfigParser interpolates %
+        return value.replace("%", "%%")
+
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
+    config.set_main_option("script_location", escaped(str(MIGRATIONS)))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option(
+        "version_locations", escaped(os.pathsep.join(str(location) for location in locations))
+    )
+    config.set_main_option("sqlalchemy.url", escaped(url))
     return config
 
 
-def stored_revision(connection: sqlite3.Connection) -> str | None:
-    """The revision in ``alembic_version``; ``""`` for a database without any table."""
+def stored_revisions(connection: sqlite3.Connection) -> frozenset[str] | None:
+    """The revisions in ``alembic_version``; None for a database without any table."""
     tables = {
         row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     }
     if not tables:
-        return ""
-    if "alembic_version" not in tables:
         return None
-    rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    return rows[0][0] if len(rows) == 1 else None
+    if "alembic_version" not in tables:
+        return frozenset()
+    return frozenset(
+        row[0] for row in connection.execute("SELECT version_num FROM alembic_version")
+    )
+
+
+def relabel_legacy_chain(connection: Connection, script: ScriptDirectory) -> None:
+    """A store at a revision of :data:`LEGACY_CHAIN` gets the branch revisions that replace
+    it and the revisions before it (their DDL is already there); the caller's transaction
+    then upgrades it. Refused when a branch that replaces one of them is not among the
+    store's locations: its tables exist, so a later upgrade of that branch could not run."""
+    from alembic.util import to_tuple
+    from sqlalchemy import inspect, text
+
+    if not inspect(connection).has_table("alembic_version"):
+        return
+    stored = [row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(stored) != 1 or stored[0] not in LEGACY_CHAIN:
+        return
+    done = set(LEGACY_CHAIN[: LEGACY_CHAIN.index(stored[0]) + 1])
+    applied = {
+        rev.revision: rev
+        for rev in script.walk_revisions()
+        if getattr(rev.module, "replaces", None) in done
+    }
+    missing = done - {getattr(rev.module, "replaces", None) for rev in applied.values()}
+    if missing:
+        raise RuntimeError(
+            f"the store is at revision {stored[0]} of the single chain before the parts' "
+            f"branches; no given branch replaces {', '.join(sorted(missing))}: open it with "
+            "every part's migrations (as the server does) to upgrade it"
+        )
+    parents = {parent for rev in applied.values() for parent in to_tuple(rev.down_revision, ())}
+    heads = sorted(set(applied) - parents)
+    connection.execute(text("DELETE FROM alembic_version"))
+    for head in heads:
+        connection.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": head})
+    log.info("store at %s of the single chain: relabelled as %s", stored[0], ", ".join(heads))
 
 
 def dump_schema(path: Path) -> str:
@@ -94,18 +203,25 @@ def _stub_other_alembic_dialects() -> None:
 
 
 class Store:
-    """The relational store of one data directory."""
+    """The relational store of one data directory, with the platform's branch of the schema
+    and the branches in ``migrations`` (the parts' version locations)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, migrations: Iterable[Path] = ()) -> None:
         self.path = path
+        self.version_locations = version_locations(migrations)
         self._started = False
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._lock = threading.Lock()
 
     @classmethod
-    def in_dir(cls, data_dir: Path) -> Store:
-        return cls(data_dir / DB_NAME)
+    def in_dir(cls, data_dir: Path, migrations: Iterable[Path] = ()) -> Store:
+        return cls(data_dir / DB_NAME, migrations)
+
+    @property
+    def heads(self) -> frozenset[str]:
+        """The newest revision of each branch (read from the revision files, no Alembic)."""
+        return version_heads(self.version_locations)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -139,28 +255,37 @@ class Store:
             self._sessions = async_sessionmaker(engine, expire_on_commit=False)
             self._engine = engine
 
+    def alembic_config(self, url: str) -> Config:
+        return alembic_config(url, self.version_locations)
+
     def migrate(self) -> None:
-        """Bring the schema to :data:`HEAD` (blocking: call it in a thread)."""
+        """Bring every branch to its head (blocking: call it in a thread)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        heads = self.heads
         connection = sqlite3.connect(self.path, isolation_level=None)
         try:
             _sqlite_pragmas(connection)
-            revision = stored_revision(connection)
-            if revision == HEAD:
+            stored = stored_revisions(connection)
+            # Revisions of branches not given here (another part's) do not hold this start up.
+            if stored is not None and heads <= stored:
                 return
-            if revision == "" and SCHEMA.is_file():
-                # iterdump() wraps it in BEGIN/COMMIT: all of it or nothing
-                connection.executescript(SCHEMA.read_text(encoding="utf-8"))
-                log.info("created the store at revision %s", HEAD)
-                return
+            if stored is None and SCHEMA.is_file():
+                schema = SCHEMA.read_text(encoding="utf-8")
+                if schema_heads(schema) == heads:
+                    # iterdump() wraps it in BEGIN/COMMIT: all of it or nothing
+                    connection.executescript(schema)
+                    log.info("created the store at %s", ", ".join(sorted(heads)))
+                    return
         finally:
             connection.close()
         self.upgrade()
 
     def upgrade(self) -> None:
-        """``alembic upgrade head`` (imports Alembic, Mako and SQLAlchemy's DDL helpers)."""
+        """``alembic upgrade heads`` (imports Alembic, Mako and SQLAlchemy's DDL helpers), after
+        relabelling a store of the single chain before the branches, in one transaction."""
         _stub_other_alembic_dialects()
         from alembic import command
+        from alembic.script import ScriptDirectory
         from sqlalchemy import create_engine, event
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,9 +294,10 @@ class Store:
         event.listen(engine, "connect", _sqlite_pragmas)
         try:
             with engine.begin() as connection:
-                config = alembic_config(url)
+                config = self.alembic_config(url)
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                relabel_legacy_chain(connection, ScriptDirectory.from_config(config))
+                command.upgrade(config, "heads")
         finally:
             engine.dispose()
 

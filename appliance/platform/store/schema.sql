@@ -3,7 +3,8 @@ CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO "alembic_version" VALUES('0003_goals');
+INSERT INTO "alembic_version" VALUES('analytics_0002_goals');
+INSERT INTO "alembic_version" VALUES('platform_0001_identity');
 CREATE TABLE api_keys (
 	id VARCHAR(64) NOT NULL, 
 	user_id VARCHAR(64), 

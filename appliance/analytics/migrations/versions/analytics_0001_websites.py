@@ -1,6 +1,10 @@
 """websites: the analytics sites (analytics-api.md section 8)
 
-Revision ID: 0001_websites
+The root of the analytics part's branch. Before each part owned its branch this was revision
+``0001_websites`` of the platform store's one chain (``replaces``: the store relabels such a
+database, see ``appliance.platform.store``).
+
+Revision ID: analytics_0001_websites
 Revises:
 Create Date: 2026-03-01
 """
@@ -12,10 +16,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0001_websites"
+revision: str = "analytics_0001_websites"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("analytics",)
 depends_on: str | Sequence[str] | None = None
+replaces: str | None = "0001_websites"
 
 
 def upgrade() -> None:

@@ -1,7 +1,10 @@
 """goals: conversion goals of analytics websites (analytics-api.md 11.3)
 
-Revision ID: 0003_goals
-Revises: 0002_identity
+Before each part owned its branch this was revision ``0003_goals`` of the platform store's one
+chain (``replaces``: the store relabels such a database, see ``appliance.platform.store``).
+
+Revision ID: analytics_0002_goals
+Revises: analytics_0001_websites
 Create Date: 2026-03-08
 """
 
@@ -12,10 +15,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_goals"
-down_revision: str | None = "0002_identity"
+revision: str = "analytics_0002_goals"
+down_revision: str | None = "analytics_0001_websites"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+replaces: str | None = "0003_goals"
 
 
 def upgrade() -> None:

@@ -1,7 +1,11 @@
 """identity: users, API keys, login failures and server-side auth secrets (platform/auth)
 
-Revision ID: 0002_identity
-Revises: 0001_websites
+The root of the platform's branch. Before each part owned its branch this was revision
+``0002_identity`` of one chain (``replaces``: the store relabels such a database, see
+``appliance.platform.store``).
+
+Revision ID: platform_0001_identity
+Revises:
 Create Date: 2026-03-08
 """
 
@@ -12,10 +16,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_identity"
-down_revision: str | None = "0001_websites"
-branch_labels: str | Sequence[str] | None = None
+revision: str = "platform_0001_identity"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = ("platform",)
 depends_on: str | Sequence[str] | None = None
+replaces: str | None = "0002_identity"
 
 
 def upgrade() -> None:
