@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from appliance.analytics.ingest.pipeline import utc_now
 from appliance.analytics.ingest.service import IngestService
 from appliance.analytics.warehouse import rollups
+from appliance.platform.clock import utc_now
 from appliance.platform.jobs import Jobs
 
 if TYPE_CHECKING:

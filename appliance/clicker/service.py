@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from appliance.clicker.models import ClickResult, LeaderboardEntry, PlayerView, Throttled
+from appliance.platform.ids import uuid4
 
 Record = tuple[str, str | None, int, float]
 """A player as persisted: (player_id, name, score, last counted click in epoch seconds)."""
@@ -80,7 +80,7 @@ class ClickEngine:
 
     @staticmethod
     def new_player_id() -> str:
-        return str(uuid.uuid4())
+        return uuid4()
 
     def click(self, player_id: str) -> ClickResult:
         """Count one click, or raise :class:`Throttled` with the milliseconds to wait.

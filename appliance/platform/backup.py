@@ -44,12 +44,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import orjson
 
+from appliance.platform.clock import utc_now_aware
 from appliance.platform.datadir import LOCK_NAME, DataDirInUse, DataDirLock
 
 MANIFEST = "sparkhouse-backup.json"
@@ -274,7 +274,7 @@ def backup(data_dir: Path, dest: Path, version: str, progress: Progress = _silen
     try:
         manifest = Manifest(
             version=version,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            created_at=utc_now_aware().isoformat(timespec="seconds"),
             source=str(data_dir.resolve()),
         )
         for path, kind in scan(data_dir):

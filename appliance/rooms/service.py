@@ -11,11 +11,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
+from appliance.platform.clock import utc_now_aware
 from appliance.platform.realtime.broker import Broker
 from appliance.rooms.channels import STATE_EVENT, TOPIC_PREFIX, room_topic
 from appliance.settings import RoomsSettings
@@ -84,7 +85,7 @@ class RoomService:
         settings: RoomsSettings,
         *,
         monotonic: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = utc_now_aware,
     ) -> None:
         self.broker = broker
         self.settings = settings

@@ -8,22 +8,20 @@ is ``duplicate_name``, the 51st goal of a website ``limit_exceeded``.
 from __future__ import annotations
 
 import asyncio
-import secrets
-import string
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from appliance.analytics.query.reports import Args, EventScope, ReportError
 from appliance.analytics.warehouse.database import Warehouse
+from appliance.platform.clock import utc_now
+from appliance.platform.ids import random_id
 from appliance.platform.store import Store
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
     import duckdb
 
 MAX_GOALS_PER_WEBSITE = 50
-_ID_ALPHABET = string.digits + string.ascii_lowercase
 
 GoalType = Literal["page_view", "event"]
 MatchOperator = Literal["equals", "contains"]
@@ -99,14 +97,6 @@ def _check_value_mode(
         )
 
 
-def _new_goal_id() -> str:
-    return "goal_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(21))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _goal(row: Any) -> dict[str, Any]:
     mapping = row._mapping
     return {
@@ -159,9 +149,9 @@ class GoalService:
         assert isinstance(request, GoalCreate)
         value_mode = request.value_mode or "none"
         _check_value_mode(value_mode, request.fixed_value, request.value_property_key)
-        now = _now()
+        now = utc_now()
         values = {
-            "id": _new_goal_id(),
+            "id": random_id(21, "goal_"),
             "website_id": website_id,
             "name": request.name,
             "goal_type": request.goal_type,
@@ -211,7 +201,7 @@ class GoalService:
                 merged["value_property_key"] if value_mode == "event_property" else None
             ),
             "currency": merged["currency"],
-            "updated_at": _now(),
+            "updated_at": utc_now(),
         }
         async with self._write_lock, self.store.session() as session, session.begin():
             if changes["name"] != existing["name"] and await self._name_taken(

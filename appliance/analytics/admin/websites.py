@@ -6,23 +6,20 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-import secrets
-import string
-import uuid
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from publicsuffixlist import PublicSuffixList
 
 from appliance.analytics.sites.repository import Website, WebsiteRepository
+from appliance.platform.clock import utc_now
+from appliance.platform.ids import random_id, uuid4
 
 if TYPE_CHECKING:  # DuckDB loads only when serving
     from appliance.analytics.ingest.pipeline import Pipeline
     from appliance.settings import AnalyticsSettings
 
-_ID_ALPHABET = string.digits + string.ascii_lowercase
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _FORBIDDEN = ("://", "/", "@", "?", "#", ":")
 
@@ -46,7 +43,7 @@ class InvalidWebsite(ValueError):
 
 def new_website_id() -> str:
     """``site_`` + 10 characters of ``[0-9a-z]`` (analytics-api.md 1.2)."""
-    return "site_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+    return random_id(10, "site_")
 
 
 @functools.cache
@@ -112,7 +109,7 @@ async def create_website(
     clean = normalize_domain(domain)
     title = validate_name(name if name is not None else clean)
     zone = validate_timezone(timezone)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     return await repository.add(
         Website(
             id=new_website_id(),
@@ -194,7 +191,7 @@ class WebsiteService:
         if timezone is not None:
             values["timezone"] = validate_timezone(timezone)
         await self.get(website_id)
-        values["updated_at"] = datetime.now(UTC).replace(tzinfo=None)
+        values["updated_at"] = utc_now()
         site = await self.repository.update(website_id, **values)
         if site is None:
             raise WebsiteNotFound(website_id)
@@ -217,7 +214,7 @@ class WebsiteService:
         site = await self.get(website_id)
         if site.share_id:
             return site.share_id
-        share_id = str(uuid.uuid4())
+        share_id = uuid4()
         updated = await self.repository.update(website_id, share_id=share_id)
         if updated is None:
             raise WebsiteNotFound(website_id)
@@ -257,6 +254,6 @@ class WebsiteService:
             values[columns[field]] = value
         await self.get(website_id)
         if values:
-            values["updated_at"] = datetime.now(UTC).replace(tzinfo=None)
+            values["updated_at"] = utc_now()
             await self.repository.update(website_id, **values)
         return await self.ingest_limits(website_id)

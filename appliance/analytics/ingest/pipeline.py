@@ -22,7 +22,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,11 +107,6 @@ class FlushResult:
     rows: int  # events read from the journal (including any already in DuckDB)
     inserted: int
     seconds: float
-
-
-def utc_now() -> datetime:
-    """Naive UTC, like every timestamp in analytics.duckdb."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Pipeline:

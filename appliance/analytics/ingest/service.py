@@ -9,13 +9,9 @@ events and the same path.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import random
 import time
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -42,6 +38,8 @@ from appliance.analytics.ingest.models import (
 from appliance.analytics.ingest.pipeline import Overloaded, Pipeline, journal_line
 from appliance.analytics.ingest.visitors import DailySalt, visitor_hash
 from appliance.analytics.sites.repository import Website, WebsiteRepository
+from appliance.platform.clock import utc_now
+from appliance.platform.ids import derived_uuid, uuid7
 from appliance.platform.ratelimit import RateLimiter, retry_after_header
 from appliance.settings import AnalyticsSettings
 
@@ -201,20 +199,6 @@ def created_at_text(micros: int) -> str:
     return f"{_second_text(seconds)}.{micro:06d}"
 
 
-def uuid7(now: float | None = None) -> str:
-    """A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, then random
-    bits. Event ids need uniqueness, not secrecy, so the fast PRNG does."""
-    ms = int((time.time() if now is None else now) * 1000) & 0xFFFF_FFFF_FFFF
-    rand = random.getrandbits(74)
-    value = ms << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | (rand & (1 << 62) - 1)
-    text = f"{value:032x}"
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-def _opaque_uuid(*parts: str) -> str:
-    return str(uuid.UUID(bytes=hashlib.sha256("\x00".join(parts).encode()).digest()[:16]))
-
-
 # -- the service ----------------------------------------------------------------------------
 
 
@@ -281,11 +265,11 @@ class IngestService:
             if accepted and accepted.visitor_ids
             else self._visitor(site.id, client)
         )
-        hour = datetime.now(UTC).strftime("%Y%m%d%H")
+        hour = utc_now().strftime("%Y%m%d%H")
         return accepted, {
-            "cache": _opaque_uuid("cache", site.id, visitor),
-            "sessionId": _opaque_uuid("session", site.id, visitor),
-            "visitId": _opaque_uuid("visit", site.id, visitor, hour),
+            "cache": derived_uuid("cache", site.id, visitor),
+            "sessionId": derived_uuid("session", site.id, visitor),
+            "visitId": derived_uuid("visit", site.id, visitor, hour),
         }
 
     async def plausible(self, body: bytes, client: Client) -> Accepted:

@@ -12,10 +12,10 @@ read instead (migrations 2 and 3) are described in rollups.py.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from appliance.analytics.warehouse import rollups
+from appliance.platform.clock import utc_now
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
     import duckdb
@@ -119,7 +119,7 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> int:
                 connection.execute(statement)
             connection.execute(
                 "INSERT INTO schema_version VALUES (?, ?, ?)",
-                [version, description, datetime.now(UTC).replace(tzinfo=None)],
+                [version, description, utc_now()],
             )
             connection.execute("COMMIT")
         except BaseException:

@@ -17,13 +17,14 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from appliance.analytics.warehouse import rollups, schema
+from appliance.platform.clock import utc_now
 
 Progress = Callable[[int, int], None]
 
@@ -328,8 +329,8 @@ def seed(
     progress: Progress | None = None,
 ) -> SeedResult:
     """About ``events`` events over the ``days`` UTC days ending today (none after ``now``)."""
-    started_at = datetime.now(UTC)
-    now = now or started_at.replace(tzinfo=None)
+    started_at = utc_now()
+    now = now or started_at
     first_day: date = now.date() - timedelta(days=days - 1)
     sessions_per_day = max(1, round(events / days / mean_session_length()))
     _dimension_tables(connection)
@@ -398,7 +399,7 @@ def seed(
     connection.execute("DROP TABLE IF EXISTS seed_events")
     connection.execute("DROP TABLE IF EXISTS seed_sessions")
     connection.execute("CHECKPOINT")
-    seconds = (datetime.now(UTC) - started_at).total_seconds()
+    seconds = (utc_now() - started_at).total_seconds()
     return SeedResult(written_events, written_sessions, days, seconds)
 
 

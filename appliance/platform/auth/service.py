@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-import string
 from datetime import UTC, datetime, timedelta
 
 import bcrypt
@@ -21,6 +20,8 @@ import jwt
 
 from appliance.platform.auth.models import ApiKey, ApiKeyPage, NewApiKey, Role, SessionClaims, User
 from appliance.platform.auth.store import IdentityRepository
+from appliance.platform.clock import utc_now
+from appliance.platform.ids import random_id
 
 log = logging.getLogger("sparkhouse.auth")
 
@@ -33,17 +34,6 @@ LOCKOUT_WINDOW = timedelta(minutes=15)
 LOCKOUT_RETRY_AFTER_SECONDS = 900
 KEY_TOUCH_INTERVAL = timedelta(seconds=60)
 BCRYPT_ROUNDS = 12
-_ID_ALPHABET = string.digits + string.ascii_lowercase
-
-
-def utc_now() -> datetime:
-    """Naive UTC, like every timestamp in the store."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def short_id(prefix: str) -> str:
-    """``prefix`` + 10 characters of ``[0-9a-z]`` (``key_…``, ``usr_…``)."""
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
 
 
 def hash_api_key(secret: str) -> str:
@@ -105,7 +95,7 @@ class IdentityService:
         """Raises :class:`~appliance.platform.auth.store.DuplicateUser` when taken."""
         now = utc_now()
         user = User(
-            id=short_id("usr_"),
+            id=random_id(10, "usr_"),
             username=username,
             role=role,
             must_change_password=must_change_password,
@@ -183,7 +173,7 @@ class IdentityService:
     async def create_key(self, name: str, user_id: str | None = None) -> NewApiKey:
         secret = API_KEY_PREFIX + secrets.token_hex(16)
         key = ApiKey(
-            id=short_id("key_"),
+            id=random_id(10, "key_"),
             user_id=user_id,
             name=name,
             key_prefix=secret[:API_KEY_SHOWN_CHARS],
