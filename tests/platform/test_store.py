@@ -17,6 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from appliance.analytics.migrations import VERSIONS as ANALYTICS
 from appliance.analytics.sites import tables as site_tables
@@ -343,3 +344,16 @@ async def test_a_store_of_the_single_chain_without_a_branch_it_needs_is_left_alo
         await store.start()
     assert revisions_in(store.path) == {"0003_goals"}
     assert rows_of(store.path, set(ROWS)) == rows
+
+
+def test_a_failed_upgrade_of_the_single_chain_leaves_it_as_it_was(tmp_path: Path) -> None:
+    # the relabelling and every branch's DDL are one transaction
+    store = Store.in_dir(tmp_path, ALL)
+    rows = legacy_store(store.path, "0001_websites")
+    with sqlite3.connect(store.path) as connection:
+        connection.execute("CREATE TABLE goals (id INTEGER)")  # the goals revision fails
+    with pytest.raises(OperationalError, match="already exists"):
+        store.upgrade()
+    assert revisions_in(store.path) == {"0001_websites"}
+    assert tables_in(store.path) == {"alembic_version", "websites", "goals"}
+    assert rows_of(store.path, {"websites"}) == rows
