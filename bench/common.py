@@ -1,7 +1,8 @@
 """Helpers every bench suite shares.
 
-- :func:`start_server` runs ``python -m appliance serve`` (or any command) as a subprocess on a
-  free port with a temporary data dir, waits for ``/healthz`` and stops it afterwards.
+- :func:`start_server` runs ``python -m appliance serve`` (or any command: :func:`launch`) as a
+  subprocess on a free port with a temporary data dir, waits for ``/healthz`` and stops it
+  afterwards; the process side is tests/support/harness.py's, shared with the tests.
 - :func:`run_wrk` runs wrk with ``bench/wrk_report.lua`` and returns req/s, p50 and p99.
 - :func:`open_loop` offers a fixed request rate (open loop, latency counted from each request's
   intended send time, so a stall is not hidden by coordinated omission).
@@ -19,14 +20,10 @@ import os
 import platform
 import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +33,10 @@ from typing import Any, cast
 
 import orjson
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.harness import ROOT, ServerProcess, serve_command, spawn, wait_until_healthy
+from tests.support.harness import free_port as free_port
+from tests.support.harness import http_status as http_status
+
 BENCH_DIR = ROOT / "bench"
 OUT_DIR = BENCH_DIR / "out"  # git-ignored: server logs and raw measurements
 WRK_SCRIPT = BENCH_DIR / "wrk_report.lua"
@@ -266,25 +266,12 @@ def use_uvloop() -> None:
 # -- servers ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def http_status(url: str, timeout: float = 1.0) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (OSError, ValueError):
-        return None
-
-
 @dataclass
-class Server:
-    """A server subprocess; ``port`` answers HTTP, ``ports`` holds any extra named ports."""
+class Server(ServerProcess):
+    """A server subprocess; ``port`` answers HTTP, ``ports`` holds any extra named ports.
+
+    The process side (``url``, ``log()``, ``stop()``) is tests/support/harness.py's.
+    """
 
     name: str
     process: subprocess.Popen[bytes]
@@ -296,27 +283,8 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
     def rss(self) -> int | None:
         return rss_bytes(self.pid)
-
-    def stop(self, timeout: float = 10) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def launch(
@@ -331,24 +299,9 @@ def launch(
     """Start ``command`` and wait until ``health_url`` answers 200."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     log_path = OUT_DIR / f"{name}.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            list(command),
-            cwd=ROOT,
-            env={**os.environ, **(env or {})},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(name, process, port, log_path, dict(ports or {}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.log()}")
-        if http_status(health_url) == 200:
-            return server
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"{name} did not answer {health_url} in {timeout:.0f} s:\n{server.log()}")
+    server = Server(name, spawn(command, log_path, env), port, log_path, dict(ports or {}))
+    wait_until_healthy(server, health_url, timeout, name)
+    return server
 
 
 @contextlib.contextmanager
@@ -358,11 +311,9 @@ def start_server(
     """``python -m appliance serve`` on a free port with a temporary data dir, quiet logs."""
     data_dir = Path(tempfile.mkdtemp(prefix="sparkhouse-bench-"))
     port = free_port()
-    command = [PYTHON, "-m", "appliance", "serve", "--port", str(port), "--data-dir"]
-    command.append(str(data_dir / "data"))
     server = launch(
         name,
-        command,
+        serve_command(port, data_dir / "data"),
         port,
         f"http://127.0.0.1:{port}/healthz",
         env={**QUIET_SERVER_ENV, **(env or {})},

@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,45 +14,32 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.harness import (
+    ROOT,
+    ServerProcess,
+    free_port,
+    serve_command,
+    spawn,
+    wait_until_healthy,
+)
+
 ARTIFACTS = ROOT / "tests" / "artifacts"
 NODE_DIR = ROOT / "tests" / "node"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
-class RunningServer:
+class RunningServer(ServerProcess):
+    """A server started for a test (tests/support/harness.py has the process side)."""
+
     process: subprocess.Popen[bytes]
     port: int
     data_dir: Path
     log_path: Path
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/socket/websocket"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
 
 
 def start_server(
@@ -69,32 +54,13 @@ def start_server(
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"server-{port}.log"
-    full_env = {**os.environ, "SPARKHOUSE_LOG_LEVEL": "INFO", **(env or {})}
-    log_file = log_path.open("wb")
-    command = [sys.executable, "-m", "appliance", "serve", "--port", str(port)]
-    command += ["--data-dir", str(data_dir)]
+    command = serve_command(port, data_dir)
     if script is not None:
         command = [sys.executable, str(script), str(port), str(data_dir)]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=full_env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
+    process = spawn(command, log_path, {"SPARKHOUSE_LOG_LEVEL": "INFO", **(env or {})})
     server = RunningServer(process, port, data_dir, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.stop(signal.SIGKILL)
-    raise RuntimeError(f"server did not become healthy:\n{server.log()}")
+    wait_until_healthy(server, f"{server.url}/healthz", timeout, stop_signal=signal.SIGKILL)
+    return server
 
 
 @pytest.fixture(scope="session")
