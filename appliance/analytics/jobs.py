@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from appliance.analytics.ingest.service import IngestService
-from appliance.analytics.warehouse import rollups
+from appliance.analytics.warehouse import retention as warehouse_retention
+from appliance.analytics.warehouse.rollup_levels import floor_hour
 from appliance.platform.clock import utc_now
 from appliance.platform.jobs import Jobs
 
@@ -28,8 +29,8 @@ async def rotate_salt(service: IngestService) -> None:
 def apply_retention(connection: duckdb.DuckDBPyConnection, service: IngestService) -> int:
     """Delete events older than SPARKLYTICS_RETENTION_DAYS (cut at a whole hour, with their
     sessions and rollup rows)."""
-    cutoff = rollups.floor_hour(utc_now() - timedelta(days=service.settings.retention_days))
-    deleted = rollups.delete_older_than(connection, cutoff)
+    cutoff = floor_hour(utc_now() - timedelta(days=service.settings.retention_days))
+    deleted = warehouse_retention.delete_older_than(connection, cutoff)
     if deleted:
         log.info("retention: deleted %d event(s) older than %s", deleted, cutoff.date())
     return deleted

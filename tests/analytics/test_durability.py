@@ -22,6 +22,7 @@ import pytest
 from appliance.analytics.ingest.journal import Journal
 from appliance.analytics.ingest.pipeline import Pipeline, journal_line
 from appliance.analytics.ingest.service import uuid7
+from appliance.analytics.warehouse import batches
 from appliance.analytics.warehouse import database as wh
 from appliance.analytics.warehouse.database import Warehouse
 from tests.analytics.conftest import BROWSER_HEADERS, query, stop
@@ -172,13 +173,13 @@ async def test_only_rows_that_may_be_in_duckdb_have_their_ids_checked(
     """The id check (a query with every id of a batch) runs for the rows found at start-up and
     for a batch whose DuckDB transaction failed, not for rows this process journaled since."""
     checked: list[bool] = []
-    store_batch = wh.store_batch
+    store_batch = batches.store_batch
 
     def recording(connection: Any, events_file: Path, *, skip_stored: bool, steps: Any) -> int:
         checked.append(skip_stored)
         return store_batch(connection, events_file, skip_stored=skip_stored, steps=steps)
 
-    monkeypatch.setattr(wh, "store_batch", recording)
+    monkeypatch.setattr(batches, "store_batch", recording)
     pipeline = _pipeline(tmp_path)
     await pipeline.start()
     assert pipeline._task is not None

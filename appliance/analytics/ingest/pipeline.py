@@ -4,10 +4,11 @@
   with :class:`Overloaded` past ``capacity``, and returns once the journal has committed.
 * The flusher wakes every ``flush_ms`` or as soon as ``buffer_size`` events wait. One flush
   moves committed journal rows in batches of up to ``batch_events`` events, each in one DuckDB
-  transaction (``warehouse.store_batch``): it drops the ids DuckDB may already hold (a replay
+  transaction (warehouse/batches.py): it drops the ids DuckDB may already hold (a replay
   after a crash between the two commits), assigns sessions (sessions.py), inserts events and
-  sessions and runs the flush steps; only then are the rows deleted from the journal. The
-  per-event work is SQL: DuckDB runs it without the GIL, so requests stay fast meanwhile.
+  sessions and runs the flush steps (the rollups); only then are the rows deleted from the
+  journal. The per-event work is SQL: DuckDB runs it without the GIL, so requests stay fast
+  meanwhile.
 * ``start`` replays whatever the journal holds; ``stop`` drains it completely. DuckDB opens
   with the first flush that has events to move (or the first query).
 """
@@ -20,7 +21,6 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,28 +28,14 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from appliance.analytics.ingest.journal import Journal
-from appliance.analytics.warehouse import database as wh
-from appliance.analytics.warehouse import rollups
+from appliance.analytics.warehouse import batches, rollups
+from appliance.analytics.warehouse.batches import FlushStep
 from appliance.analytics.warehouse.database import Warehouse
 
-if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
     import duckdb
 
 log = logging.getLogger("sparkhouse.analytics")
-
-
-@dataclass(frozen=True)
-class FlushBatch:
-    """What a flush step sees of a batch: ``events_table``, a temp table of the batch's new
-    events (already in ``events``): id, website_id, visitor_id, created_at, session_id and
-    ``late`` (it counted in its session without moving its clock)."""
-
-    events_table: str
-
-
-FlushStep = Callable[["duckdb.DuckDBPyConnection", FlushBatch], None]
-"""Runs inside a flush's DuckDB transaction, after its inserts (e.g. to maintain rollups):
-it commits or rolls back with the events."""
 
 
 def journal_line(record: dict[str, Any]) -> bytes:
@@ -300,11 +286,11 @@ class Pipeline:
         """One batch into DuckDB, on its writer thread."""
         started = time.perf_counter()
         try:
-            inserted = wh.store_batch(
+            inserted = batches.store_batch(
                 connection,
                 batch.path,
                 skip_stored=batch.first_seq <= self._check_through,
-                steps=[self._step(step) for step in self.flush_steps],
+                steps=self.flush_steps,
             )
         except BaseException:
             # Did DuckDB commit before the failure? These rows come again: check their ids.
@@ -321,10 +307,6 @@ class Pipeline:
         return FlushResult(
             batch.first_seq, batch.last_seq, batch.events, inserted, time.perf_counter() - started
         )
-
-    @staticmethod
-    def _step(step: FlushStep) -> Callable[[duckdb.DuckDBPyConnection, str], None]:
-        return lambda connection, table: step(connection, FlushBatch(table))
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -1,4 +1,4 @@
-"""The one owner of ``analytics.duckdb``.
+"""The one owner of ``analytics.duckdb``: it opens and closes the file and runs every DuckDB call.
 
 Every DuckDB call runs off the event loop: writes (flushes, retention, migrations) on one
 dedicated thread that owns the connection, reads on a small pool, each with its own cursor of
@@ -17,11 +17,10 @@ import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from appliance.analytics.warehouse import schema, sessions
+from appliance.analytics.warehouse import schema
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,9 +37,9 @@ class Warehouse:
         self.memory_limit = memory_limit
         # DuckDB's ``threads`` is one setting for the whole database (every cursor, the
         # writer's included): every core, so that one analytics query scans its row groups
-        # in parallel (measured ~2x on 2 cores at 10M events). Flushes are small appends that
-        # barely use a second thread; queries run on the reader pool, so a query and a flush
-        # run concurrently and neither waits for the other (snapshot isolation).
+        # in parallel. Flushes are small appends that barely use a second thread; queries
+        # run on the reader pool, so a query and a flush run concurrently and neither waits
+        # for the other (snapshot isolation).
         self.threads = threads or os.cpu_count() or 1
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="duckdb-writer")
         self._readers = ThreadPoolExecutor(self.threads, thread_name_prefix="duckdb-reader")
@@ -146,79 +145,3 @@ class Warehouse:
             log.warning("health: DuckDB did not answer a ping", exc_info=True)
             return False
         return True
-
-
-# -- the SQL of ingestion (run on the writer thread) ----------------------------------------
-
-# The statements are built from the constant column lists of schema.py, never from input.
-_EVENT_NAMES = ", ".join(name for name, _ in schema.EVENT_COLUMNS)
-_BATCH = "flush_batch"
-_BATCH_SESSIONS = "flush_assigned"
-_LOAD_BATCH = (
-    f"CREATE OR REPLACE TEMP TABLE {_BATCH} AS SELECT {_EVENT_NAMES} FROM read_json(?, "  # noqa: S608
-    f"format = 'newline_delimited', columns = {schema.json_columns(schema.EVENT_COLUMNS)})"
-)
-# UUIDv7 ids are time-ordered, so the BETWEEN lets DuckDB skip every row group outside the
-# batch's span.
-_DROP_STORED = (
-    f"DELETE FROM {_BATCH} WHERE id IN (SELECT id FROM events WHERE id BETWEEN "  # noqa: S608
-    f"(SELECT min(id) FROM {_BATCH}) AND (SELECT max(id) FROM {_BATCH}))"
-)
-_TEMP_TABLES = (_BATCH, _BATCH_SESSIONS, "flush_current")
-
-
-def store_batch(
-    connection: duckdb.DuckDBPyConnection,
-    events_file: Path,
-    *,
-    skip_stored: bool,
-    steps: list[Callable[[duckdb.DuckDBPyConnection, str], None]],
-) -> int:
-    """In one transaction: load the events of ``events_file`` (JSON lines with the events
-    table's columns, no session id), drop those already stored when ``skip_stored`` (a
-    replay), insert them with their sessions and update ``sessions`` (sessions.py), then run
-    each step with the name of the temp table that holds the new events' keys and session
-    ids (``sessions.assign``). Returns the events inserted."""
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        connection.execute(_LOAD_BATCH, [str(events_file)])
-        if skip_stored:
-            connection.execute(_DROP_STORED)
-        row = connection.execute(f"SELECT count(*) FROM {_BATCH}").fetchone()  # noqa: S608
-        fresh = int(row[0]) if row else 0
-        if fresh:
-            sessions.assign(connection, _BATCH, _BATCH_SESSIONS)
-            for step in steps:
-                step(connection, _BATCH_SESSIONS)
-        for table in _TEMP_TABLES:  # their memory goes back now, not at the next flush
-            connection.execute(f"DROP TABLE IF EXISTS {table}")
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    return fresh
-
-
-def delete_older_than(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:
-    """Retention: events (and sessions that ended) before ``cutoff``; returns events deleted."""
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        row = connection.execute("DELETE FROM events WHERE created_at < ?", [cutoff]).fetchone()
-        connection.execute("DELETE FROM sessions WHERE last_seen < ?", [cutoff])
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    return int(row[0]) if row else 0
-
-
-def count_events(connection: duckdb.DuckDBPyConnection) -> int:
-    row = connection.execute("SELECT count(*) FROM events").fetchone()
-    return int(row[0]) if row else 0
-
-
-def describe(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    return {
-        "events": count_events(connection),
-        "schema_version": schema.LATEST,
-    }

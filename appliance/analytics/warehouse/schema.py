@@ -6,7 +6,7 @@ idempotency check of a flush touches only the newest row groups). ``sessions`` h
 server-side session, replaced as the session grows. The queries of the API (stats, pageviews,
 metrics, realtime, sessions) filter on ``website_id`` + a time range and group by the dimension
 columns, which are plain VARCHARs (dictionary-compressed by DuckDB). The rollup levels they
-read instead (migrations 2 and 3) are described in rollups.py.
+read instead are described in rollup_levels.py; migrations 2 and 3 create and backfill them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from appliance.analytics.warehouse import rollups
+from appliance.analytics.warehouse.rollup_levels import DIMENSIONS, PAGES, ROLLUP_TABLE, VISITS
+from appliance.analytics.warehouse.transactions import transaction
 from appliance.platform.clock import utc_now
 
-if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (database.py)
     import duckdb
 
 log = logging.getLogger("sparkhouse.analytics")
@@ -79,6 +80,69 @@ def _columns(columns: tuple[tuple[str, str], ...], not_null: set[str]) -> str:
     )
 
 
+_WIDE_KEY = ("website_id", "hour", "session_id", "visitor_id", "is_bot", *DIMENSIONS)
+_WIDE_KEY_LIST = ", ".join(_WIDE_KEY)
+_INSERT_COLUMNS = f"{_WIDE_KEY_LIST}, events, pageviews, first_at, last_at"
+
+_CREATE_WIDE_2 = (
+    f"CREATE TABLE {ROLLUP_TABLE} (\n"
+    "    website_id VARCHAR NOT NULL,\n"
+    "    hour TIMESTAMP NOT NULL,\n"
+    "    session_id VARCHAR NOT NULL,\n"
+    "    visitor_id VARCHAR NOT NULL,\n"
+    "    is_bot BOOLEAN,\n"
+    + "".join(f"    {name} VARCHAR,\n" for name in DIMENSIONS)
+    + "    events BIGINT NOT NULL,\n"
+    "    pageviews BIGINT NOT NULL,\n"
+    "    first_at TIMESTAMP NOT NULL,\n"
+    "    last_at TIMESTAMP NOT NULL\n"
+    ")"
+)
+
+
+def rollup_select(source: str, where: str = "") -> str:
+    """``SELECT`` of the wide level's rows as migration 2 made them (no session facts) from
+    ``source`` (a constant table name or subquery, never input), ordered by hour so zone maps
+    on ``hour`` stay tight."""
+    group = ", ".join(
+        (
+            "website_id",
+            "date_trunc('hour', created_at)",
+            "session_id",
+            "visitor_id",
+            "is_bot",
+            *DIMENSIONS,
+        )
+    )
+    return (
+        f"SELECT website_id, date_trunc('hour', created_at) AS hour, session_id, visitor_id, "  # noqa: S608
+        f"is_bot, {', '.join(DIMENSIONS)}, count(*) AS events, "
+        "count(*) FILTER (WHERE event_type = 'pageview') AS pageviews, "
+        "min(created_at) AS first_at, max(created_at) AS last_at "
+        f"FROM {source} {where} GROUP BY {group} ORDER BY hour"
+    )
+
+
+# Migration 2: the wide level as first created, backfilled from the events already stored.
+_MIGRATION_2: list[str] = [
+    _CREATE_WIDE_2,
+    f"INSERT INTO {ROLLUP_TABLE} ({_INSERT_COLUMNS}) {rollup_select('events')}",
+]
+
+# Migration 3: the two narrow levels, backfilled, and the session facts on the wide one.
+_MIGRATION_3: list[str] = [
+    VISITS.create(),
+    PAGES.create(),
+    VISITS.insert("events"),
+    PAGES.insert("events"),
+    f"ALTER TABLE {ROLLUP_TABLE} ADD COLUMN session_events INTEGER",
+    f"ALTER TABLE {ROLLUP_TABLE} ADD COLUMN session_us BIGINT",
+    f"UPDATE {ROLLUP_TABLE} r SET session_events = s.event_count, "  # noqa: S608
+    "session_us = epoch_us(s.last_seen - s.first_seen) FROM sessions s "
+    "WHERE r.session_id = s.session_id",
+]
+
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
         1,
@@ -92,8 +156,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             + ",\n    PRIMARY KEY (session_id)\n)",
         ],
     ),
-    (2, "hourly rollups of events", rollups.MIGRATION),
-    (3, "visit and page rollup levels, session facts on rollups", rollups.MIGRATION_3),
+    (2, "hourly rollups of events", _MIGRATION_2),
+    (3, "visit and page rollup levels, session facts on rollups", _MIGRATION_3),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -113,18 +177,12 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> int:
     for version, description, statements in MIGRATIONS:
         if version <= current:
             continue
-        connection.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(connection):
             for statement in statements:
                 connection.execute(statement)
             connection.execute(
-                "INSERT INTO schema_version VALUES (?, ?, ?)",
-                [version, description, utc_now()],
+                "INSERT INTO schema_version VALUES (?, ?, ?)", [version, description, utc_now()]
             )
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
         log.info("analytics.duckdb migrated to schema version %d (%s)", version, description)
         current = version
     return current

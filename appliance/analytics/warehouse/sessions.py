@@ -5,10 +5,10 @@ less than 30 minutes before it; otherwise it starts a new one with
 ``session_id = hex(sha256(visitor_id + website_id + entry_url + first_seen_ms))[:16]``
 (``first_seen_ms``: milliseconds since the Unix epoch, UTC).
 
-The flusher assigns sessions inside DuckDB, in the transaction that stores the batch, as set
-operations over the batch's events (:func:`assign`): no per-event Python holds the GIL while
-requests are being served, and the ``sessions`` table itself is the state — nothing to rebuild
-at start-up. Per (website, visitor), in time order (``created_at``, then ``id``):
+The flusher assigns sessions inside DuckDB, in the transaction that stores the batch
+(batches.py), as set operations over the batch's events (:func:`assign`): no per-event Python
+holds the GIL while requests are being served, and the ``sessions`` table itself is the state —
+nothing to rebuild at start-up. Per (website, visitor), in time order (``created_at``, then ``id``):
 
 * the *current* session is the stored one with the latest ``last_seen``;
 * an event at or after its ``last_seen`` and less than 30 minutes after the previous event
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from appliance.analytics.warehouse import schema
 
-if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (database.py)
     import duckdb
 
 _TIMEOUT = "INTERVAL 30 MINUTE"  # of inactivity ends a session (section 6)
@@ -36,7 +36,7 @@ _FIRST_SEEN_HASH = (
 # The stored session each (website, visitor) of the batch would continue. Sessions that ended
 # more than 30 minutes before the batch's first event cannot take any of its events.
 _CURRENT = f"""
-CREATE OR REPLACE TEMP TABLE flush_current AS
+CREATE OR REPLACE TEMP TABLE {{current}} AS
 SELECT s.session_id, s.website_id, s.visitor_id, s.first_seen, s.last_seen
 FROM sessions s
 JOIN (SELECT DISTINCT website_id, visitor_id FROM {{batch}}) k USING (website_id, visitor_id)
@@ -55,7 +55,7 @@ WITH placed AS (
            CASE WHEN b.created_at >= c.last_seen OR c.session_id IS NULL THEN 'on'
                 WHEN b.created_at >= c.first_seen THEN 'inside'
                 ELSE 'before' END AS place
-    FROM {{batch}} b LEFT JOIN flush_current c USING (website_id, visitor_id)
+    FROM {{batch}} b LEFT JOIN {{current}} c USING (website_id, visitor_id)
 ),
 chained AS (
     SELECT *,
@@ -133,14 +133,17 @@ FROM (
 """  # noqa: S608
 
 
-def assign(connection: duckdb.DuckDBPyConnection, batch: str, assigned: str) -> None:
+def assign(
+    connection: duckdb.DuckDBPyConnection, *, batch: str, current: str, assigned: str
+) -> None:
     """Within the caller's transaction: insert the events of the temp table ``batch`` (the
     events table's columns, ``session_id`` empty) into ``events`` with their sessions, insert
     or update their rows of ``sessions``, and leave in the new temp table ``assigned`` each
     event's id, website_id, visitor_id, created_at, session_id and ``late`` (it counted in its
-    session without moving its clock). ``batch`` and ``assigned`` are constant table names,
-    never input."""
-    connection.execute(_CURRENT.format(batch=batch))
-    connection.execute(_ASSIGNED.format(batch=batch, assigned=assigned))
+    session without moving its clock). The temp table ``current`` is created on the way (the
+    stored session each (website, visitor) of the batch would continue); the caller drops
+    both. Every name is a constant of the caller, never input."""
+    connection.execute(_CURRENT.format(batch=batch, current=current))
+    connection.execute(_ASSIGNED.format(batch=batch, current=current, assigned=assigned))
     connection.execute(_INSERT_EVENTS.format(batch=batch, assigned=assigned))
     connection.execute(_SESSIONS.format(batch=batch, assigned=assigned))

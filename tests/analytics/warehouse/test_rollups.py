@@ -1,4 +1,4 @@
-"""The hourly rollups are exact: every query answered from the rollup level ``queries.py``
+"""The hourly rollups are exact: every query answered from the rollup level the query package
 picks (visit, page or event level) equals the same query answered from raw events (hypothesis
 over filters, URL filters, ranges, time zones, compare modes, endpoints, metric types page
 included), and the flusher, retention and website deletion keep every level in step."""
@@ -15,13 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appliance.analytics.ingest.journal import Journal
-from appliance.analytics.ingest.pipeline import Pipeline, journal_line
-from appliance.analytics.ingest.service import uuid7
-from appliance.analytics.query import queries
-from appliance.analytics.warehouse import rollups, schema, seed
+from appliance.analytics.query.metrics import metrics_query
+from appliance.analytics.query.params import EQUALITY_FILTERS, METRIC_COLUMNS, parse_params
+from appliance.analytics.query.sources import PAGES, RAW, ROLLUP, VISITS, choose_source, window
+from appliance.analytics.query.stats import stats_query
+from appliance.analytics.query.timeseries import pageviews_query
+from appliance.analytics.warehouse import retention, rollup_levels, rollups, schema, seed
 from appliance.analytics.warehouse.database import Warehouse
+from appliance.platform.errors import ServiceError
 from tests.analytics.conftest import query
+from tests.analytics.warehouse import flushing
 
 SITE = "site_rollup0001"
 OTHER_SITE = "site_rollup0002"
@@ -54,7 +57,7 @@ def warehouse_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.
 
 def _known_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
-    for name, column in queries.EQUALITY_FILTERS.items():
+    for name, column in EQUALITY_FILTERS.items():
         rows = connection.execute(
             f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL ORDER BY 1 LIMIT 6"
         ).fetchall()
@@ -90,7 +93,7 @@ def query_args(draw: st.DrawFn, known: dict[str, list[str]]) -> tuple[str, dict[
         if granularity:
             args["granularity"] = granularity
     if endpoint == "metrics":
-        args["type"] = draw(st.sampled_from(list(queries.METRIC_COLUMNS)))
+        args["type"] = draw(st.sampled_from(list(METRIC_COLUMNS)))
         args["limit"] = str(draw(st.integers(1, 20)))
         args["offset"] = str(draw(st.integers(0, 5)))
     return endpoint, args
@@ -99,12 +102,12 @@ def query_args(draw: st.DrawFn, known: dict[str, list[str]]) -> tuple[str, dict[
 def _answer(
     connection: duckdb.DuckDBPyConnection, endpoint: str, args: dict[str, str], force: Any
 ) -> dict[str, Any]:
-    params = queries.parse_params(args, endpoint=endpoint, today=NOW.date())
+    params = parse_params(args, endpoint=endpoint, today=NOW.date())
     if endpoint == "stats":
-        return queries.stats_query(connection, SITE, "UTC", params, force)
+        return stats_query(connection, SITE, "UTC", params, force)
     if endpoint == "pageviews":
-        return queries.pageviews_query(connection, SITE, params, force)
-    return queries.metrics_query(connection, SITE, params, force)
+        return pageviews_query(connection, SITE, params, force)
+    return metrics_query(connection, SITE, params, force)
 
 
 def test_rollup_answers_equal_raw_answers(warehouse_file: duckdb.DuckDBPyConnection) -> None:
@@ -119,15 +122,15 @@ def test_rollup_answers_equal_raw_answers(warehouse_file: duckdb.DuckDBPyConnect
     def check(case: tuple[str, dict[str, str]]) -> None:
         endpoint, args = case
         try:
-            params = queries.parse_params(args, endpoint=endpoint, today=NOW.date())
-        except queries.QueryError:  # e.g. a custom comparison longer than twice the range
+            params = parse_params(args, endpoint=endpoint, today=NOW.date())
+        except ServiceError:  # e.g. a custom comparison longer than twice the range
             return
-        span = queries.window(params, params.range)
-        column = queries.METRIC_COLUMNS[params.metric_type] if params.metric_type else None
+        span = window(params, params.range)
+        column = METRIC_COLUMNS[params.metric_type] if params.metric_type else None
         url = params.needs_url or column == "url"
         if not span.shift.whole_hours or (url and (params.equality or column not in (None, "url"))):
             # Asia/Kolkata, or a URL with another dimension: auto must pick raw events
-            assert queries.choose_source(params, span.shift, column) is queries.RAW
+            assert choose_source(params, span.shift, column) is RAW
             return
         raw = _answer(warehouse_file, endpoint, args, "raw")
         rolled = _answer(warehouse_file, endpoint, args, "rollup")
@@ -138,32 +141,32 @@ def test_rollup_answers_equal_raw_answers(warehouse_file: duckdb.DuckDBPyConnect
 
 def test_the_rollup_is_much_smaller_than_events(warehouse_file: duckdb.DuckDBPyConnection) -> None:
     events = warehouse_file.execute("SELECT count(*) FROM events").fetchone()
-    rows = warehouse_file.execute(f"SELECT count(*) FROM {rollups.ROLLUP_TABLE}").fetchone()
+    rows = warehouse_file.execute(f"SELECT count(*) FROM {rollup_levels.ROLLUP_TABLE}").fetchone()
     assert events and rows
     assert rows[0] < events[0] * 0.75
-    visits = warehouse_file.execute(f"SELECT count(*) FROM {rollups.VISIT_TABLE}").fetchone()
+    visits = warehouse_file.execute(f"SELECT count(*) FROM {rollup_levels.VISIT_TABLE}").fetchone()
     assert visits and visits[0] < events[0] * 0.5
 
 
 def test_each_query_reads_the_narrowest_level_that_answers_it() -> None:
-    plain = queries.parse_params({})
-    shift = queries.window(plain, plain.range).shift
-    assert queries.choose_source(plain, shift) is queries.VISITS
-    assert queries.choose_source(plain, shift, "url") is queries.PAGES
-    assert queries.choose_source(plain, shift, "country") is queries.ROLLUP
-    page = queries.parse_params({"filter_page": "/docs"})
-    assert queries.choose_source(page, shift) is queries.PAGES
-    assert queries.choose_source(page, shift, "country") is queries.RAW
-    country = queries.parse_params({"filter_country": "DE"})
-    assert queries.choose_source(country, shift) is queries.ROLLUP
-    assert queries.choose_source(country, shift, "url") is queries.RAW
-    india = queries.parse_params({"timezone": "Asia/Kolkata"})
-    assert queries.choose_source(india, queries.window(india, india.range).shift) is queries.RAW
+    plain = parse_params({})
+    shift = window(plain, plain.range).shift
+    assert choose_source(plain, shift) is VISITS
+    assert choose_source(plain, shift, "url") is PAGES
+    assert choose_source(plain, shift, "country") is ROLLUP
+    page = parse_params({"filter_page": "/docs"})
+    assert choose_source(page, shift) is PAGES
+    assert choose_source(page, shift, "country") is RAW
+    country = parse_params({"filter_country": "DE"})
+    assert choose_source(country, shift) is ROLLUP
+    assert choose_source(country, shift, "url") is RAW
+    india = parse_params({"timezone": "Asia/Kolkata"})
+    assert choose_source(india, window(india, india.range).shift) is RAW
 
 
 # -- maintenance --------------------------------------------------------------------------------
 
-_KEY = "website_id, hour, session_id, visitor_id, is_bot, " + ", ".join(rollups.DIMENSIONS)
+_KEY = "website_id, hour, session_id, visitor_id, is_bot, " + ", ".join(rollup_levels.DIMENSIONS)
 _CANONICAL = (
     f"SELECT {_KEY}, sum(events) AS events, sum(pageviews) AS pageviews, "
     "min(first_at) AS first_at, max(last_at) AS last_at FROM ({source}) "
@@ -174,10 +177,11 @@ _CANONICAL = (
 def _rollup_matches_events(data_dir: Path) -> list[dict[str, Any]]:
     """Every level holds exactly the rows recomputed from scratch (session facts and the visit
     level's previous-row hours included); returns the wide level's canonical rows."""
-    stored = query(data_dir, _CANONICAL.format(source=f"SELECT * FROM {rollups.ROLLUP_TABLE}"))
-    expected = query(data_dir, _CANONICAL.format(source=rollups.rollup_select("events")))
+    wide = f"SELECT * FROM {rollup_levels.ROLLUP_TABLE}"
+    stored = query(data_dir, _CANONICAL.format(source=wide))
+    expected = query(data_dir, _CANONICAL.format(source=schema.rollup_select("events")))
     assert stored == expected
-    for level in rollups.LEVELS:
+    for level in rollup_levels.LEVELS:
         rows = query(data_dir, f"SELECT * FROM {level.table}")
         assert _rows(rows) == _rows(query(data_dir, level.select("events")))
     return stored
@@ -189,33 +193,11 @@ def _rows(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _record(url: str, at: datetime, visitor: str, site: str = SITE, **fields: Any) -> bytes:
-    # every column empty but those set below (the flusher adds session_id)
-    record: dict[str, Any] = dict.fromkeys(
-        (name for name, _ in schema.EVENT_COLUMNS if name != "session_id"), None
-    )
-    record.update(
-        id=uuid7(at.timestamp()),
-        website_id=site,
-        visitor_id=visitor,
-        event_type="pageview",
-        url=url,
-        is_bot=False,
-        bot_score=0,
-        created_at=at.isoformat(sep=" ", timespec="microseconds"),
-    )
-    record.update(fields)
-    return journal_line(record)
+    return flushing.record(url, at, visitor, site, **fields)
 
 
 async def test_flusher_retention_and_website_deletion_keep_rollups_exact(tmp_path: Path) -> None:
-    pipeline = Pipeline(
-        Journal.in_dir(tmp_path),
-        Warehouse.in_dir(tmp_path, "256MB"),
-        buffer_size=3,
-        flush_ms=60_000,
-        capacity=1000,
-        work_dir=tmp_path / "tmp",
-    )
+    pipeline = flushing.pipeline(tmp_path, buffer_size=3)
     await pipeline.start()
     now = datetime.now().replace(microsecond=0)
     t0 = now.replace(minute=50) - timedelta(days=2)
@@ -246,15 +228,15 @@ async def test_flusher_retention_and_website_deletion_keep_rollups_exact(tmp_pat
     v1 = [row for row in stored if row["visitor_id"] == "v1"]
     assert sum(row["events"] for row in v1) == 4
     assert len(v1) == 3  # two hours; the custom event is its own dimension row
-    assert len(query(tmp_path, f"SELECT * FROM {rollups.ROLLUP_TABLE}")) == len(stored)
+    assert len(query(tmp_path, f"SELECT * FROM {rollup_levels.ROLLUP_TABLE}")) == len(stored)
 
     warehouse = Warehouse.in_dir(tmp_path, "256MB")
     await warehouse.open()
     deleted = await warehouse.write(
-        lambda c: rollups.delete_older_than(c, now - timedelta(days=30))
+        lambda c: retention.delete_older_than(c, now - timedelta(days=30))
     )
     assert deleted == 1
-    assert await warehouse.write(lambda c: rollups.delete_website_data(c, OTHER_SITE)) == 1
+    assert await warehouse.write(lambda c: retention.delete_website_data(c, OTHER_SITE)) == 1
     await warehouse.close()
     stored = _rollup_matches_events(tmp_path)
     assert {row["website_id"] for row in stored} == {SITE}
