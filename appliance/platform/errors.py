@@ -10,7 +10,7 @@ another, because its spec fixes another shape (``http.register_error_renderer``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +82,15 @@ def envelope(error: ServiceError) -> dict[str, Any]:
             **error.extra,
         }
     }
+
+
+def invalid_input(
+    problems: Sequence[Problem], *, status: int = 422, fields: Collection[str] = ()
+) -> ServiceError:
+    """Refuse input that has ``problems``: the error names the first one's field, with code
+    ``invalid_<field>`` when it is one of the input's ``fields`` (``invalid_body`` for anything
+    else: an unknown field, the body as a whole), and its message tells every problem."""
+    field = problems[0].field
+    code = f"invalid_{field}" if field in fields else "invalid_body"
+    message = "; ".join(str(problem) for problem in problems)
+    return ServiceError(status, code, message, field, problems=problems)

@@ -72,16 +72,8 @@ class ApiError(ServiceError):
     a renderer (:func:`register_error_renderer`) instead of passing ``body``. Kept, with
     :meth:`response`, until the analytics part is converted."""
 
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        field: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        body: Any = None,
-    ) -> None:
-        super().__init__(status, code, message, field, headers)
+    def __init__(self, *args: Any, body: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # ServiceError's (status, code, message, field, headers)
         self.body = body
 
     def response(self) -> HTTPResponse:

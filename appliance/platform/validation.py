@@ -14,7 +14,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from appliance.platform.errors import Problem, ServiceError
+from appliance.platform.errors import Problem, ServiceError, invalid_input
 
 Model = TypeVar("Model", bound=BaseModel)
 Expect = Literal["object", "object or array", "any"]
@@ -72,18 +72,14 @@ def read_json(
 
 
 def validate(model: type[Model], data: Any, *, status: int = 422) -> Model:
-    """``model`` from ``data``, or a ServiceError with ``status`` (422 unless the part's spec
-    says otherwise) naming the first offending field: code ``invalid_<field>`` for a field of
-    the model, ``invalid_body`` for anything else (an unknown field, the body as a whole); the
-    message tells every problem, ``problems`` lists them."""
+    """``model`` from ``data``, or the ServiceError of :func:`invalid_input` with ``status``
+    (422 unless the part's spec says otherwise) naming the first offending field; pydantic's
+    errors become its ``problems``."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = [_problem(item) for item in exc.errors(include_url=False)]
-    field = problems[0].field
-    code = f"invalid_{field}" if field in model.model_fields else "invalid_body"
-    message = "; ".join(str(problem) for problem in problems)
-    raise ServiceError(status, code, message, field, problems=problems)
+    raise invalid_input(problems, status=status, fields=model.model_fields)
 
 
 def parse_model(
