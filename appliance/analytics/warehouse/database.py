@@ -5,6 +5,10 @@ dedicated thread that owns the connection, reads on a small pool, each with its 
 the same connection (DuckDB runs them concurrently, with snapshot isolation against writes).
 Nothing else in the process opens the file.
 
+Reads have a deadline (``query_timeout`` seconds, from the call): past it the read's cursor is
+interrupted and the caller gets :class:`QueryTimeout` (503). Heavy reads (CSV exports, share
+overviews) also take a slot of a semaphore, so they never hold every reader thread at once.
+
 It opens on first use (a flush with events to move, a query, retention), not at start-up:
 an appliance whose analytics nobody uses never loads DuckDB (~55 MB of RSS and its import
 time). ``open_hooks`` run on the writer thread right after the schema is migrated.
@@ -15,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from appliance.analytics.warehouse import schema
+from appliance.platform.errors import ServiceError
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,11 +34,78 @@ if TYPE_CHECKING:
 log = logging.getLogger("sparkhouse.analytics")
 
 DUCKDB_FILE = "analytics.duckdb"
+QUERY_TIMEOUT_SECONDS = 10.0
+_INTERRUPT_EVERY = 0.05  # seconds between interrupts of a read that has not stopped yet
 T = TypeVar("T")
 
 
+class QueryTimeout(ServiceError):
+    """A read ran past its deadline and was interrupted."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            503,
+            "query_timeout",
+            f"The query took longer than {seconds:g} s and was stopped; narrow the date range "
+            "or the filters and try again.",
+        )
+
+
+class WarehouseClosed(ServiceError):
+    """A read arrived, or was running, while the server stops."""
+
+    def __init__(self) -> None:
+        super().__init__(503, "unavailable", "Analytics is stopping; try again in a moment.")
+
+
+class _Read:
+    """One read as the event loop sees it: the cursor its thread runs, so that the loop can
+    interrupt it. ``stopped`` is set first, so a read not started yet never starts."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()  # interrupt() never meets a cursor being closed
+
+    def run(self, connection: duckdb.DuckDBPyConnection, work: Callable[..., T]) -> T:
+        """On a reader thread."""
+        if self.stopped:
+            raise _Stopped
+        cursor = connection.cursor()
+        with self._lock:
+            self._cursor = cursor
+        try:
+            if self.stopped:  # stopped while the cursor was made: its interrupt found none
+                raise _Stopped
+            return work(cursor)
+        finally:
+            with self._lock:
+                self._cursor = None
+                cursor.close()
+
+    def interrupt(self) -> None:
+        """From the event loop: stop the read. DuckDB forgets an interrupt that arrives
+        between two statements of ``work``, so the loop repeats it until the read is over."""
+        self.stopped = True
+        with self._lock:
+            if self._cursor is not None:
+                self._cursor.interrupt()
+
+
+class _Stopped(Exception):
+    """A read stopped before its first statement."""
+
+
 class Warehouse:
-    def __init__(self, path: Path, memory_limit: str = "1GB", threads: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        memory_limit: str = "1GB",
+        threads: int | None = None,
+        *,
+        query_timeout: float = QUERY_TIMEOUT_SECONDS,
+        heavy_reads: int | None = None,
+    ) -> None:
         self.path = path
         self.memory_limit = memory_limit
         # DuckDB's ``threads`` is one setting for the whole database (every cursor, the
@@ -41,16 +114,26 @@ class Warehouse:
         # run on the reader pool, so a query and a flush run concurrently and neither waits
         # for the other (snapshot isolation).
         self.threads = threads or os.cpu_count() or 1
+        self.query_timeout = query_timeout
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="duckdb-writer")
         self._readers = ThreadPoolExecutor(self.threads, thread_name_prefix="duckdb-reader")
+        # heavy reads leave a reader thread free for the dashboard's light ones
+        self._heavy = asyncio.Semaphore(heavy_reads or max(1, self.threads - 1))
+        self._running: set[_Read] = set()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._closed = False
         self.schema_version = 0
         self.open_hooks: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 
     @classmethod
-    def in_dir(cls, data_dir: Path, memory_limit: str = "1GB") -> Warehouse:
-        return cls(data_dir / DUCKDB_FILE, memory_limit)
+    def in_dir(
+        cls,
+        data_dir: Path,
+        memory_limit: str = "1GB",
+        *,
+        query_timeout: float = QUERY_TIMEOUT_SECONDS,
+    ) -> Warehouse:
+        return cls(data_dir / DUCKDB_FILE, memory_limit, query_timeout=query_timeout)
 
     @property
     def is_open(self) -> bool:
@@ -99,6 +182,15 @@ class Warehouse:
         log.info("analytics.duckdb open (schema version %d)", self.schema_version)
 
     async def close(self) -> None:
+        """Stop the reads still running, then checkpoint and close the file. Waiting for the
+        threads happens off the event loop."""
+        self._closed = True
+        while self._running:
+            for read in list(self._running):
+                read.interrupt()
+            await asyncio.sleep(_INTERRUPT_EVERY)
+        await asyncio.to_thread(self._readers.shutdown)
+
         def close(connection: duckdb.DuckDBPyConnection) -> None:
             connection.execute("CHECKPOINT")
             connection.close()
@@ -106,9 +198,7 @@ class Warehouse:
 
         if self._connection is not None:
             await self.write(close)
-        self._closed = True
-        self._readers.shutdown(wait=True)
-        self._writer.shutdown(wait=True)
+        await asyncio.to_thread(self._writer.shutdown)
 
     # -- running work ----------------------------------------------------------------------
 
@@ -122,19 +212,49 @@ class Warehouse:
 
         return await asyncio.get_running_loop().run_in_executor(self._writer, run)
 
-    async def read(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """Run ``work(cursor)`` on a reader thread with a cursor of its own."""
+    async def read(
+        self, work: Callable[[duckdb.DuckDBPyConnection], T], *, heavy: bool = False
+    ) -> T:
+        """Run ``work(cursor)`` on a reader thread with a cursor of its own, within the
+        deadline (else :class:`QueryTimeout`). ``heavy``: a CSV export batch, a share overview
+        — it waits for a slot of the heavy-read semaphore first."""
+        if not heavy:
+            return await self._read(work)
+        async with self._heavy:
+            return await self._read(work)
+
+    async def _read(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        if self._closed:
+            raise WarehouseClosed
         if self._connection is None:
             await self.open()  # on the writer thread, which serialises concurrent first uses
+        read = _Read()
+        future = asyncio.get_running_loop().run_in_executor(
+            self._readers, read.run, self.connection, work
+        )
+        self._running.add(read)
+        future.add_done_callback(lambda _: self._running.discard(read))
+        try:
+            done, _ = await asyncio.wait([future], timeout=self.query_timeout)
+            if not done:
+                await self._stop(read, future)
+        except asyncio.CancelledError:
+            read.interrupt()  # the caller is gone (a client that left, a ping's own timeout)
+            raise
+        if not read.stopped:
+            return future.result()
+        error = future.exception()
+        if error is not None and not _interrupted(error):
+            raise error  # an error of the work's own tells more than the deadline
+        # stopped by the deadline or by close(); a result that came meanwhile is dropped
+        raise WarehouseClosed if self._closed else QueryTimeout(self.query_timeout)
 
-        def run() -> T:
-            cursor = self.connection.cursor()
-            try:
-                return work(cursor)
-            finally:
-                cursor.close()
-
-        return await asyncio.get_running_loop().run_in_executor(self._readers, run)
+    @staticmethod
+    async def _stop(read: _Read, future: asyncio.Future[T]) -> None:
+        """Interrupt ``read`` until its thread is done with it."""
+        while not future.done():
+            read.interrupt()
+            await asyncio.wait([future], timeout=_INTERRUPT_EVERY)
 
     async def ping(self) -> bool:
         """Whether DuckDB answers a trivial query within two seconds (GET /health)."""
@@ -145,3 +265,10 @@ class Warehouse:
             log.warning("health: DuckDB did not answer a ping", exc_info=True)
             return False
         return True
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether a read ended because it was stopped (DuckDB is loaded: a read has run)."""
+    import duckdb
+
+    return isinstance(error, _Stopped | duckdb.InterruptException)
