@@ -80,7 +80,7 @@ async def _warm_up(app: Sanic) -> None:
 
 def mount(app: Sanic, platform: Platform) -> PartInfo:
     from appliance.analytics import jobs
-    from appliance.analytics.admin import routes as routes_auth
+    from appliance.analytics.admin import routes_auth, routes_websites
     from appliance.analytics.ingest import routes
     from appliance.analytics.ingest.tracker import Tracker
     from appliance.analytics.query import routes as routes_queries
@@ -95,6 +95,7 @@ def mount(app: Sanic, platform: Platform) -> PartInfo:
     app.ctx.analytics_tracker = Tracker()
     app.blueprint(routes.blueprint)
     app.blueprint(routes_auth.blueprint)
+    app.blueprint(routes_websites.blueprint)
     app.blueprint(routes_queries.blueprint)
     app.blueprint(routes_reports.blueprint)
     jobs.register(platform.jobs, service)

@@ -1,14 +1,14 @@
 """Who may use the analytics API (analytics-api.md section 7): the three auth modes, admin
 setup with the bootstrap password, login with lock-out, password change, API keys.
 
-Built on the platform's :class:`IdentityService`; no HTTP here. Failures are
-:class:`AuthError` carrying the status and code of the spec.
+Built on the platform's :class:`IdentityService`; no HTTP here. Refusals are
+:class:`ServiceError` carrying the status and code of the spec.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -23,6 +23,7 @@ from appliance.platform.auth import (
     User,
 )
 from appliance.platform.auth.service import LOCKOUT_RETRY_AFTER_SECONDS, same_secret
+from appliance.platform.errors import ServiceError
 from appliance.settings import AnalyticsSettings
 
 ADMIN = "admin"  # the JWT subject and the username of the local-mode admin
@@ -48,30 +49,30 @@ def auth_mode(raw: str) -> AuthMode:
 
 
 class AuthConfigError(ValueError):
-    """The auth settings cannot work; the server must not start."""
+    """The auth settings cannot work; the server must not start (not a request's error)."""
 
 
-@dataclass
-class AuthError(Exception):
-    status: int
-    code: str
-    message: str
-    headers: dict[str, str] = field(default_factory=dict)
+def _unauthorized(message: str) -> ServiceError:
+    return ServiceError(401, "unauthorized", message)
 
 
-def _unauthorized(message: str = "Not authenticated") -> AuthError:
-    return AuthError(401, "unauthorized", message)
+def _setup_required() -> ServiceError:
+    return ServiceError(403, "setup_required", "Set the admin password first")
+
+
+def _setup_done() -> ServiceError:
+    return ServiceError(410, "gone", "Setup has already been completed")
 
 
 def check_new_password(password: str) -> None:
     if not password.strip() or len(password) < MIN_PASSWORD_CHARS:
-        raise AuthError(
+        raise ServiceError(
             400,
             "validation_error",
             f"password must be at least {MIN_PASSWORD_CHARS} characters (not only spaces)",
         )
     if len(password) > MAX_PASSWORD_CHARS:
-        raise AuthError(
+        raise ServiceError(
             400, "validation_error", f"password must be at most {MAX_PASSWORD_CHARS} characters"
         )
 
@@ -149,6 +150,13 @@ class AnalyticsAuth:
         claims = self.identity.verify_session(token)
         return claims if claims is not None and claims.subject == ADMIN else None
 
+    def require_session(self, token: str | None) -> SessionClaims:
+        """The claims of a valid session cookie, else 401."""
+        claims = self.session(token)
+        if claims is None:
+            raise _unauthorized("Not authenticated")
+        return claims
+
     async def api_key(self, secret: str) -> ApiKey | None:
         return await self.identity.authenticate_key(secret) if secret else None
 
@@ -166,9 +174,11 @@ class AnalyticsAuth:
     def ensure_setup_allowed(self) -> None:
         """The checks of setup that come before its body is read."""
         if self.mode is AuthMode.PASSWORD:
-            raise AuthError(400, "validation_error", "Setup is not available in auth mode password")
+            raise ServiceError(
+                400, "validation_error", "Setup is not available in auth mode password"
+            )
         if not self.setup_required:
-            raise AuthError(410, "gone", "Setup has already been completed")
+            raise _setup_done()
 
     async def setup(self, bootstrap_password: str, password: str) -> None:
         self.ensure_setup_allowed()
@@ -186,11 +196,11 @@ class AnalyticsAuth:
             )
         except DuplicateUser:
             self._admin = await self.identity.user(ADMIN)
-            raise AuthError(410, "gone", "Setup has already been completed") from None
+            raise _setup_done() from None
 
     async def ensure_not_locked_out(self, client_ip: str) -> None:
         if await self.identity.locked_out(client_ip):
-            raise AuthError(
+            raise ServiceError(
                 429,
                 "rate_limited",
                 "Too many failed login attempts; try again in 15 minutes",
@@ -199,7 +209,7 @@ class AnalyticsAuth:
 
     def ensure_login_possible(self) -> None:
         if self.setup_required:
-            raise AuthError(403, "setup_required", "Set the admin password first")
+            raise _setup_required()
 
     async def login(self, password: str, client_ip: str) -> tuple[str, datetime]:
         """A session token and its expiry; lock-out is checked first, even for the right
@@ -221,7 +231,7 @@ class AnalyticsAuth:
 
     def ensure_password_change_allowed(self) -> None:
         if self.mode is AuthMode.PASSWORD:
-            raise AuthError(
+            raise ServiceError(
                 405,
                 "method_not_allowed",
                 "The password of auth mode password is set by SPARKLYTICS_PASSWORD",
@@ -232,7 +242,7 @@ class AnalyticsAuth:
         self.ensure_password_change_allowed()
         admin = self._admin
         if admin is None:
-            raise AuthError(403, "setup_required", "Set the admin password first")
+            raise _setup_required()
         if not await self.identity.check_password(current_password, admin.password_hash):
             raise _unauthorized("Invalid current password")
         check_new_password(new_password)
@@ -244,9 +254,9 @@ class AnalyticsAuth:
     async def create_key(self, name: str) -> NewApiKey:
         clean = name.strip()
         if not clean:
-            raise AuthError(400, "validation_error", "name must not be empty")
+            raise ServiceError(400, "validation_error", "name must not be empty")
         if len(clean) > 200:
-            raise AuthError(400, "validation_error", "name must be at most 200 characters")
+            raise ServiceError(400, "validation_error", "name must be at most 200 characters")
         owner = self._admin.id if self._admin is not None else None
         return await self.identity.create_key(clean, owner)
 
@@ -255,4 +265,4 @@ class AnalyticsAuth:
 
     async def revoke_key(self, key_id: str) -> None:
         if not await self.identity.revoke_key(key_id):
-            raise AuthError(404, "not_found", "API key not found")
+            raise ServiceError(404, "not_found", "API key not found")

@@ -12,7 +12,7 @@ up, else it must be an active API key or 401; (3) else a valid ``spk_session`` c
 during rotation. In mode ``none`` protected routes are open and every auth route is 404.
 
 The guard sets ``request.ctx.principal``: ``"cookie"``, ``"api_key"`` or ``"anonymous"``
-(mode ``none``).
+(mode ``none``). Refusals are raised as :class:`ServiceError` and answered by the platform.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from appliance.analytics.access.auth import AnalyticsAuth, AuthError
-from appliance.platform.http import ApiError
+from appliance.analytics.access.auth import AnalyticsAuth
+from appliance.platform.errors import ServiceError
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -37,10 +37,6 @@ async def analytics_auth(request: Request) -> AnalyticsAuth:
     auth: AnalyticsAuth = request.app.ctx.analytics_auth
     await auth.ready()
     return auth
-
-
-def api_error(error: AuthError) -> ApiError:
-    return ApiError(error.status, error.code, error.message, headers=error.headers)
 
 
 def session_token(request: Request) -> str | None:
@@ -56,23 +52,27 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-def _not_found(request: Request) -> ApiError:
-    return ApiError(404, "not_found", f"No route for {request.method} {request.path}")
+def _not_found(request: Request) -> ServiceError:
+    return ServiceError(404, "not_found", f"No route for {request.method} {request.path}")
+
+
+def _rotation_pending() -> ServiceError:
+    return ServiceError(403, "password_change_required", "Change the admin password first")
 
 
 async def _authenticate(request: Request, auth: AnalyticsAuth, *, cookie_only: bool) -> str:
     if auth.setup_required:
-        raise ApiError(403, "setup_required", "Set the admin password first (/api/auth/setup)")
+        raise ServiceError(403, "setup_required", "Set the admin password first (/api/auth/setup)")
     token = _bearer(request)
     if token is not None:
         if cookie_only:
-            raise ApiError(403, "forbidden", "API keys cannot manage auth resources")
+            raise ServiceError(403, "forbidden", "API keys cannot manage auth resources")
         if await auth.api_key(token) is None:
-            raise ApiError(401, "unauthorized", "Invalid API key")
+            raise ServiceError(401, "unauthorized", "Invalid API key")
         return "api_key"
     if auth.session(session_token(request)) is not None:
         return "cookie"
-    raise ApiError(401, "unauthorized", "Not authenticated")
+    raise ServiceError(401, "unauthorized", "Not authenticated")
 
 
 def protected(handler: Handler) -> Handler:
@@ -84,7 +84,7 @@ def protected(handler: Handler) -> Handler:
             return await handler(request, *args, **kwargs)
         request.ctx.principal = await _authenticate(request, auth, cookie_only=False)
         if auth.rotation_pending:
-            raise ApiError(403, "password_change_required", "Change the admin password first")
+            raise _rotation_pending()
         return await handler(request, *args, **kwargs)
 
     return guarded
@@ -99,7 +99,7 @@ def cookie_only(*, allowed_during_rotation: bool) -> Callable[[Handler], Handler
                 raise _not_found(request)
             request.ctx.principal = await _authenticate(request, auth, cookie_only=True)
             if not allowed_during_rotation and auth.rotation_pending:
-                raise ApiError(403, "password_change_required", "Change the admin password first")
+                raise _rotation_pending()
             return await handler(request, *args, **kwargs)
 
         return guarded

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from appliance.analytics.query.reports import Args, EventScope, ReportError
 from appliance.analytics.warehouse.database import Warehouse
+from appliance.analytics.admin.models import validated
 from appliance.platform.clock import utc_now
 from appliance.platform.ids import random_id
 from appliance.platform.store import Store
@@ -74,12 +75,7 @@ def parse_goal(model: type[_GoalFields], body: Any) -> _GoalFields:
     """Validate a decoded JSON body; the first failure is a 422 naming its field."""
     if not isinstance(body, dict):
         raise GoalError("validation_error", "The body must be a JSON object")
-    try:
-        return model.model_validate(body)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        raise GoalError("validation_error", f"{field}: {first['msg']}", field) from None
+    return validated(model, body)
 
 
 def _check_value_mode(

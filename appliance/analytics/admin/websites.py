@@ -1,5 +1,6 @@
 """Websites: creation (CLI and API), listing, updates, deletion with their events, share
-links and ingest limits (analytics-api.md section 8, 11.5). No HTTP here."""
+links and ingest limits (analytics-api.md section 8, 11.5). No HTTP here: refusals are
+:class:`ServiceError` subclasses carrying the spec's status and code."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from publicsuffixlist import PublicSuffixList
 
 from appliance.analytics.sites.repository import Website, WebsiteRepository
 from appliance.platform.clock import utc_now
+from appliance.platform.errors import ServiceError
 from appliance.platform.ids import random_id, uuid4
 
 if TYPE_CHECKING:  # DuckDB loads only when serving
@@ -24,21 +26,23 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _FORBIDDEN = ("://", "/", "@", "?", "#", ":")
 
 
-class WebsiteNotFound(LookupError):
+class WebsiteNotFound(ServiceError):
     def __init__(self, website_id: str) -> None:
-        super().__init__(f"Website not found: {website_id}")
+        super().__init__(404, "not_found", "Website not found")
         self.website_id = website_id
 
 
-class ShareNotFound(LookupError):
-    pass
+class ShareNotFound(ServiceError):
+    def __init__(self, website_id: str) -> None:
+        super().__init__(404, "not_found", "Sharing is not enabled for this website")
+        self.website_id = website_id
 
 
-class InvalidWebsite(ValueError):
+class InvalidWebsite(ServiceError):
+    """A name, domain, time zone or ingest limit the website cannot have (section 8: 400)."""
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(400, "validation_error", message, field)
 
 
 def new_website_id() -> str:

@@ -8,9 +8,10 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from appliance import __version__
-from appliance.analytics.ingest.service import Client, IngestError, IngestService
+from appliance.analytics.ingest.service import Client, IngestService
 from appliance.analytics.ingest.tracker import Tracker
-from appliance.platform.http import ApiError, client_ip, json_response
+from appliance.platform.errors import ServiceError
+from appliance.platform.http import client_ip, json_response
 
 blueprint = Blueprint("analytics")
 
@@ -41,13 +42,9 @@ def _client(request: Request, service: IngestService) -> Client:
 def _require_json(request: Request) -> None:
     content_type = (request.content_type or "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
-        raise ApiError(
+        raise ServiceError(
             415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)"
         )
-
-
-def _api_error(error: IngestError) -> ApiError:
-    return ApiError(error.status, error.code, error.message, headers=error.headers)
 
 
 def preflight(request: Request) -> HTTPResponse:
@@ -84,10 +81,7 @@ async def collect(request: Request) -> HTTPResponse:
         return preflight(request)
     _require_json(request)
     service = _service(request)
-    try:
-        accepted = await service.collect(request.body, _client(request, service))
-    except IngestError as error:
-        raise _api_error(error) from None
+    accepted = await service.collect(request.body, _client(request, service))
     return json_response({"ok": True}, 202, accepted.headers())
 
 
@@ -104,10 +98,7 @@ async def umami_send(request: Request) -> HTTPResponse:
         return preflight(request)
     _require_json(request)
     service = _service(request)
-    try:
-        accepted, body = await service.umami(request.body, _client(request, service))
-    except IngestError as error:
-        raise _api_error(error) from None
+    accepted, body = await service.umami(request.body, _client(request, service))
     return json_response(body, 200, accepted.headers() if accepted else None)
 
 
@@ -123,10 +114,7 @@ async def plausible_event(request: Request) -> HTTPResponse:
     if request.method == "OPTIONS":
         return preflight(request)
     service = _service(request)
-    try:
-        accepted = await service.plausible(request.body, _client(request, service))
-    except IngestError as error:
-        raise _api_error(error) from None
+    accepted = await service.plausible(request.body, _client(request, service))
     return HTTPResponse(
         "ok", status=202, headers=accepted.headers(), content_type="text/plain; charset=utf-8"
     )

@@ -4,7 +4,7 @@ The order of checks is analytics-api.md 3.3: shape (400/422) → batch size → 
 unknown website (404) → per-IP rate limit (429) → admission (503 when the journal backlog is
 full) → 202. Nothing of a refused request is stored, and refused requests (except 503) do not
 consume rate-limit budget. The Umami and Plausible adapters map their payloads onto the same
-events and the same path.
+events and the same path. A refusal is a :class:`ServiceError` with the spec's status and code.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from appliance.analytics.ingest.pipeline import Overloaded, Pipeline, journal_li
 from appliance.analytics.ingest.visitors import DailySalt, visitor_hash
 from appliance.analytics.sites.repository import Website, WebsiteRepository
 from appliance.platform.clock import utc_now
+from appliance.platform.errors import ServiceError
 from appliance.platform.ids import derived_uuid, uuid7
 from appliance.platform.ratelimit import RateLimiter, retry_after_header
 from appliance.settings import AnalyticsSettings
@@ -47,19 +48,6 @@ log = logging.getLogger("sparkhouse.analytics")
 
 RETRY_AFTER_OVERLOADED = "5"
 VISITOR_CACHE_SIZE = 16_384
-
-
-class IngestError(Exception):
-    """A refused request: status, error code, message, and headers to send."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
 
 
 @dataclass(slots=True)
@@ -108,20 +96,20 @@ class Incoming:
 # -- parsing --------------------------------------------------------------------------------
 
 
-def _shape_error(error: ValidationError, index: int | None) -> IngestError:
+def _shape_error(error: ValidationError, index: int | None) -> ServiceError:
     first = error.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
     prefix = f"event {index}: " if index is not None else ""
-    return IngestError(422, "validation_error", f"{prefix}{where}: {first['msg']}")
+    return ServiceError(422, "validation_error", f"{prefix}{where}: {first['msg']}")
 
 
 def _json(body: bytes) -> Any:
     if not body:
-        raise IngestError(400, "validation_error", "The request body is empty")
+        raise ServiceError(400, "validation_error", "The request body is empty")
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise IngestError(400, "validation_error", f"The body is not valid JSON: {exc}") from None
+        raise ServiceError(400, "validation_error", f"The body is not valid JSON: {exc}") from None
 
 
 def event_data_json(value: Any) -> str | None:
@@ -130,7 +118,7 @@ def event_data_json(value: Any) -> str | None:
         return None
     text = orjson.dumps(value)
     if len(text) > MAX_EVENT_DATA_BYTES:
-        raise IngestError(
+        raise ServiceError(
             400,
             "payload_too_large",
             f"event_data exceeds {MAX_EVENT_DATA_BYTES} bytes ({len(text)})",
@@ -148,19 +136,19 @@ def parse_collect(body: bytes) -> list[CollectEvent]:
         items = value
         batch = True
     else:
-        raise IngestError(422, "validation_error", "The body must be an event object or an array")
+        raise ServiceError(422, "validation_error", "The body must be an event object or an array")
     events: list[CollectEvent] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise IngestError(422, "validation_error", f"event {index}: must be a JSON object")
+            raise ServiceError(422, "validation_error", f"event {index}: must be a JSON object")
         try:
             events.append(CollectEvent.model_validate(item))
         except ValidationError as exc:
             raise _shape_error(exc, index if batch else None) from None
     if len(events) > MAX_BATCH:
-        raise IngestError(400, "batch_too_large", f"Batch exceeds maximum of {MAX_BATCH} events")
+        raise ServiceError(400, "batch_too_large", f"Batch exceeds maximum of {MAX_BATCH} events")
     if not events:
-        raise IngestError(400, "validation_error", "empty batch")
+        raise ServiceError(400, "validation_error", "empty batch")
     return events
 
 
@@ -231,7 +219,7 @@ class IngestService:
         incoming = [_incoming(event, event_data_json(event.event_data)) for event in events]
         for website_id in dict.fromkeys(event.website_id for event in incoming):
             if await self.websites.get(website_id) is None:
-                raise IngestError(404, "not_found", f"Unknown website_id: {website_id}")
+                raise ServiceError(404, "not_found", f"Unknown website_id: {website_id}")
         return await self._admit(incoming, client)
 
     async def umami(self, body: bytes, client: Client) -> tuple[Accepted | None, dict[str, str]]:
@@ -242,7 +230,7 @@ class IngestService:
         except ValidationError as exc:
             raise _shape_error(exc, None) from None
         if send.type not in ("event", "identify"):
-            raise IngestError(400, "validation_error", f"type: unsupported value {send.type!r}")
+            raise ServiceError(400, "validation_error", f"type: unsupported value {send.type!r}")
         payload = send.payload
         site = await self._resolve(payload.website, payload.hostname)
         if send.type == "identify":
@@ -283,13 +271,13 @@ class IngestService:
             if domain and (site := await self._lookup(domain)) is not None:
                 break
         if site is None:
-            raise IngestError(404, "not_found", f"Unknown website_id: {event.d}")
+            raise ServiceError(404, "not_found", f"Unknown website_id: {event.d}")
         props = event.p
         if isinstance(props, str):
             try:
                 props = orjson.loads(props)
             except orjson.JSONDecodeError:
-                raise IngestError(400, "validation_error", "p: not a JSON object") from None
+                raise ServiceError(400, "validation_error", "p: not a JSON object") from None
         pageview = event.n == "pageview"
         incoming = Incoming(
             website_id=site.id,
@@ -313,17 +301,17 @@ class IngestService:
         if site is None and hostname:
             site = await self.websites.by_domain(hostname)
         if site is None:
-            raise IngestError(404, "not_found", f"Unknown website_id: {website}")
+            raise ServiceError(404, "not_found", f"Unknown website_id: {website}")
         return site
 
     def check_rate(self, ip: str) -> None:
         wait = self.limiter.hit(ip)
         if wait:
-            raise IngestError(
+            raise ServiceError(
                 429,
                 "rate_limited",
                 "Rate limit exceeded; slow down",
-                {"Retry-After": retry_after_header(wait)},
+                headers={"Retry-After": retry_after_header(wait)},
             )
 
     async def _admit(self, incoming: list[Incoming], client: Client) -> Accepted:
@@ -335,11 +323,11 @@ class IngestService:
         try:
             queued = await self.pipeline.append([journal_line(record) for record in records])
         except Overloaded:
-            raise IngestError(
+            raise ServiceError(
                 503,
                 "ingest_overloaded",
                 "Ingestion queue is overloaded, retry later",
-                {"Retry-After": RETRY_AFTER_OVERLOADED},
+                headers={"Retry-After": RETRY_AFTER_OVERLOADED},
             ) from None
         return Accepted(
             accepted=len(records),
