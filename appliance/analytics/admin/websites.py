@@ -206,11 +206,11 @@ class WebsiteService:
         the row is gone; events journaled before that are flushed first, then deleted."""
         if not await self.repository.delete(website_id):
             raise WebsiteNotFound(website_id)
-        from appliance.analytics.warehouse import rollups  # DuckDB loads only when serving
+        from appliance.analytics.warehouse import retention  # DuckDB loads only when serving
 
         await self.pipeline.flush()
         await self.pipeline.warehouse.write(
-            functools.partial(rollups.delete_website_data, website_id=website_id)
+            functools.partial(retention.delete_website_data, website_id=website_id)
         )
 
     async def enable_share(self, website_id: str) -> str:
