@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from appliance.platform.http import ApiError, client_ip, json_response, parse_json_object
+from appliance.platform.errors import Problem, ServiceError, envelope
+from appliance.platform.http import client_ip, json_response, register_error_renderer
 from appliance.platform.ratelimit import retry_after_header
-from appliance.sparks.service import InvalidSpark, SparkService, is_board_position
+from appliance.platform.validation import read_json
+from appliance.sparks.service import SparkService, is_board_position
 
 blueprint = Blueprint("sparks")
 SPARK_BODY_LIMIT = 16 * 1024  # a spark is ~100 bytes
 
 
-def _invalid(status: int, field: str, message: str) -> ApiError:
-    return ApiError(status, "invalid_spark", message, field, body={"errors": {field: [message]}})
+def render_spark_error(error: ServiceError) -> Any:
+    """The spec's answer to a refused spark: ``{"errors": {field: [messages]}}``, for every
+    error that names a field (the body's media type and JSON are the field "body", the rate
+    limit "rate"). An error that names none — a request that is no spark at all (404, 405) —
+    keeps the platform's envelope."""
+    if error.field is None:
+        return envelope(error)
+    errors: dict[str, list[str]] = {}
+    for problem in error.problems or [Problem(error.field, error.message)]:
+        message = problem.message
+        if problem.path:  # inside the field: an item of the colour
+            message = f"item {'.'.join(str(part) for part in problem.path)}: {message}"
+        errors.setdefault(problem.field, []).append(message)
+    return {"errors": errors}
+
+
+register_error_renderer(blueprint, render_spark_error)
 
 
 @blueprint.post("/api/<x>/<y>", name="create_spark", ctx_body_limit=SPARK_BODY_LIMIT)
@@ -24,21 +42,14 @@ async def create_spark(request: Request, x: str, y: str) -> HTTPResponse:
     service: SparkService = request.app.ctx.sparks
     wait = service.limiter.hit(client_ip(request, service.trusted_proxies))
     if wait:
-        raise ApiError(
+        raise ServiceError(
             429,
             "rate_limited",
-            "Too many sparks; slow down",
+            "too many sparks; retry later",
+            "rate",
             headers={"Retry-After": retry_after_header(wait)},
-            body={"errors": {"rate": ["too many sparks; retry later"]}},
         )
-    try:
-        body = parse_json_object(request)
-    except ApiError as exc:
-        raise _invalid(exc.status, "body", exc.message) from None
-    try:
-        spark = service.validate(x, y, body)
-    except InvalidSpark as exc:
-        return json_response({"errors": exc.errors}, 400)
+    spark = service.validate(x, y, read_json(request, field="body"))
     data = spark.model_dump()  # once, for both the answer and the broadcast
     # Broadcast after the 202 is on its way, like the spec's Task.start.
     asyncio.get_running_loop().call_soon(service.broadcast, data)
@@ -53,10 +64,10 @@ async def spark_other_methods(request: Request, x: str, y: str) -> HTTPResponse:
     two-segment API path (``/api/admin/users``…) it is a 404, as for every unknown API path,
     instead of a 405 that would hint a route exists there."""
     if is_board_position(x, y):
-        raise ApiError(
+        raise ServiceError(
             405,
             "method_not_allowed",
             f"{request.method} is not allowed on {request.path}; POST a spark",
             headers={"Allow": "OPTIONS, POST"},
         )
-    raise ApiError(404, "not_found", f"No route for {request.method} {request.path}")
+    raise ServiceError(404, "not_found", f"No route for {request.method} {request.path}")

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from appliance.platform.errors import ServiceError
 from appliance.sparks.models import SparkEvent
-from appliance.sparks.service import InvalidSpark, path_coordinate
+from appliance.sparks.service import path_coordinate
 
 VALID: dict[str, Any] = {
     "color": [0.5, 0.5, 0.5],
@@ -155,6 +156,7 @@ def test_service_refuses_coordinates_in_the_body() -> None:
     from appliance.sparks.service import SparkService
 
     service = SparkService(Broker(), Settings())
-    with pytest.raises(InvalidSpark) as refused:
+    with pytest.raises(ServiceError) as refused:
         service.validate("1", "2", {**VALID, "x": 5})
-    assert set(refused.value.errors) == {"x"}
+    assert refused.value.status == 400
+    assert [problem.field for problem in refused.value.problems] == ["x"]
