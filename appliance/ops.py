@@ -1,16 +1,16 @@
-"""Operator commands: ``sparkhouse backup DEST`` and ``sparkhouse restore SRC``, with a
-progress bar. The work is done by :mod:`appliance.platform.backup`."""
+"""Operator commands: ``sparkhouse backup DEST`` and ``sparkhouse restore SRC``, with their
+progress (platform/progress.py). The work is done by :mod:`appliance.platform.backup`."""
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from appliance import __version__
+from appliance.platform.progress import human_bytes, progress
 from appliance.settings import Settings
 
 SettingsLoader = Callable[[argparse.Namespace], Settings]
@@ -45,60 +45,19 @@ def add_commands(commands: Any, load: SettingsLoader) -> None:
     restore.set_defaults(func=lambda args: cmd_restore(args, load(args)))
 
 
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """A rich progress bar, one line per file; a no-op when quiet."""
-    if quiet:
-        yield lambda step, done, total: None
-        return
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description:<32}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    tasks: dict[str, Any] = {}
-    with Progress(*columns, transient=False) as bar:
-
-        def report(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=max(total, 1))
-            bar.update(tasks[step], completed=done, total=max(total, 1))
-
-        yield report
-
-
-def _size(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{count} B"
-
-
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from appliance.platform.backup import BackupError, backup
 
     started = time.monotonic()
     data_dir = settings.server.data_dir
     try:
-        with _progress(args.quiet) as report:
+        with progress(quiet=args.quiet) as report:
             manifest = backup(data_dir, args.dest, __version__, report)
     except BackupError as exc:
         raise SystemExit(f"sparkhouse backup: {exc}") from None
+    size = human_bytes(manifest.total_bytes)
     print(
-        f"backed up {len(manifest.files)} files ({_size(manifest.total_bytes)}) of {data_dir} "
+        f"backed up {len(manifest.files)} files ({size}) of {data_dir} "
         f"to {args.dest} in {time.monotonic() - started:.1f} s"
     )
     return 0
@@ -109,12 +68,12 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
     data_dir = settings.server.data_dir
     try:
-        with _progress(args.quiet) as report:
+        with progress(quiet=args.quiet) as report:
             manifest = restore(args.src, data_dir, force=args.force, progress=report)
     except BackupError as exc:
         raise SystemExit(f"sparkhouse restore: {exc}") from None
     print(
-        f"restored {len(manifest.files)} files ({_size(manifest.total_bytes)}) from "
+        f"restored {len(manifest.files)} files ({human_bytes(manifest.total_bytes)}) from "
         f"{args.src} (taken {manifest.created_at} by sparkhouse {manifest.version}) "
         f"into {data_dir}"
     )

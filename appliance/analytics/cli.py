@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +87,7 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
     from appliance.analytics.warehouse import seed
     from appliance.analytics.warehouse.database import DUCKDB_FILE
     from appliance.platform.datadir import DataDirInUse, DataDirLock
+    from appliance.platform.progress import progress
 
     data_dir = settings.server.data_dir
     try:
@@ -102,9 +102,15 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
             raise SystemExit(f"sparkhouse analytics seed: no website {args.website!r}")
         connection = seed.connect(data_dir / DUCKDB_FILE)
         try:
-            with _progress(args.quiet, f"seeding {site.domain}") as report:
+            step = f"seeding {site.domain}"
+            with progress("events", quiet=args.quiet) as report:
                 result = seed.seed(
-                    connection, site.id, site.domain, args.events, args.days, progress=report
+                    connection,
+                    site.id,
+                    site.domain,
+                    args.events,
+                    args.days,
+                    progress=lambda done, total: report(step, done, total),
                 )
         finally:
             connection.close()
@@ -128,36 +134,3 @@ async def _website(settings: Settings, website_id: str) -> Any:
         return await WebsiteRepository(store).get(website_id)
     finally:
         await store.stop()
-
-
-@contextmanager
-def _progress(quiet: bool, title: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar of events written; a no-op when quiet."""
-    if quiet:
-        yield lambda done, total: None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        MofNCompleteColumn(),
-        TextColumn("events"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ) as bar:
-        task = bar.add_task(title, total=None)
-
-        def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield report
