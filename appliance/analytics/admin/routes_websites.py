@@ -38,13 +38,20 @@ def _wall(moment: datetime) -> str:
     return str(moment.replace(tzinfo=None))
 
 
-def _website_row(site: Website) -> dict[str, Any]:
+def _identity(site: Website) -> dict[str, Any]:
+    """The fields every answer about one website starts with (in this order)."""
     return {
         "id": site.id,
         "tenant_id": site.tenant_id,
         "name": site.name,
         "domain": site.domain,
         "timezone": site.timezone,
+    }
+
+
+def _website_row(site: Website) -> dict[str, Any]:
+    return {
+        **_identity(site),
         "ingest_peak_eps": site.ingest_peak_eps,
         "ingest_queue_max_events": site.ingest_queue_max_events,
         "share_id": site.share_id,
@@ -62,11 +69,7 @@ async def websites_create(request: Request) -> HTTPResponse:
     return json_response(
         {
             "data": {
-                "id": site.id,
-                "tenant_id": site.tenant_id,
-                "name": site.name,
-                "domain": site.domain,
-                "timezone": site.timezone,
+                **_identity(site),
                 "tracking_snippet": service.tracking_snippet(site),
                 "created_at": _wall(site.created_at),
             }
@@ -102,11 +105,7 @@ async def websites_get(request: Request, website_id: str) -> HTTPResponse:
     return json_response(
         {
             "data": {
-                "id": site.id,
-                "tenant_id": site.tenant_id,
-                "name": site.name,
-                "domain": site.domain,
-                "timezone": site.timezone,
+                **_identity(site),
                 "share_id": site.share_id,
                 "tracking_snippet": service.tracking_snippet(site),
                 "created_at": _wall(site.created_at),
