@@ -1,7 +1,8 @@
 """HTTP of the rooms: GET/PUT ``/api/rooms/<room_id>``, its SSE stream, and an overview.
 
 Errors are flat JSON, ``{"error": "<code>", "message": ..., "field": ...}``, because the spec
-fixes ``{"error": "room_not_found"}`` for the 404 and the part keeps one shape.
+fixes ``{"error": "room_not_found"}`` for the 404 and the part keeps one shape: the blueprint's
+error renderer, :func:`render_room_error`.
 """
 
 from __future__ import annotations
@@ -9,23 +10,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import orjson
-from pydantic import ValidationError
 from sanic import Blueprint, Request
 from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse
 
-from appliance.platform.http import ApiError, json_response
+from appliance.platform.errors import ServiceError
+from appliance.platform.http import error_response, json_response, register_error_renderer
 from appliance.platform.realtime.sse import SseStream, sse_event, sse_retry
+from appliance.platform.validation import parse_model
 from appliance.rooms.channels import SSE_FORMAT, STATE_EVENT, room_topic, state_event
 from appliance.rooms.models import ROOM_ID_RULE, PutRoomBody, valid_room_id
-from appliance.rooms.service import (
-    RoomService,
-    TooManyRooms,
-    TooManySubscribers,
-    VersionCondition,
-    VersionMismatch,
-)
+from appliance.rooms.service import RoomService, VersionCondition
 from appliance.settings import RoomsSettings
 
 ROOM_PATH = "/api/rooms/<room_id>"
@@ -50,22 +45,20 @@ def create_blueprint(settings: RoomsSettings) -> Blueprint:
     )
     blueprint.add_route(stream_room, ROOM_PATH + "/stream", methods=["GET"], name="stream_room")
     blueprint.exception(PayloadTooLarge)(state_too_large)
+    register_error_renderer(blueprint, render_room_error)
     return blueprint
 
 
-def room_error(
-    status: int,
-    code: str,
-    message: str,
-    field: str | None = None,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> ApiError:
-    body: dict[str, Any] = {"error": code, "message": message}
-    if field is not None:
-        body["field"] = field
-    body.update(extra)
-    return ApiError(status, code, message, field, headers=headers, body=body)
+def render_room_error(error: ServiceError) -> dict[str, Any]:
+    """``{"error": "<code>", "message": ..., "field": ...}`` (no field when it names none)
+    plus the error's extra members; the 404 is exactly the spec's ``{"error":
+    "room_not_found"}``."""
+    if error.code == "room_not_found":
+        return {"error": error.code}
+    body: dict[str, Any] = {"error": error.code, "message": error.message}
+    if error.field is not None:
+        body["field"] = error.field
+    return {**body, **error.extra}
 
 
 def _service(request: Request) -> RoomService:
@@ -75,7 +68,7 @@ def _service(request: Request) -> RoomService:
 
 def _check_room_id(room_id: str) -> None:
     if not valid_room_id(room_id):
-        raise room_error(400, "invalid_room_id", f"room_id must be {ROOM_ID_RULE}", "room_id")
+        raise ServiceError(400, "invalid_room_id", f"room_id must be {ROOM_ID_RULE}", "room_id")
 
 
 def _record_response(record_json: bytes, version: int) -> HTTPResponse:
@@ -98,28 +91,17 @@ async def get_room(request: Request, room_id: str) -> HTTPResponse:
     _check_room_id(room_id)
     room = _service(request).get(room_id)
     if room is None:
-        raise ApiError(404, "room_not_found", "no such room", body={"error": "room_not_found"})
+        raise ServiceError(404, "room_not_found", "no such room")
     return _record_response(room.record_json, room.version)
 
 
 async def put_room(request: Request, room_id: str) -> HTTPResponse:
     _check_room_id(room_id)
     condition = parse_if_match(request.headers.get("if-match"))
-    body = parse_put_body(request.body)
-    service = _service(request)
-    try:
-        room = service.put(room_id, body.state, condition)
-    except VersionMismatch as exc:
-        raise room_error(
-            412,
-            "version_mismatch",
-            f"If-Match does not match: the room is at version {exc.current_version}",
-            "If-Match",
-            headers={"ETag": f'"{exc.current_version}"'},
-            current=orjson.Fragment(exc.current_record_json),
-        ) from None
-    except TooManyRooms as exc:
-        raise room_error(503, "too_many_rooms", f"Cannot create a room: {exc}") from None
+    # Any Content-Type will do as long as the bytes are JSON; a body that is no object is the
+    # model's 422 (invalid_body), as the spec's "not valid JSON object/array (422)".
+    body = parse_model(request.body, PutRoomBody, field="body", expect="any")
+    room = _service(request).put(room_id, body.state, condition)
     return _record_response(room.record_json, room.version)
 
 
@@ -127,10 +109,7 @@ async def stream_room(request: Request, room_id: str) -> None:
     _check_room_id(room_id)
     service = _service(request)
     settings = service.settings
-    try:
-        service.check_room_for_subscriber(room_id)
-    except TooManySubscribers as exc:
-        raise room_error(503, "too_many_subscribers", f"Cannot open a stream: {exc}") from None
+    service.check_room_for_subscriber(room_id)
     version, record_json = service.current(room_id)
     if last_event_id(request) == version:
         first = sse_retry(settings.retry_ms)  # a resuming client already has this version
@@ -157,41 +136,11 @@ async def stream_room(request: Request, room_id: str) -> None:
 
 async def state_too_large(request: Request, exception: Exception) -> HTTPResponse:
     limit = _service(request).settings.max_state_bytes
-    return room_error(
-        413, "state_too_large", f"The request body is larger than {limit} bytes (MAX_STATE_BYTES)"
-    ).response()
+    message = f"The request body is larger than {limit} bytes (MAX_STATE_BYTES)"
+    return error_response(ServiceError(413, "state_too_large", message), request)
 
 
 # -- parsing ----------------------------------------------------------------------------------
-
-
-def parse_put_body(raw: bytes) -> PutRoomBody:
-    """The PUT body; any Content-Type is accepted as long as the bytes are JSON."""
-    if not raw:
-        raise room_error(
-            400, "invalid_json", 'The request body is empty; send {"state": {...}}', "body"
-        )
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise room_error(
-            400, "invalid_json", f"The body is not valid JSON: {exc}", "body"
-        ) from None
-    if not isinstance(value, dict):
-        raise room_error(
-            422, "invalid_body", 'The body must be a JSON object like {"state": {...}}', "body"
-        )
-    try:
-        return PutRoomBody.model_validate(value)
-    except ValidationError as exc:
-        problems = exc.errors(include_url=False)
-        field = str(problems[0]["loc"][0]) if problems[0]["loc"] else "body"
-        message = "; ".join(
-            f"{'.'.join(str(p) for p in problem['loc']) or 'body'}: "
-            f"{problem['msg'].removeprefix('Value error, ')}"
-            for problem in problems
-        )
-        raise room_error(422, f"invalid_{field}", message, field) from None
 
 
 def parse_if_match(value: str | None) -> VersionCondition | None:
@@ -207,7 +156,7 @@ def parse_if_match(value: str | None) -> VersionCondition | None:
         if len(tag) >= 2 and tag[0] == tag[-1] == '"':
             tag = tag[1:-1]
         if not _VERSION.fullmatch(tag):
-            raise room_error(
+            raise ServiceError(
                 400,
                 "invalid_if_match",
                 f'If-Match must be a room version such as "7" or *, not {value[:40]!r}',

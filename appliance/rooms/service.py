@@ -1,4 +1,5 @@
-"""The rooms' in-memory store: last write wins, versions, broadcast, TTL; no HTTP here.
+"""The rooms' in-memory store: last write wins, versions, broadcast, TTL; no HTTP here (its
+refusals are ServiceErrors, answered by the platform in the rooms' shape).
 
 Every method runs on the event loop and none awaits, so a write (read version, store, publish)
 is atomic: versions go up by exactly one per accepted write however many writers race, and
@@ -17,6 +18,7 @@ from typing import Any
 import orjson
 
 from appliance.platform.clock import utc_now_aware
+from appliance.platform.errors import ServiceError
 from appliance.platform.realtime.broker import Broker
 from appliance.rooms.channels import STATE_EVENT, TOPIC_PREFIX, room_topic
 from appliance.settings import RoomsSettings
@@ -51,19 +53,39 @@ class VersionCondition:
         return current_version in self.versions
 
 
-class VersionMismatch(Exception):
+class VersionMismatch(ServiceError):
+    """The ``If-Match`` condition does not hold; the refusal carries the room's current
+    version (as its ETag) and record."""
+
     def __init__(self, current_version: int, current_record_json: bytes) -> None:
-        super().__init__(f"the room is at version {current_version}")
+        super().__init__(
+            412,
+            "version_mismatch",
+            f"If-Match does not match: the room is at version {current_version}",
+            "If-Match",
+            headers={"ETag": f'"{current_version}"'},
+            extra={"current": orjson.Fragment(current_record_json)},
+        )
         self.current_version = current_version
         self.current_record_json = current_record_json
 
 
-class TooManyRooms(Exception):
-    pass
+class TooManyRooms(ServiceError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            503,
+            "too_many_rooms",
+            f"Cannot create a room: the server already holds its limit of {limit} rooms",
+        )
 
 
-class TooManySubscribers(Exception):
-    pass
+class TooManySubscribers(ServiceError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            503,
+            "too_many_subscribers",
+            f"Cannot open a stream: this room already has its limit of {limit} open streams",
+        )
 
 
 def empty_record_json(room_id: str) -> bytes:
@@ -120,9 +142,7 @@ class RoomService:
         if condition is not None and not condition.holds(current_version):
             raise VersionMismatch(current_version, self.current(room_id)[1])
         if previous is None and len(self._rooms) >= self.settings.max_rooms:
-            raise TooManyRooms(
-                f"the server already holds its limit of {self.settings.max_rooms} rooms"
-            )
+            raise TooManyRooms(self.settings.max_rooms)
         state_json = orjson.dumps(state)
         version = current_version + 1
         updated_at = utc_timestamp(self._now())
@@ -179,7 +199,7 @@ class RoomService:
     def check_room_for_subscriber(self, room_id: str) -> None:
         limit = self.settings.max_subscribers_per_room
         if self.subscriber_count(room_id) >= limit:
-            raise TooManySubscribers(f"this room already has its limit of {limit} open streams")
+            raise TooManySubscribers(limit)
 
     def log_subscribers(self, room_id: str, change: str) -> None:
         if log.isEnabledFor(logging.DEBUG):
