@@ -147,20 +147,24 @@ async def _http_latencies(server: Server, path: str, count: int) -> list[float]:
 
 
 def _raw_latencies(data_dir: Path, site: str, count: int) -> dict[str, list[float]]:
-    from appliance.analytics.query import queries
+    from appliance.analytics.query.metrics import metrics_query
+    from appliance.analytics.query.params import parse_params
+    from appliance.analytics.query.realtime import realtime_query
+    from appliance.analytics.query.stats import stats_query
+    from appliance.analytics.query.timeseries import pageviews_query
 
     today = datetime.now(UTC).date()
     start = (today - timedelta(days=DAYS - 1)).isoformat()
-    stats = queries.parse_params({}, endpoint="stats")
-    pageviews = queries.parse_params(
+    stats = parse_params({}, endpoint="stats")
+    pageviews = parse_params(
         {"start_date": start, "end_date": today.isoformat()}, endpoint="pageviews"
     )
-    metrics = queries.parse_params({"type": "page"}, endpoint="metrics")
+    metrics = parse_params({"type": "page"}, endpoint="metrics")
     runs: dict[str, Callable[[duckdb.DuckDBPyConnection], Any]] = {
-        "stats": lambda c: queries.stats_query(c, site, "UTC", stats, "raw"),
-        "pageviews": lambda c: queries.pageviews_query(c, site, pageviews, "raw"),
-        "metrics": lambda c: queries.metrics_query(c, site, metrics, "raw"),
-        "realtime": lambda c: queries.realtime_query(c, site, False),
+        "stats": lambda c: stats_query(c, site, "UTC", stats, "raw"),
+        "pageviews": lambda c: pageviews_query(c, site, pageviews, "raw"),
+        "metrics": lambda c: metrics_query(c, site, metrics, "raw"),
+        "realtime": lambda c: realtime_query(c, site, False),
     }
     out: dict[str, list[float]] = {}
     with duckdb.connect(

@@ -80,11 +80,11 @@ async def _warm_up(app: Sanic) -> None:
 
 def mount(app: Sanic, platform: Platform) -> PartInfo:
     from appliance.analytics import jobs
-    from appliance.analytics.admin import routes_auth, routes_websites
+    from appliance.analytics.admin import routes_auth, routes_goals, routes_websites
     from appliance.analytics.ingest import routes
     from appliance.analytics.ingest.tracker import Tracker
     from appliance.analytics.query import routes as routes_queries
-    from appliance.analytics.query import routes_reports
+    from appliance.analytics.share import routes as routes_share
 
     service = build_service(platform)
     # The journal writer and the flusher run Python next to the event loop; a thread that
@@ -97,7 +97,8 @@ def mount(app: Sanic, platform: Platform) -> PartInfo:
     app.blueprint(routes_auth.blueprint)
     app.blueprint(routes_websites.blueprint)
     app.blueprint(routes_queries.blueprint)
-    app.blueprint(routes_reports.blueprint)
+    app.blueprint(routes_goals.blueprint)
+    app.blueprint(routes_share.blueprint)
     jobs.register(platform.jobs, service)
 
     @app.before_server_start

@@ -1,5 +1,5 @@
 """Goals (analytics-api.md 11.3): definitions in the platform store (``goals`` table,
-revision ``0003_goals``), conversion statistics from DuckDB. No HTTP here.
+revision ``0003_goals``); their conversion statistics are query/goals.py. No HTTP here.
 
 Validation failures are ``422`` with the offending ``field``; a second goal of the same name
 is ``duplicate_name``, the 51st goal of a website ``limit_exceeded``.
@@ -8,19 +8,15 @@ is ``duplicate_name``, the 51st goal of a website ``limit_exceeded``.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from appliance.analytics.query.reports import Args, EventScope, ReportError
-from appliance.analytics.warehouse.database import Warehouse
 from appliance.analytics.admin.models import validated
 from appliance.platform.clock import utc_now
+from appliance.platform.errors import ServiceError
 from appliance.platform.ids import random_id
 from appliance.platform.store import Store
-
-if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse.py)
-    import duckdb
 
 MAX_GOALS_PER_WEBSITE = 50
 
@@ -66,7 +62,7 @@ class GoalUpdate(_GoalFields):
     """``PUT``: every field optional; ``goal_type`` cannot change (Sparklytics)."""
 
 
-class GoalError(ReportError):
+class GoalError(ServiceError):
     def __init__(self, code: str, message: str, field: str | None = None) -> None:
         super().__init__(422, code, message, field)
 
@@ -116,9 +112,8 @@ def _duplicate() -> GoalError:
 
 
 class GoalService:
-    def __init__(self, store: Store, warehouse: Warehouse) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.warehouse = warehouse
         # Count-then-insert must not interleave (the 50-goal limit); one process owns the store.
         self._write_lock = asyncio.Lock()
 
@@ -135,7 +130,7 @@ class GoalService:
         async with self.store.session() as session:
             row = (await session.execute(sql.goal_by_id(website_id, goal_id))).first()
         if row is None:
-            raise ReportError(404, "not_found", "Goal not found")
+            raise ServiceError(404, "not_found", "Goal not found")
         return _goal(row)
 
     async def create(self, website_id: str, body: Any) -> dict[str, Any]:
@@ -209,7 +204,7 @@ class GoalService:
             except sql.IntegrityError:
                 raise _duplicate() from None
             if not result.rowcount:  # type: ignore[attr-defined]
-                raise ReportError(404, "not_found", "Goal not found")
+                raise ServiceError(404, "not_found", "Goal not found")
         return await self.get(website_id, goal_id)
 
     async def delete(self, website_id: str, goal_id: str) -> None:
@@ -218,7 +213,7 @@ class GoalService:
         async with self._write_lock, self.store.session() as session, session.begin():
             result = await session.execute(sql.delete_goal(website_id, goal_id))
         if not result.rowcount:  # type: ignore[attr-defined]
-            raise ReportError(404, "not_found", "Goal not found")
+            raise ServiceError(404, "not_found", "Goal not found")
 
     @staticmethod
     async def _name_taken(session: Any, website_id: str, name: str, other_than: str | None) -> bool:
@@ -226,70 +221,3 @@ class GoalService:
 
         query = sql.goal_named(website_id, name, other_than)
         return (await session.execute(query)).first() is not None
-
-    async def stats(self, website_id: str, goal_id: str, args: Args) -> dict[str, Any]:
-        goal = await self.get(website_id, goal_id)
-        scope = EventScope.from_args(website_id, args)
-        current, previous = await self.warehouse.read(
-            lambda connection: (
-                period_stats(connection, scope, goal),
-                period_stats(connection, scope.with_range(scope.range.previous()), goal),
-            )
-        )
-        conversions, converting, total, _ = current
-        prev_conversions, prev_converting, prev_total, prev_has_data = previous
-        rate = converting / total if total else 0.0
-        prev_rate = prev_converting / prev_total if prev_total else 0.0
-        # As Sparklytics: prev_* are null when the previous period has no events at all, and
-        # the trend needs a positive previous rate.
-        return {
-            "data": {
-                "goal_id": goal_id,
-                "conversions": conversions,
-                "converting_sessions": converting,
-                "total_sessions": total,
-                "conversion_rate": rate,
-                "prev_conversions": prev_conversions if prev_has_data else None,
-                "prev_conversion_rate": prev_rate if prev_has_data else None,
-                "trend_pct": (
-                    (rate - prev_rate) / prev_rate * 100 if prev_has_data and prev_rate else None
-                ),
-            }
-        }
-
-
-def goal_match(goal: dict[str, Any]) -> tuple[str, list[Any]]:
-    """SQL condition (over ``events e``) of one goal and its params.
-
-    QUIRK (11.3): ``page_view`` + ``equals`` compares the path+query of absolute http(s) URLs,
-    so the relative URLs the Next SDK sends never match; ``contains`` is a plain substring test
-    on the raw value."""
-    value = goal["match_value"]
-    if goal["goal_type"] == "page_view":
-        if goal["match_operator"] == "equals":
-            return (
-                "e.event_type = 'pageview' "
-                "AND regexp_extract(e.url, '^https?://[^/?#]+(/[^#]*)?', 1) = ?",
-                [value],
-            )
-        return "e.event_type = 'pageview' AND strpos(e.url, ?) > 0", [value]
-    if goal["match_operator"] == "equals":
-        return "e.event_type = 'event' AND e.event_name = ?", [value]
-    return "e.event_type = 'event' AND strpos(e.event_name, ?) > 0", [value]
-
-
-def period_stats(
-    connection: duckdb.DuckDBPyConnection, scope: EventScope, goal: dict[str, Any]
-) -> tuple[int, int, int, bool]:
-    """(conversions, converting sessions, sessions, any event at all) over ``scope``."""
-    where, params = scope.where("e")
-    match, match_params = goal_match(goal)
-    row = connection.execute(
-        f"WITH scoped AS (SELECT * FROM events e WHERE {where}), "  # noqa: S608
-        f"matched AS (SELECT e.session_id FROM scoped e WHERE {match}) "
-        "SELECT (SELECT count(*) FROM matched), (SELECT count(DISTINCT session_id) FROM matched), "
-        "(SELECT count(DISTINCT session_id) FROM scoped), EXISTS (SELECT 1 FROM scoped)",
-        [*params, *match_params],
-    ).fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1]), int(row[2]), bool(row[3])

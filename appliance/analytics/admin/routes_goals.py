@@ -1,0 +1,83 @@
+"""HTTP of goals (analytics-api.md 11.3): definitions (admin/goals.py) and their conversion
+statistics (query/goals.py). Thin handlers: the website (404 first), the body or the query
+string, the service, the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
+
+from appliance.analytics.access.guard import protected
+from appliance.analytics.admin.goals import GoalService
+from appliance.analytics.ingest.service import IngestService
+from appliance.analytics.query.routes import WEBSITE, params_of, query_service
+from appliance.analytics.sites.repository import Website
+from appliance.platform.errors import ServiceError
+from appliance.platform.http import json_response
+from appliance.platform.validation import read_json
+
+blueprint = Blueprint("analytics_goals")
+
+GOAL = f"{WEBSITE}/goals/<goal_id:str>"
+GOAL_BODY_LIMIT = 16 * 1024
+
+
+async def _goals(request: Request, website_id: str) -> tuple[GoalService, Website]:
+    """The app's GoalService, once the website is known to exist, and the website."""
+    site = await query_service(request).website(website_id)
+    ctx = request.app.ctx
+    goals: GoalService | None = getattr(ctx, "analytics_goals", None)
+    if goals is None:
+        ingest: IngestService = ctx.analytics
+        goals = GoalService(ingest.websites.store)
+        ctx.analytics_goals = goals
+    return goals, site
+
+
+def _body(request: Request) -> Any:
+    try:
+        return read_json(request)
+    except ServiceError as error:
+        if error.status == 400:  # 1.1 OURS: framework rejections carry validation_error
+            raise ServiceError(400, "validation_error", error.message) from None
+        raise
+
+
+@blueprint.get(f"{WEBSITE}/goals", name="goals_list")
+@protected
+async def goals_list(request: Request, website_id: str) -> HTTPResponse:
+    goals, _ = await _goals(request, website_id)
+    return json_response({"data": await goals.list(website_id)})
+
+
+@blueprint.post(f"{WEBSITE}/goals", name="goals_create", ctx_body_limit=GOAL_BODY_LIMIT)
+@protected
+async def goals_create(request: Request, website_id: str) -> HTTPResponse:
+    goals, _ = await _goals(request, website_id)
+    return json_response({"data": await goals.create(website_id, _body(request))}, 201)
+
+
+@blueprint.put(GOAL, name="goals_update", ctx_body_limit=GOAL_BODY_LIMIT)
+@protected
+async def goals_update(request: Request, website_id: str, goal_id: str) -> HTTPResponse:
+    goals, _ = await _goals(request, website_id)
+    return json_response({"data": await goals.update(website_id, goal_id, _body(request))})
+
+
+@blueprint.delete(GOAL, name="goals_delete")
+@protected
+async def goals_delete(request: Request, website_id: str, goal_id: str) -> HTTPResponse:
+    goals, _ = await _goals(request, website_id)
+    await goals.delete(website_id, goal_id)
+    return HTTPResponse(status=204)
+
+
+@blueprint.get(f"{GOAL}/stats", name="goals_stats")
+@protected
+async def goals_stats(request: Request, website_id: str, goal_id: str) -> HTTPResponse:
+    goals, site = await _goals(request, website_id)
+    goal = await goals.get(website_id, goal_id)
+    params = params_of(request, "goal")
+    return json_response(await query_service(request).goal_stats(site, goal, params))

@@ -1,0 +1,191 @@
+"""Where a query reads and which rows: the table (raw events or a rollup level), the UTC
+instants of a date range, and the WHERE clause of the parameters.
+
+:func:`choose_source` picks the narrowest rollup level (warehouse/rollup_levels.py, exact)
+that holds what a query needs, when the zone's offsets are whole hours — ``visit_rollups``
+without any filter or breakdown, ``page_rollups`` for ``type=page`` and the URL filters
+(without equality filters), ``event_rollups`` for equality filters and the other breakdowns —
+and raw ``events`` otherwise. Rollup rows carry their sessions' facts (event count,
+duration), so stats never join ``sessions`` there; on the visit and page levels rows also
+carry the hours of their key's neighbour rows (rollup_levels.Neighbour), so distinct
+visitors/sessions are filtered counts rather than hash tables of ids.
+
+:func:`where` is the one filter of every read, reports included: every user value reaches SQL
+as a bound parameter; the SQL text is assembled only from constants of this package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+from appliance.analytics.query.dates import DateRange
+from appliance.analytics.query.params import QueryParams
+from appliance.analytics.query.zones import ZoneShift, local_midnight_utc, zone_shift
+from appliance.analytics.warehouse.rollup_levels import PAGE_TABLE, ROLLUP_TABLE, VISIT_TABLE
+
+if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
+    import duckdb
+
+SourceChoice = Literal["auto", "raw", "rollup"]
+
+HOST_SQL = r"lower(regexp_extract(url, '^https?://(?:[^/?#]*@)?(\[[^/?#\]]*\]|[^/?#:]*)', 1))"
+"""The host of an absolute http(s) URL, lower-cased, without user info or port (9.1's
+``filter_hostname``: ``http://Example.com:8080/`` is ``example.com``; a relative URL has none)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """How a query reads one of the tables (constant SQL fragments only)."""
+
+    table: str
+    time: str  # the column ranges and buckets use
+    events: str  # events a row stands for
+    pageviews: str  # pageviews a row stands for
+    first: str
+    last: str
+    is_rollup: bool
+    sessions: tuple[str, ...] = ("session_id",)  # the columns that identify a session
+    visitor_columns: tuple[str, ...] = ("visitor_id",)
+    facts: bool = False  # rows carry session_events / session_us
+    human: str = "NOT coalesce(is_bot, false)"  # the rows of humans
+    flags: bool = False  # rows carry neighbour hours (rollups.Neighbour)
+
+    @property
+    def visitors(self) -> str:
+        """Distinct visitors over rows (or per-session groups) holding the visitor columns."""
+        if self.visitor_columns == ("visitor_id",):
+            return "count(DISTINCT visitor_id)"
+        # hex ids as integers, any other id as its text: two disjoint exact counts
+        return (
+            "(count(DISTINCT visitor_key) FILTER (WHERE visitor_text IS NULL) "
+            "+ count(DISTINCT visitor_text))"
+        )
+
+    def any_visitor(self) -> str:
+        return ", ".join(f"any_value({name}) AS {name}" for name in self.visitor_columns)
+
+
+RAW = Source(
+    "events",
+    "created_at",
+    "1",
+    "CASE WHEN event_type = 'pageview' THEN 1 ELSE 0 END",
+    "created_at",
+    "created_at",
+    False,
+)
+ROLLUP = Source(
+    ROLLUP_TABLE, "hour", "events", "pageviews", "first_at", "last_at", True, facts=True
+)
+
+
+def _narrow_level(table: str, first: str, last: str) -> Source:
+    """rollups.VISITS or rollups.PAGES: integer ids, session facts, neighbour hours."""
+    return Source(
+        table,
+        time="hour",
+        events="events",
+        pageviews="pageviews",
+        first=first,
+        last=last,
+        is_rollup=True,
+        sessions=("session_key", "session_text"),
+        visitor_columns=("visitor_key", "visitor_text"),
+        facts=True,
+        human="NOT bot",
+        flags=True,
+    )
+
+
+VISITS = _narrow_level(VISIT_TABLE, first="NULL", last="NULL")  # no per-row times
+PAGES = _narrow_level(PAGE_TABLE, first="first_at", last="last_at")
+
+
+def choose_source(
+    params: QueryParams, shift: ZoneShift, column: str | None = None, force: SourceChoice = "auto"
+) -> Source:
+    """The narrowest rollup level holding everything the query needs, else raw events (see
+    the module docstring); ``force="rollup"`` refuses a query no level can answer."""
+    if force == "raw":
+        return RAW
+    source: Source | None = None
+    if shift.whole_hours:
+        url = params.needs_url or column == "url"
+        if params.equality or (column is not None and column != "url"):
+            source = None if url else ROLLUP
+        else:
+            source = PAGES if url else VISITS
+    if force == "rollup" and source is None:
+        raise ValueError("this query cannot be answered from the rollups")
+    return source or RAW
+
+
+@dataclass(frozen=True)
+class Window:
+    """One date range as UTC instants plus the zone's offsets over it."""
+
+    range: DateRange
+    start: datetime
+    end: datetime
+    shift: ZoneShift
+
+
+def zone_window(date_range: DateRange, zone: ZoneInfo | None) -> Window:
+    start = local_midnight_utc(date_range.start, zone)
+    end = local_midnight_utc(date_range.end + timedelta(days=1), zone)
+    return Window(date_range, start, end, zone_shift(zone, start, end))
+
+
+def window(params: QueryParams, date_range: DateRange) -> Window:
+    """``date_range`` in the request's zone (stats, pageviews, metrics)."""
+    return zone_window(date_range, params.zone)
+
+
+def utc_window(date_range: DateRange) -> Window:
+    """``date_range`` in UTC: sessions, custom events and goals read whole UTC days, as
+    Sparklytics (their ``timezone`` is validated, not applied)."""
+    return zone_window(date_range, None)
+
+
+def where(
+    source: Source, website_id: str, span: Window, params: QueryParams, *spans: Window
+) -> tuple[str, list[Any]]:
+    """The filters of a read over ``span`` (and, for a one-scan comparison, more ``spans``:
+    the scan covers their hull, each row must fall in one of them)."""
+    windows = (span, *spans)
+    sql = f"website_id = ? AND {source.time} >= ? AND {source.time} < ?"
+    values: list[Any] = [
+        website_id,
+        min(one.start for one in windows),
+        max(one.end for one in windows),
+    ]
+    if spans:
+        sql += (
+            " AND ("
+            + " OR ".join(f"({source.time} >= ? AND {source.time} < ?)" for _ in windows)
+            + ")"
+        )
+        for one in windows:
+            values += [one.start, one.end]
+    if not params.include_bots:
+        sql += f" AND {source.human}"
+    for column, value in params.equality:
+        sql += f" AND {column} = ?"  # column from EQUALITY_FILTERS, a constant
+        values.append(value)
+    if params.page is not None:
+        # QUIRK (9.1): LIKE '%v%', so % and _ in the value act as wildcards.
+        sql += " AND url LIKE ?"
+        values.append(f"%{params.page}%")
+    if params.hostname is not None:
+        sql += f" AND {HOST_SQL} = lower(?)"
+        values.append(params.hostname)
+    return sql, values
+
+
+def fetch(
+    connection: duckdb.DuckDBPyConnection, sql: str, values: list[Any]
+) -> list[tuple[Any, ...]]:
+    return connection.execute(sql, values).fetchall()
