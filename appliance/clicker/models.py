@@ -8,6 +8,9 @@ from typing import Annotated, NamedTuple, TypedDict
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
+from appliance.platform.errors import ServiceError
+from appliance.platform.ratelimit import retry_after_header
+
 NAME_MAX_CHARS = 24
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -54,22 +57,15 @@ def parse_name(value: object, field: str = "name") -> str:
     return name
 
 
-def _player_id(value: object) -> str:
-    try:
-        return parse_player_id(value)
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
+# InvalidInput is a ValueError: pydantic reports its message as the field's problem.
+PlayerId = Annotated[str, BeforeValidator(parse_player_id)]
+PlayerName = Annotated[str, AfterValidator(parse_name)]
 
 
-def _name(value: object) -> str:
-    try:
-        return parse_name(value)
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
+class PlayerRef(BaseModel):
+    """A player named in a path or a query string (``/players/<id>``, ``?player_id=``)."""
 
-
-PlayerId = Annotated[str, BeforeValidator(_player_id)]
-PlayerName = Annotated[str, AfterValidator(_name)]
+    player_id: PlayerId
 
 
 class ClickRequest(BaseModel):
@@ -122,9 +118,16 @@ class ClickResult(NamedTuple):
     rank: int
 
 
-class Throttled(Exception):
-    """A click that came too soon after the player's last counted one."""
+class Throttled(ServiceError):
+    """A click that came too soon after the player's last counted one: a 429 with the exact
+    wait in the envelope (``retry_after_ms``), as Retry-After only speaks whole seconds."""
 
     def __init__(self, retry_after_ms: int) -> None:
-        super().__init__(f"throttled; retry in {retry_after_ms} ms")
+        super().__init__(
+            429,
+            "throttled",
+            f"Too fast: wait {retry_after_ms} ms between clicks",
+            headers={"Retry-After": retry_after_header(retry_after_ms / 1000)},
+            extra={"retry_after_ms": retry_after_ms},
+        )
         self.retry_after_ms = retry_after_ms
