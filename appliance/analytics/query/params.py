@@ -15,9 +15,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -47,6 +47,7 @@ from appliance.platform.clock import utc_now
 from appliance.platform.errors import ServiceError
 
 CompareMode = Literal["previous_period", "previous_year", "custom"]
+T = TypeVar("T")
 
 EVENT_NAME_MAX_CHARS = 255
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -87,6 +88,14 @@ METRIC_COLUMNS: dict[str, str] = {
 
 def _refuse(message: str) -> PydanticCustomError:
     return PydanticCustomError("validation_error", message)
+
+
+def _refusing(parse: Callable[[Any], T], value: Any) -> T:
+    """``parse(value)``, its ValueError's message made the refusal."""
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise _refuse(str(error)) from None
 
 
 def _rules(info: ValidationInfo) -> Rules:
@@ -162,10 +171,8 @@ class QueryParams(BaseModel):
             return data
         rules = _rules(info)
         today = (info.context or {}).get("today") or utc_now().date()
-        try:
-            span = strict_range(data) if rules.strict_range else lenient_range(data, today)
-        except ValueError as error:
-            raise _refuse(str(error)) from None
+        strict = rules.strict_range
+        span = _refusing(strict_range, data) if strict else lenient_range(data, today)
         if span.end < span.start:
             raise _refuse("end_date must be on or after start_date")
         if span.start < EARLIEST or span.end > LATEST:
@@ -179,10 +186,7 @@ class QueryParams(BaseModel):
     def _zone(cls, value: Any, info: ValidationInfo) -> ZoneInfo | None:
         if isinstance(value, str) and _rules(info).timezone_not_blank and not value.strip():
             raise _refuse("timezone must not be blank")
-        try:
-            return parse_zone(value)
-        except ValueError as error:
-            raise _refuse(str(error)) from None
+        return _refusing(parse_zone, value)
 
     @field_validator("include_bots", mode="before")
     @classmethod
@@ -284,10 +288,7 @@ class QueryParams(BaseModel):
     def _cursor(cls, value: Any, info: ValidationInfo) -> tuple[datetime, str] | None:
         if not value or not _rules(info).cursor:
             return None
-        try:
-            return decode_cursor(value)
-        except ValueError as error:
-            raise _refuse(str(error)) from None
+        return _refusing(decode_cursor, value)
 
     @field_validator("event_name", mode="before")
     @classmethod
