@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,26 +29,30 @@ def _one(cursor: Any) -> Any:
     return cursor.execute("SELECT 1").fetchone()
 
 
+OpenWarehouse = Callable[..., Awaitable[Warehouse]]
+
+
 @pytest.fixture
-async def make_warehouse(tmp_path: Path) -> AsyncIterator[Callable[..., Warehouse]]:
+async def open_warehouse(tmp_path: Path) -> AsyncIterator[OpenWarehouse]:
+    """Opens a warehouse of two reader threads with these options; closed after the test."""
     made: list[Warehouse] = []
 
-    def make(**options: Any) -> Warehouse:
+    async def open_one(**options: Any) -> Warehouse:
         warehouse = Warehouse(tmp_path / "analytics.duckdb", "256MB", threads=2, **options)
         made.append(warehouse)
+        await warehouse.open()
         return warehouse
 
-    yield make
+    yield open_one
     for warehouse in made:
         await warehouse.close()
 
 
 @pytest.mark.timeout(30)
 async def test_a_read_past_its_deadline_is_interrupted_and_answered_503(
-    make_warehouse: Callable[..., Warehouse],
+    open_warehouse: OpenWarehouse,
 ) -> None:
-    warehouse = make_warehouse(query_timeout=0.3)
-    await warehouse.open()
+    warehouse = await open_warehouse(query_timeout=0.3)
     started = time.monotonic()
     with pytest.raises(QueryTimeout) as caught:
         await warehouse.read(_slow)
@@ -61,10 +65,9 @@ async def test_a_read_past_its_deadline_is_interrupted_and_answered_503(
 
 @pytest.mark.timeout(30)
 async def test_heavy_reads_wait_for_a_slot_and_light_reads_do_not(
-    make_warehouse: Callable[..., Warehouse],
+    open_warehouse: OpenWarehouse,
 ) -> None:
-    warehouse = make_warehouse(query_timeout=1.0, heavy_reads=1)
-    await warehouse.open()
+    warehouse = await open_warehouse(query_timeout=1.0, heavy_reads=1)
     ended: dict[str, float] = {}
 
     async def timed(name: str, work: Callable[[Any], Any], heavy: bool) -> None:
@@ -80,10 +83,9 @@ async def test_heavy_reads_wait_for_a_slot_and_light_reads_do_not(
 
 @pytest.mark.timeout(30)
 async def test_close_while_a_read_runs_returns_promptly_without_blocking_the_loop(
-    make_warehouse: Callable[..., Warehouse],
+    open_warehouse: OpenWarehouse,
 ) -> None:
-    warehouse = make_warehouse(query_timeout=600)
-    await warehouse.open()
+    warehouse = await open_warehouse(query_timeout=600)
     running = asyncio.create_task(warehouse.read(_slow))
     await asyncio.sleep(0.3)
     assert not running.done()
