@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.platform.errors import Problem, ServiceError, envelope, invalid_input
 from appliance.platform.http import ApiError, parse_json_object
 from appliance.platform.validation import parse_model, read_json, validate
-from tests.conftest import ROOT, RunningServer, start_server
+from tests.conftest import ROOT, start_server
 
 ERRORS_APP = ROOT / "tests" / "platform" / "errors_app.py"
 UUID = "3f2b8c1e-5d6a-4e7f-9a0b-1c2d3e4f5a6b"
@@ -167,16 +167,14 @@ def test_parse_model_reads_then_validates() -> None:
 
 
 @pytest.fixture(scope="module")
-def errors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(tmp_path_factory.mktemp("errors") / "data", script=ERRORS_APP)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def client(errors_server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=errors_server.url, timeout=10) as client:
-        yield client
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """A client of one errors_app.py server for the module."""
+    server = start_server(tmp_path_factory.mktemp("errors") / "data", script=ERRORS_APP)
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            yield client
+    finally:
+        server.stop()
 
 
 def test_a_blueprint_without_a_renderer_answers_the_envelope(client: httpx.Client) -> None:
