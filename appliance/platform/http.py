@@ -24,7 +24,6 @@ from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse
 
 from appliance.platform.errors import ErrorRenderer, ServiceError, envelope
-from appliance.platform.validation import read_json
 from appliance.settings import IPNetwork, Settings
 
 log = logging.getLogger("sparkhouse.http")
@@ -70,7 +69,8 @@ def json_response(
 class ApiError(ServiceError):
     """Deprecated: raise :class:`ServiceError`; a part whose spec fixes another shape registers
     a renderer (:func:`register_error_renderer`) instead of passing ``body``. Kept, with
-    :meth:`response`, until the analytics part is converted."""
+    :meth:`response`, while code outside the parts (the socket's refusals in
+    realtime/phoenix.py) still raises it."""
 
     def __init__(self, *args: Any, body: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # ServiceError's (status, code, message, field, headers)
@@ -168,17 +168,6 @@ class JsonErrorHandler(ErrorHandler):
             exc_info=exception,
         )
         return platform_error(500, "Internal error; the server log has the details")
-
-
-def parse_json_object(request: Request, *, allow_array: bool = False) -> Any:
-    """Deprecated: use :func:`appliance.platform.validation.parse_model` (or ``read_json``).
-
-    Raises :class:`ApiError`, which the analytics part still catches; goes with ApiError.
-    """
-    try:
-        return read_json(request, expect="object or array" if allow_array else "object")
-    except ServiceError as error:
-        raise ApiError(error.status, error.code, error.message, error.field) from None
 
 
 # -- client address -------------------------------------------------------------------------

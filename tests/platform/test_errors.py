@@ -16,7 +16,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.platform.errors import Problem, ServiceError, envelope, invalid_input
-from appliance.platform.http import ApiError, parse_json_object
+from appliance.platform.http import ApiError
 from appliance.platform.validation import parse_model, read_json, validate
 from tests.conftest import ROOT, start_server
 
@@ -104,13 +104,6 @@ def test_read_json_accepts_what_it_is_told_to() -> None:
     assert refused(read_json, b"7", expect="object or array").message == (
         "The body must be a JSON object or array"
     )
-
-
-def test_parse_json_object_still_raises_api_error_for_analytics() -> None:
-    with pytest.raises(ApiError) as caught:
-        parse_json_object(FakeRequest(b"[]"))
-    assert (caught.value.status, caught.value.code) == (400, "invalid_json")
-    assert parse_json_object(FakeRequest(b"[]"), allow_array=True) == []
 
 
 # -- validating ------------------------------------------------------------------------------
