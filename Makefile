@@ -17,6 +17,7 @@ run: $(VENV)/.installed $(DIST)/index.html
 test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser binary image-tools
 	$(BIN)/ruff check appliance tests bench
 	$(BIN)/ruff format --check appliance tests bench
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
@@ -27,6 +28,7 @@ test-fast: $(VENV)/.packaging
 lint: $(VENV)/.installed
 	$(BIN)/ruff check appliance tests bench
 	$(BIN)/ruff format --check appliance tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy

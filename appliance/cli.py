@@ -17,16 +17,14 @@ import orjson
 from pydantic import ValidationError
 
 from appliance import __version__
-from appliance.analytics.cli import add_commands as add_analytics_commands
 from appliance.ops import add_commands as add_ops_commands
+from appliance.registry import PARTS
 from appliance.settings import Settings, describe, load_settings, markdown_table
 
 if TYPE_CHECKING:  # Sanic loads only when serving
     from sanic import Sanic
 
 EARLY_STOP_GRACE_SECONDS = 0.1
-
-DEFAULT_URL = "http://127.0.0.1:4000"
 
 
 def _setup_logging(level: str) -> None:
@@ -157,12 +155,6 @@ def cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_spark(args: argparse.Namespace) -> int:
-    from appliance.sparks.client import run_spark_command
-
-    return run_spark_command(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sparkhouse", description="Sparkhouse: a self-hosted real-time appliance."
@@ -187,24 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("version", help="print the version").set_defaults(func=cmd_version)
 
-    spark = commands.add_parser(
-        "spark",
-        help="send sparks to a running board",
-        description="Send one spark to (X, Y), or --random N sparks at --rate per second.",
-    )
-    spark.add_argument("x", nargs="?", type=int, help="column 0..511")
-    spark.add_argument("y", nargs="?", type=int, help="row 0..511")
-    spark.add_argument(
-        "--color", default="1,0.6,0.1", help="r,g,b[,a] each 0..1 (default 1,0.6,0.1)"
-    )
-    spark.add_argument("--radius", type=float, default=24.0, help="pixels, (0, 512]")
-    spark.add_argument("--transparency", type=float, default=0.2, help="0..1")
-    spark.add_argument("--grow", type=float, default=1.0, help="seconds to grow, 0..60")
-    spark.add_argument("--random", type=int, metavar="N", help="send N random sparks")
-    spark.add_argument("--rate", type=float, default=10.0, help="sparks per second (--random)")
-    spark.add_argument("--url", default=DEFAULT_URL, help=f"server (default {DEFAULT_URL})")
-    spark.set_defaults(func=cmd_spark)
-    add_analytics_commands(commands, _settings)
+    for part in PARTS:
+        if part.commands is not None:
+            part.commands(commands, _settings)
     add_ops_commands(commands, _settings)
     return parser
 

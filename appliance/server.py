@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sanic import Request, Sanic
@@ -14,11 +16,12 @@ from appliance import __version__
 from appliance.platform import benchmark, frozen, http
 from appliance.platform.jobs import Jobs
 from appliance.platform.lifecycle import once_serving
-from appliance.platform.parts import PartInfo, Platform
-from appliance.platform.realtime import phoenix
+from appliance.platform.parts import Part, PartInfo, Platform
+from appliance.platform.realtime import phoenix, sse
 from appliance.platform.realtime.broker import Broker
 from appliance.platform.realtime.channels import ChannelRegistry
 from appliance.platform.sanic_compat import install_route_error_format_patch, touchup_applied
+from appliance.platform.settings import PlatformSettings
 from appliance.platform.store import Store
 from appliance.settings import Settings
 from appliance.web import DIST
@@ -44,9 +47,8 @@ class SparkhouseApp(Sanic):
 
 
 def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
-    from appliance import analytics, clicker, rooms, sparks
+    from appliance.registry import PARTS
 
-    part_modules = [sparks, rooms, clicker, analytics]
     app = SparkhouseApp(name, dumps=http.dumps, configure_logging=False)
     app.config.MOTD = False
     app.config.KEEP_ALIVE_TIMEOUT = 75  # outlive typical proxy idle timeouts
@@ -55,24 +57,31 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     app.ctx.settings = settings
     http.install(app, settings)
 
-    platform = Platform(
-        settings, Broker(), ChannelRegistry(), Jobs(), Store.in_dir(settings.server.data_dir)
+    platform_settings = PlatformSettings.model_construct(
+        server=settings.server, realtime=settings.realtime
     )
-
-    @app.before_server_start
-    async def start_store(app: Sanic, _: Any = None) -> None:
-        # Registered before the parts mount, so it runs before their start-up listeners.
-        await platform.store.start()
-
-    @app.after_server_stop
-    async def stop_store(app: Sanic, _: Any = None) -> None:
-        await platform.store.stop()
-
+    platform = Platform(
+        platform_settings,
+        Broker(),
+        ChannelRegistry(),
+        Jobs(),
+        Store.in_dir(settings.server.data_dir, [p.migrations for p in PARTS if p.migrations]),
+    )
     app.ctx.platform = platform
     app.ctx.broker = platform.broker
-    phoenix.install(app, platform.broker, platform.channels, settings)
+    phoenix.install(app, platform.broker, platform.channels, platform_settings)
+    sse.install(app)  # open streams end promptly when the server stops
 
-    parts: list[PartInfo] = [part.mount(app, platform) for part in part_modules]
+    mounted = [(part, part.build(platform, part.section(settings))) for part in PARTS]
+    for part, context in mounted:
+        setattr(app.ctx, part.info.name, context)
+        for blueprint in part.blueprints(context):
+            app.blueprint(blueprint)
+        platform.channels.add(*part.channels(context))
+        part.jobs(context, platform.jobs)
+    public_paths = frozenset().union(*(part.public_paths for part in PARTS))
+    _install_lifecycle(app, platform, mounted)
+    parts: list[PartInfo] = [part.info for part in PARTS]
     app.ctx.parts = parts
 
     @app.get("/healthz", name="healthz")
@@ -107,26 +116,60 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     if settings.server.bench_baseline:
         benchmark.install(app)
 
-    _mount_dashboard(app)
+    _mount_dashboard(app, public_paths)
     http.add_preflight_routes(app, settings)
+    return app
+
+
+def _install_lifecycle(
+    app: Sanic, platform: Platform, mounted: Sequence[tuple[Part[Any, Any], Any]]
+) -> None:
+    """The one order of start and stop (platform/parts.py): the store, then the parts in
+    order; once serving, their warm-ups and the scheduler; after the stop, the scheduler, the
+    parts in reverse order, the store."""
+
+    @app.before_server_start
+    async def start_platform_and_parts(app: Sanic, _: Any = None) -> None:
+        await platform.store.start()
+        for part, context in mounted:
+            if part.start is not None:
+                await part.start(context)
 
     @app.after_server_start
     async def after_start_checks(app: Sanic, _: Any = None) -> None:
         _warn_if_touchup_skipped(app)
         frozen.finish_unpacking()  # the binary's packed DuckDB module, in a thread
 
+    for part, context in mounted:
+        if part.serving is not None:
+            once_serving(app, f"{part.info.name}-serving", functools.partial(part.serving, context))
+
     async def start_jobs() -> None:
-        settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+        platform.settings.server.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(platform.jobs.load)  # the event loop keeps answering
         platform.jobs.start()
 
     once_serving(app, "jobs-start", start_jobs)
 
-    @app.after_server_stop
-    async def stop_jobs(app: Sanic, _: Any = None) -> None:
+    async def shut_down() -> None:
         platform.jobs.stop()
+        for part, context in reversed(mounted):
+            if part.stop is not None:
+                try:
+                    await part.stop(context)
+                except Exception:
+                    log.exception("stopping %s failed", part.info.name)
+        await platform.store.stop()
 
-    return app
+    @app.after_server_stop
+    async def stop_parts_and_platform(app: Sanic, _: Any = None) -> None:
+        # Sanic runs the after-stop listeners again when a stop of the loop interrupted them
+        # (runners._run_shutdown_coro): the shutdown runs once, a second call waits for it.
+        stopping: asyncio.Task[None] | None = getattr(app.ctx, "shutting_down", None)
+        if stopping is None:
+            stopping = asyncio.create_task(shut_down(), name="shutdown")
+            app.ctx.shutting_down = stopping
+        await asyncio.shield(stopping)
 
 
 TOUCHUP_SKIPPED = "Sanic's TouchUp did not run"
@@ -141,7 +184,7 @@ def _warn_if_touchup_skipped(app: Sanic) -> None:
         log.warning("%s: requests take the slow generic path", TOUCHUP_SKIPPED)
 
 
-def _mount_dashboard(app: Sanic) -> None:
+def _mount_dashboard(app: Sanic, public_paths: frozenset[str]) -> None:
     index = DIST / "index.html"
     if (DIST / "assets").is_dir():
         app.static("/assets", DIST / "assets", name="dashboard_assets")
@@ -153,7 +196,7 @@ def _mount_dashboard(app: Sanic) -> None:
     @app.route("/<path:path>", methods=ALL_METHODS, name="dashboard_spa")
     async def spa(request: Request, path: str) -> HTTPResponse:
         # Browser routes (/board, /rooms, …) get the app; API paths and other methods a 404.
-        if request.method not in ("GET", "HEAD") or http.is_api_path(request.path):
+        if request.method not in ("GET", "HEAD") or http.is_api_path(request.path, public_paths):
             raise NotFound(f"No route for {request.method} {request.path}")
         static = DIST / path
         if "." in path.rsplit("/", 1)[-1] and static.is_file() and DIST in static.resolve().parents:

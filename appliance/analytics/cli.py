@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from appliance.analytics.migrations import VERSIONS
-from appliance.settings import Settings
+from appliance.platform.parts import SettingsLoader
+from appliance.platform.settings import PlatformSettings
 
 
-def add_commands(commands: Any, load: Callable[[argparse.Namespace], Settings]) -> None:
-    """Add ``analytics`` to the ``sparkhouse`` sub-commands; ``load`` reads the settings."""
+def add_commands(commands: argparse._SubParsersAction[Any], load: SettingsLoader) -> None:
+    """Add ``analytics`` to the ``sparkhouse`` sub-commands; ``load`` reads the settings
+    (these commands use only the server section's data folder)."""
     analytics = commands.add_parser("analytics", help="web analytics: websites")
     groups = analytics.add_subparsers(dest="analytics_command", required=True, metavar="COMMAND")
     website = groups.add_parser("website", help="manage tracked websites")
@@ -50,7 +51,7 @@ def _positive(text: str) -> int:
     return value
 
 
-async def _add(args: argparse.Namespace, settings: Settings) -> int:
+async def _add(args: argparse.Namespace, settings: PlatformSettings) -> int:
     from appliance.analytics.admin.websites import InvalidWebsite, create_website
     from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
@@ -67,7 +68,7 @@ async def _add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _list(settings: Settings) -> int:
+async def _list(settings: PlatformSettings) -> int:
     from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
 
@@ -83,7 +84,7 @@ async def _list(settings: Settings) -> int:
     return 0
 
 
-def _seed(args: argparse.Namespace, settings: Settings) -> int:
+def _seed(args: argparse.Namespace, settings: PlatformSettings) -> int:
     from appliance.analytics.warehouse import seed
     from appliance.analytics.warehouse.database import DUCKDB_FILE
     from appliance.platform.datadir import DataDirInUse, DataDirLock
@@ -124,7 +125,7 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _website(settings: Settings, website_id: str) -> Any:
+async def _website(settings: PlatformSettings, website_id: str) -> Any:
     from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.platform.store import Store
 

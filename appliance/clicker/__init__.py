@@ -4,62 +4,101 @@ snapshots."""
 from __future__ import annotations
 
 import gc
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sanic import Sanic
+from appliance.clicker import channels
+from appliance.clicker.settings import ClickerSettings
+from appliance.platform.jobs import Jobs
+from appliance.platform.parts import Part, PartInfo, Platform
 
-from appliance.clicker import channels, routes
-from appliance.clicker.jobs import LeaderboardBroadcaster, SnapshotJob, schedule
-from appliance.clicker.service import ClickEngine
-from appliance.clicker.store import SnapshotStore
-from appliance.platform.parts import PartInfo, Platform
+if TYPE_CHECKING:
+    from sanic import Blueprint
 
-INFO = PartInfo(
-    name="clicker",
-    title="Click the Button",
-    path="/clicker",
-    description="Click as fast as the throttle allows; a live leaderboard shows the top players.",
-    topics=[channels.LOBBY_TOPIC],
-)
+    from appliance.clicker.jobs import LeaderboardBroadcaster
+    from appliance.clicker.service import ClickEngine
+    from appliance.clicker.store import SnapshotStore
+    from appliance.platform.realtime.channels import Channel
 
 
-def mount(app: Sanic, platform: Platform) -> PartInfo:
-    settings = platform.settings.clicker
+@dataclass(frozen=True)
+class ClickerContext:
+    """The game's services, on ``app.ctx.clicker``."""
+
+    settings: ClickerSettings
+    engine: ClickEngine
+    store: SnapshotStore
+    broadcaster: LeaderboardBroadcaster
+
+
+def _build(platform: Platform, settings: ClickerSettings) -> ClickerContext:
+    from appliance.clicker.jobs import LeaderboardBroadcaster
+    from appliance.clicker.service import ClickEngine
+    from appliance.clicker.store import SnapshotStore
+
     engine = ClickEngine(
         min_interval_ms=settings.min_interval_ms,
         reset_after_seconds=settings.reset_after_seconds,
         top_n=settings.top_n,
     )
-    store = SnapshotStore(platform.settings.server.data_dir / "clicker")
     broadcaster = LeaderboardBroadcaster(engine, platform.broker)
     engine.listeners.append(broadcaster.notify)
-    app.ctx.clicker = engine
-    app.ctx.clicker_store = store
-    app.ctx.clicker_broadcaster = broadcaster
+    store = SnapshotStore(platform.settings.server.data_dir / "clicker")
+    return ClickerContext(settings, engine, store, broadcaster)
 
-    platform.channels.add(*channels.build_channels(engine))
-    app.blueprint(routes.blueprint)
-    schedule(platform.jobs, SnapshotJob(engine, store), settings.snapshot_seconds)
 
-    @app.before_server_start
-    async def load_clicker_snapshot(app: Sanic, _: Any = None) -> None:
-        # Blocking on purpose: the server does not serve before the game is loaded.
-        gc.disable()  # a million new objects would otherwise trigger full collections repeatedly
-        try:
-            engine.load(store.load())
-            store.prime(engine)
-        finally:
-            gc.enable()
-        # The game's containers live as long as the process; freezing them keeps them out of
-        # the collector's full passes, which would otherwise stall the loop ~0.3 s at a
-        # million players. (Process-wide but harmless: start-up objects are permanent.)
-        gc.freeze()
+def _blueprints(_: ClickerContext) -> Sequence[Blueprint]:
+    from appliance.clicker import routes
 
-    @app.after_server_stop
-    async def save_clicker_snapshot(app: Sanic, _: Any = None) -> None:
-        # Connections are closed by now, so this is the final state. Synchronous (no await):
-        # it runs whole even if Sanic has to re-run the shutdown coroutine on a stopped loop.
-        broadcaster.cancel()
-        store.save_now(engine)
+    return [routes.blueprint]
 
-    return INFO
+
+def _channels(context: ClickerContext) -> Sequence[Channel]:
+    return channels.build_channels(context.engine)
+
+
+def _jobs(context: ClickerContext, jobs: Jobs) -> None:
+    from appliance.clicker.jobs import SnapshotJob, schedule
+
+    schedule(jobs, SnapshotJob(context.engine, context.store), context.settings.snapshot_seconds)
+
+
+async def _start(context: ClickerContext) -> None:
+    # Blocking on purpose: the server does not serve before the game is loaded.
+    gc.disable()  # a million new objects would otherwise trigger full collections repeatedly
+    try:
+        context.engine.load(context.store.load())
+        context.store.prime(context.engine)
+    finally:
+        gc.enable()
+    # The game's containers live as long as the process; freezing them keeps them out of the
+    # collector's full passes, which would otherwise stall the loop at a million players.
+    # (Process-wide but harmless: start-up objects are permanent.)
+    gc.freeze()
+
+
+async def _stop(context: ClickerContext) -> None:
+    # Connections are closed by now, so this is the final state. Synchronous (no await): it
+    # runs whole even if Sanic has to re-run the shutdown on a stopped loop.
+    context.broadcaster.cancel()
+    context.store.save_now(context.engine)
+
+
+PART = Part(
+    info=PartInfo(
+        name="clicker",
+        title="Click the Button",
+        path="/clicker",
+        description="Click as fast as the throttle allows; a live leaderboard shows the top "
+        "players.",
+        topics=[channels.LOBBY_TOPIC],
+    ),
+    settings=ClickerSettings,
+    build=_build,
+    blueprints=_blueprints,
+    channels=_channels,
+    jobs=_jobs,
+    start=_start,
+    stop=_stop,
+)

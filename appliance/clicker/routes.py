@@ -20,7 +20,7 @@ BAD_INPUT = 400
 
 
 def _engine(request: Request) -> ClickEngine:
-    engine: ClickEngine = request.app.ctx.clicker
+    engine: ClickEngine = request.app.ctx.clicker.engine
     return engine
 
 
@@ -69,5 +69,5 @@ async def rename(request: Request, player_id: str) -> HTTPResponse:
 
 @blueprint.get("/stats", name="clicker_stats")
 async def stats(request: Request) -> HTTPResponse:
-    store: SnapshotStore = request.app.ctx.clicker_store
+    store: SnapshotStore = request.app.ctx.clicker.store
     return json_response({**_engine(request).stats(), "snapshot": store.stats()})

@@ -24,13 +24,14 @@ from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse
 
 from appliance.platform.errors import ErrorRenderer, ServiceError, envelope
-from appliance.settings import IPNetwork, Settings
+from appliance.platform.settings import IPNetwork, PlatformSettings
 
 log = logging.getLogger("sparkhouse.http")
 access_log = logging.getLogger("sparkhouse.access")
 
 API_PREFIXES = ("/api/", "/socket/")
-API_PATHS = frozenset({"/healthz", "/e", "/s.js"})
+PLATFORM_PATHS = frozenset({"/healthz"})
+"""Paths outside the API prefixes that answer JSON; parts declare theirs (Part.public_paths)."""
 CorsPolicy = Literal["allow-list", "reflect", "none"]
 """``allow-list``: only CORS_ORIGINS. ``reflect``: echo any Origin (tracker beacons).
 ``none``: no CORS headers at all (public pages meant for same-origin or server-side use)."""
@@ -116,9 +117,9 @@ def error_response(error: ServiceError, request: Request | None = None) -> HTTPR
     return json_response(body, error.status, error.headers)
 
 
-def is_api_path(path: str) -> bool:
+def is_api_path(path: str, public_paths: frozenset[str] = frozenset()) -> bool:
     """API paths answer JSON errors; every other GET path belongs to the dashboard."""
-    return path.startswith(API_PREFIXES) or path in API_PATHS
+    return path.startswith(API_PREFIXES) or path in PLATFORM_PATHS or path in public_paths
 
 
 def platform_error(
@@ -242,7 +243,7 @@ def allowed_origin(request: Request, allow_list: Sequence[str]) -> str | None:
     return origin if origin.rstrip("/") in allow_list else None
 
 
-def install(app: Sanic, settings: Settings) -> None:
+def install(app: Sanic, settings: PlatformSettings) -> None:
     """Error handler, body limits, CORS, security headers and the access log."""
     server = settings.server
     app.error_handler = JsonErrorHandler()
@@ -296,7 +297,7 @@ def _log_access(request: Request, response: HTTPResponse) -> None:
     access_log.info(orjson.dumps(record).decode())
 
 
-def add_preflight_routes(app: Sanic, settings: Settings) -> None:
+def add_preflight_routes(app: Sanic, settings: PlatformSettings) -> None:
     """Answer CORS preflights (OPTIONS) on every path that has routes.
 
     Called once after every part is mounted, so each path gets exactly one OPTIONS handler
@@ -318,7 +319,7 @@ def add_preflight_routes(app: Sanic, settings: Settings) -> None:
         )
 
 
-def _preflight_handler(settings: Settings, allow_methods: str, policy: CorsPolicy) -> Any:
+def _preflight_handler(settings: PlatformSettings, allow_methods: str, policy: CorsPolicy) -> Any:
     async def preflight(request: Request, **_: Any) -> HTTPResponse:
         origin = allowed_origin(request, settings.server.cors_origins)
         if not request.headers.get("origin"):

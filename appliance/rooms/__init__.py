@@ -2,25 +2,55 @@
 
 from __future__ import annotations
 
-from sanic import Sanic
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from appliance.platform.parts import PartInfo, Platform
-from appliance.platform.realtime import sse
-from appliance.rooms import jobs, routes
-from appliance.rooms.service import RoomService
+from appliance.platform.jobs import Jobs
+from appliance.platform.parts import Part, PartInfo, Platform
+from appliance.rooms.settings import RoomsSettings
 
-INFO = PartInfo(
-    name="rooms",
-    title="Rooms",
-    path="/rooms",
-    description="JSON state rooms: PUT a room's state, every subscriber's stream gets it (SSE).",
+if TYPE_CHECKING:
+    from sanic import Blueprint
+
+    from appliance.rooms.service import RoomService
+
+
+@dataclass(frozen=True)
+class RoomsContext:
+    """The rooms' services, on ``app.ctx.rooms``."""
+
+    service: RoomService
+
+
+def _build(platform: Platform, settings: RoomsSettings) -> RoomsContext:
+    from appliance.rooms.service import RoomService
+
+    return RoomsContext(RoomService(platform.broker, settings))
+
+
+def _blueprints(context: RoomsContext) -> Sequence[Blueprint]:
+    from appliance.rooms import routes
+
+    return [routes.create_blueprint(context.service.settings)]
+
+
+def _jobs(context: RoomsContext, jobs: Jobs) -> None:
+    from appliance.rooms.jobs import schedule
+
+    schedule(jobs, context.service)
+
+
+PART = Part(
+    info=PartInfo(
+        name="rooms",
+        title="Rooms",
+        path="/rooms",
+        description="JSON state rooms: PUT a room's state, every subscriber's stream gets it "
+        "(SSE).",
+    ),
+    settings=RoomsSettings,
+    build=_build,
+    blueprints=_blueprints,
+    jobs=_jobs,
 )
-
-
-def mount(app: Sanic, platform: Platform) -> PartInfo:
-    service = RoomService(platform.broker, platform.settings.rooms)
-    app.ctx.rooms = service
-    app.blueprint(routes.create_blueprint(platform.settings.rooms))
-    jobs.schedule(platform.jobs, service)
-    sse.install(app)  # open streams end promptly when the server stops
-    return INFO

@@ -21,7 +21,7 @@ from appliance.platform.validation import parse_model
 from appliance.rooms.channels import SSE_FORMAT, STATE_EVENT, room_topic, state_event
 from appliance.rooms.models import ROOM_ID_RULE, PutRoomBody, valid_room_id
 from appliance.rooms.service import RoomService, VersionCondition
-from appliance.settings import RoomsSettings
+from appliance.rooms.settings import RoomsSettings
 
 ROOM_PATH = "/api/rooms/<room_id>"
 _VERSION = re.compile(r"[0-9]{1,18}")
@@ -62,7 +62,7 @@ def render_room_error(error: ServiceError) -> dict[str, Any]:
 
 
 def _service(request: Request) -> RoomService:
-    service: RoomService = request.app.ctx.rooms
+    service: RoomService = request.app.ctx.rooms.service
     return service
 
 

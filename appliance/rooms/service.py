@@ -21,7 +21,7 @@ from appliance.platform.clock import utc_now_aware
 from appliance.platform.errors import ServiceError
 from appliance.platform.realtime.broker import Broker
 from appliance.rooms.channels import STATE_EVENT, TOPIC_PREFIX, room_topic
-from appliance.settings import RoomsSettings
+from appliance.rooms.settings import RoomsSettings
 
 log = logging.getLogger("sparkhouse.rooms")
 

@@ -2,23 +2,51 @@
 
 from __future__ import annotations
 
-from sanic import Sanic
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from appliance.platform.parts import PartInfo, Platform
-from appliance.sparks import channels, routes
-from appliance.sparks.service import SparkService
+from appliance.platform.parts import Part, PartInfo, Platform
+from appliance.sparks import channels, cli
+from appliance.sparks.settings import SparksSettings
 
-INFO = PartInfo(
-    name="sparks",
-    title="Spark board",
-    path="/board",
-    description="A 512×512 board: POST a spark to /api/<x>/<y> and every browser sees it.",
-    topics=[channels.BOARD_TOPIC],
+if TYPE_CHECKING:
+    from sanic import Blueprint
+
+    from appliance.sparks.service import SparkService
+
+
+@dataclass(frozen=True)
+class SparksContext:
+    """The spark board's services, on ``app.ctx.sparks``."""
+
+    service: SparkService
+
+
+def _build(platform: Platform, settings: SparksSettings) -> SparksContext:
+    from appliance.sparks.service import SparkService
+
+    trusted = platform.settings.server.trusted_proxies
+    return SparksContext(SparkService(platform.broker, settings, trusted))
+
+
+def _blueprints(_: SparksContext) -> Sequence[Blueprint]:
+    from appliance.sparks import routes
+
+    return [routes.blueprint]
+
+
+PART = Part(
+    info=PartInfo(
+        name="sparks",
+        title="Spark board",
+        path="/board",
+        description="A 512×512 board: POST a spark to /api/<x>/<y> and every browser sees it.",
+        topics=[channels.BOARD_TOPIC],
+    ),
+    settings=SparksSettings,
+    build=_build,
+    blueprints=_blueprints,
+    channels=lambda _: channels.CHANNELS,
+    commands=cli.add_commands,
 )
-
-
-def mount(app: Sanic, platform: Platform) -> PartInfo:
-    app.ctx.sparks = SparkService(platform.broker, platform.settings)
-    platform.channels.add(*channels.CHANNELS)
-    app.blueprint(routes.blueprint)
-    return INFO

@@ -39,7 +39,7 @@ register_error_renderer(blueprint, render_spark_error)
 
 @blueprint.post("/api/<x>/<y>", name="create_spark", ctx_body_limit=SPARK_BODY_LIMIT)
 async def create_spark(request: Request, x: str, y: str) -> HTTPResponse:
-    service: SparkService = request.app.ctx.sparks
+    service: SparkService = request.app.ctx.sparks.service
     wait = service.limiter.hit(client_ip(request, service.trusted_proxies))
     if wait:
         raise ServiceError(

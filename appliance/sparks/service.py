@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from appliance.platform.errors import Problem, invalid_input
 from appliance.platform.ratelimit import RateLimiter
 from appliance.platform.realtime.broker import Broker
+from appliance.platform.settings import IPNetwork
 from appliance.platform.validation import validate
-from appliance.settings import Settings
 from appliance.sparks.channels import BOARD_TOPIC, SPARK_EVENT
 from appliance.sparks.models import BOARD_SIZE, SparkEvent
+from appliance.sparks.settings import SparksSettings
 
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
 
@@ -31,10 +33,12 @@ def is_board_position(x: str, y: str) -> bool:
 
 
 class SparkService:
-    def __init__(self, broker: Broker, settings: Settings) -> None:
+    def __init__(
+        self, broker: Broker, settings: SparksSettings, trusted_proxies: Sequence[IPNetwork]
+    ) -> None:
         self.broker = broker
-        self.limiter = RateLimiter(settings.sparks.rate_per_minute)
-        self.trusted_proxies = settings.server.trusted_proxies
+        self.limiter = RateLimiter(settings.rate_per_minute)
+        self.trusted_proxies = trusted_proxies
 
     def validate(self, x: str, y: str, body: dict[str, Any]) -> SparkEvent:
         """The spark at (x, y) (path segments) made of ``body``, or a 400 ServiceError whose

@@ -18,7 +18,7 @@ from appliance.rooms.service import (
     VersionMismatch,
     utc_timestamp,
 )
-from appliance.settings import RoomsSettings
+from appliance.rooms.settings import RoomsSettings
 
 
 class Recorder:

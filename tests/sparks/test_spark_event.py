@@ -152,10 +152,10 @@ def test_path_coordinates_become_integers_only_when_they_are(raw: str, expected:
 
 def test_service_refuses_coordinates_in_the_body() -> None:
     from appliance.platform.realtime.broker import Broker
-    from appliance.settings import Settings
     from appliance.sparks.service import SparkService
+    from appliance.sparks.settings import SparksSettings
 
-    service = SparkService(Broker(), Settings())
+    service = SparkService(Broker(), SparksSettings(), [])
     with pytest.raises(ServiceError) as refused:
         service.validate("1", "2", {**VALID, "x": 5})
     assert refused.value.status == 400

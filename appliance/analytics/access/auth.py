@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from appliance.analytics.settings import AnalyticsSettings
 from appliance.platform.auth import (
     ApiKey,
     ApiKeyPage,
@@ -24,7 +25,6 @@ from appliance.platform.auth import (
 )
 from appliance.platform.auth.service import LOCKOUT_RETRY_AFTER_SECONDS, same_secret
 from appliance.platform.errors import ServiceError
-from appliance.settings import AnalyticsSettings
 
 ADMIN = "admin"  # the JWT subject and the username of the local-mode admin
 DEFAULT_BOOTSTRAP_PASSWORD = "sparklytics"  # noqa: S105 - the public Sparklytics default

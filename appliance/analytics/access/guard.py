@@ -34,7 +34,7 @@ SESSION_COOKIE = "spk_session"
 
 async def analytics_auth(request: Request) -> AnalyticsAuth:
     """The app's analytics auth, once its stored state is loaded (AnalyticsAuth.ready)."""
-    auth: AnalyticsAuth = request.app.ctx.analytics_auth
+    auth: AnalyticsAuth = request.app.ctx.analytics.auth
     await auth.ready()
     return auth
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from appliance.analytics.access.auth import AnalyticsAuth, AuthConfigError
 from appliance.analytics.access.guard import (
     analytics_auth,
     auth_route,
@@ -25,33 +24,12 @@ from appliance.analytics.admin.models import (
     int_arg,
     parse_body,
 )
-from appliance.analytics.admin.websites import WebsiteService
-from appliance.analytics.ingest.service import IngestService
-from appliance.platform.auth import ApiKey, IdentityRepository, IdentityService
+from appliance.platform.auth import ApiKey
 from appliance.platform.http import client_ip, json_response
 
 blueprint = Blueprint("analytics_auth")
 
 AUTH_BODY_LIMIT = 16 * 1024
-
-
-@blueprint.before_server_start
-async def start_auth(app: Sanic, _: Any = None) -> None:
-    """Identity and website services, once the platform store is open (its listener runs
-    first). Mode ``password`` without a password stops the server here."""
-    ingest: IngestService = app.ctx.analytics
-    settings = ingest.settings
-    try:
-        AnalyticsAuth.check_settings(settings)
-    except AuthConfigError as error:
-        raise SystemExit(f"sparkhouse: {error}") from None
-    identity = IdentityService(
-        IdentityRepository(app.ctx.platform.store),
-        session_days=settings.session_days,
-        initial_jwt_secret=settings.jwt_secret,
-    )
-    app.ctx.analytics_auth = AnalyticsAuth(settings, identity)
-    app.ctx.analytics_websites = WebsiteService(ingest.websites, ingest.pipeline, settings)
 
 
 def _rfc3339(moment: datetime | None) -> str | None:
@@ -96,7 +74,7 @@ async def auth_setup(request: Request) -> HTTPResponse:
 @auth_route
 async def auth_login(request: Request) -> HTTPResponse:
     auth = await analytics_auth(request)
-    ip = client_ip(request, request.app.ctx.analytics.trusted_proxies)
+    ip = client_ip(request, request.app.ctx.analytics.ingest.trusted_proxies)
     await auth.ensure_not_locked_out(ip)  # both before the body is read
     auth.ensure_login_possible()
     body = parse_body(request, LoginBody)

@@ -11,7 +11,6 @@ from sanic.response import HTTPResponse
 
 from appliance.analytics.access.guard import protected
 from appliance.analytics.admin.goals import GoalService
-from appliance.analytics.ingest.service import IngestService
 from appliance.analytics.query.routes import WEBSITE, params_of, query_service
 from appliance.analytics.sites.repository import Website
 from appliance.platform.errors import ServiceError
@@ -27,12 +26,7 @@ GOAL_BODY_LIMIT = 16 * 1024
 async def _goals(request: Request, website_id: str) -> tuple[GoalService, Website]:
     """The app's GoalService, once the website is known to exist, and the website."""
     site = await query_service(request).website(website_id)
-    ctx = request.app.ctx
-    goals: GoalService | None = getattr(ctx, "analytics_goals", None)
-    if goals is None:
-        ingest: IngestService = ctx.analytics
-        goals = GoalService(ingest.websites.store)
-        ctx.analytics_goals = goals
+    goals: GoalService = request.app.ctx.analytics.goals
     return goals, site
 
 

@@ -29,7 +29,7 @@ WEBSITE = "/api/websites/<website_id:str>"
 
 
 def _websites(request: Request) -> WebsiteService:
-    service: WebsiteService = request.app.ctx.analytics_websites
+    service: WebsiteService = request.app.ctx.analytics.websites
     return service
 
 

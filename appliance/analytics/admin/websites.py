@@ -20,7 +20,7 @@ from appliance.platform.ids import random_id, uuid4
 
 if TYPE_CHECKING:  # DuckDB loads only when serving
     from appliance.analytics.ingest.pipeline import Pipeline
-    from appliance.settings import AnalyticsSettings
+    from appliance.analytics.settings import AnalyticsSettings
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _FORBIDDEN = ("://", "/", "@", "?", "#", ":")

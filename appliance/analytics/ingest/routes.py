@@ -25,7 +25,7 @@ CORS = {"ctx_cors": "reflect", "ctx_cors_expose": EXPOSED}
 
 
 def _service(request: Request) -> IngestService:
-    service: IngestService = request.app.ctx.analytics
+    service: IngestService = request.app.ctx.analytics.ingest
     return service
 
 
@@ -122,7 +122,7 @@ async def plausible_event(request: Request) -> HTTPResponse:
 
 @blueprint.get("/s.js", name="tracker_script")
 async def tracker_script(request: Request) -> HTTPResponse:
-    tracker: Tracker = request.app.ctx.analytics_tracker
+    tracker: Tracker = request.app.ctx.analytics.tracker
     gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
     body, headers = tracker.response(gzip_ok)
     return HTTPResponse(body, headers=headers, content_type="application/javascript; charset=utf-8")

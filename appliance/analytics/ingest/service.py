@@ -37,12 +37,12 @@ from appliance.analytics.ingest.models import (
 )
 from appliance.analytics.ingest.pipeline import Overloaded, Pipeline, journal_line
 from appliance.analytics.ingest.visitors import DailySalt, visitor_hash
+from appliance.analytics.settings import AnalyticsSettings
 from appliance.analytics.sites.repository import Website, WebsiteRepository
 from appliance.platform.clock import utc_now
 from appliance.platform.errors import ServiceError
 from appliance.platform.ids import derived_uuid, uuid7
 from appliance.platform.ratelimit import RateLimiter, retry_after_header
-from appliance.settings import AnalyticsSettings
 
 log = logging.getLogger("sparkhouse.analytics")
 

@@ -13,7 +13,6 @@ from sanic.models.handler_types import RouteHandler
 from sanic.response import HTTPResponse
 
 from appliance.analytics.access.guard import protected
-from appliance.analytics.ingest.service import IngestService
 from appliance.analytics.query.params import QueryParams, parse_params
 from appliance.analytics.query.rules import Endpoint
 from appliance.analytics.query.service import QueryService
@@ -39,13 +38,8 @@ REPORTS: tuple[tuple[str, str, Endpoint, Report], ...] = (
 
 
 def query_service(request: Request) -> QueryService:
-    """One QueryService per app, built on the ingest service's website cache and warehouse."""
-    ctx = request.app.ctx
-    queries: QueryService | None = getattr(ctx, "analytics_queries", None)
-    if queries is None:
-        ingest: IngestService = ctx.analytics
-        queries = QueryService(ingest.websites, ingest.pipeline.warehouse)
-        ctx.analytics_queries = queries
+    """The part's QueryService (analytics/context.py)."""
+    queries: QueryService = request.app.ctx.analytics.queries
     return queries
 
 

@@ -17,19 +17,9 @@ from appliance.platform.http import client_ip, json_response
 blueprint = Blueprint("analytics_share")
 
 
-def _shares(request: Request) -> tuple[ShareService, IngestService]:
-    """One ShareService per app (its rate limiter lives as long as the app)."""
-    ctx = request.app.ctx
-    ingest: IngestService = ctx.analytics
-    shares: ShareService | None = getattr(ctx, "analytics_shares", None)
-    if shares is None:
-        shares = ShareService(ingest.websites, ingest.pipeline.warehouse)
-        ctx.analytics_shares = shares
-    return shares, ingest
-
-
 async def share_report(request: Request, share_id: str) -> HTTPResponse:
-    shares, ingest = _shares(request)
+    shares: ShareService = request.app.ctx.analytics.shares
+    ingest: IngestService = request.app.ctx.analytics.ingest
     shares.hit(client_ip(request, ingest.trusted_proxies))
     site = await shares.website(share_id)
     report = cast(Report, request.path.rsplit("/", 1)[-1])  # one of the routes below

@@ -30,7 +30,7 @@ from appliance.platform.realtime.wire import (
     websocket_text_frame,
 )
 from appliance.platform.sanic_compat import ws_is_open, ws_transport
-from appliance.settings import Settings
+from appliance.platform.settings import PlatformSettings
 
 log = logging.getLogger("sparkhouse.realtime")
 
@@ -127,7 +127,7 @@ class PhoenixSocket:
         ip: str,
         broker: Broker,
         registry: ChannelRegistry,
-        settings: Settings,
+        settings: PlatformSettings,
     ) -> None:
         self.ws = ws
         self.vsn = vsn
@@ -330,7 +330,9 @@ def origin_allowed(request: Request, allow_list: list[str]) -> bool:
     return urlsplit(origin).netloc.lower() == (request.host or "").lower()
 
 
-def install(app: Sanic, broker: Broker, registry: ChannelRegistry, settings: Settings) -> None:
+def install(
+    app: Sanic, broker: Broker, registry: ChannelRegistry, settings: PlatformSettings
+) -> None:
     """Mount ``/socket/websocket``. Refusals (origin, vsn) are plain 403s before the upgrade."""
     app.config.WEBSOCKET_MAX_SIZE = settings.realtime.max_frame_bytes
     counter = {"open": 0}

@@ -1,0 +1,131 @@
+"""The platform's own settings: where the appliance listens and keeps its data, and the
+realtime socket. Parts keep theirs in ``<part>/settings.py``; ``appliance/settings.py`` composes
+them, and only the entry points (server, cli) see the composed object.
+
+Environment names that the specs fix (PORT, HOST, CORS_ORIGINS, …) work exactly as written;
+everything else is ``SPARKHOUSE_*``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def split_commas(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _default_data_dir() -> Path:
+    """``./data``, or under systemd the unit's ``StateDirectory=`` (systemd passes it as
+    $STATE_DIRECTORY, a colon-separated list: the first is ours). SPARKHOUSE_DATA_DIR and
+    ``--data-dir`` win over both."""
+    state = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+    return Path(state) if state else Path("data")
+
+
+class SettingsSection(BaseSettings):
+    """Base of every settings section (the platform's and each part's)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+
+class ServerSettings(SettingsSection):
+    """Where the appliance listens and keeps its data."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SPARKHOUSE_", extra="ignore", populate_by_name=True
+    )
+
+    host: str = Field(
+        "127.0.0.1",
+        validation_alias=AliasChoices("HOST", "SPARKHOUSE_HOST"),
+        description="Interface to listen on.",
+    )
+    port: int = Field(
+        4000,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("PORT", "SPARKHOUSE_PORT"),
+        description="TCP port for HTTP, WebSocket and SSE.",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder for every file the appliance keeps (under systemd, when unset: "
+        "the unit's state directory, $STATE_DIRECTORY).",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices(
+            "CORS_ORIGINS", "SPARKHOUSE_CORS_ORIGINS", "SPARKLYTICS_CORS_ORIGINS"
+        ),
+        description="Comma- or space-separated browser origins allowed to call the API "
+        "cross-origin (never '*'); SPARKLYTICS_CORS_ORIGINS is read when CORS_ORIGINS is unset.",
+    )
+    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed.",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Default request body limit in bytes."
+    )
+    log_level: str = Field("INFO", description="Python log level (DEBUG, INFO, WARNING, …).")
+    access_log: bool = Field(True, description="Write one JSON access-log line per request.")
+    bench_baseline: bool = Field(
+        False, description="Mount POST /bench/bare, the baseline endpoint of make bench."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        origins = split_commas(value.replace(" ", ",") if isinstance(value, str) else value)
+        if isinstance(origins, list):
+            if "*" in origins:
+                raise ValueError("'*' is not allowed: list the origins that may call the API")
+            return [origin.rstrip("/") for origin in origins]
+        return origins
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        items = split_commas(value)
+        if isinstance(items, list):
+            return [ipaddress.ip_network(item, strict=False) for item in items]
+        return items
+
+
+class RealtimeSettings(SettingsSection):
+    """The Phoenix Channels socket and the broker behind it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SPARKHOUSE_WS_", extra="ignore", populate_by_name=True
+    )
+
+    idle_timeout_seconds: float = Field(
+        60.0, gt=0, description="Close a socket that sends nothing this long."
+    )
+    max_channels: int = Field(100, ge=1, description="Channels one socket may join.")
+    max_frame_bytes: int = Field(
+        256 * 1024, ge=1024, description="Largest WebSocket frame accepted from a client."
+    )
+    send_buffer_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Bytes queued for one subscriber before it is disconnected as too slow.",
+    )
+
+
+class PlatformSettings(SettingsSection):
+    """The sections every part may read: the server's and the realtime socket's."""
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)

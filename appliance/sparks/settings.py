@@ -1,0 +1,20 @@
+"""Settings of the spark board (section ``sparks``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from appliance.platform.settings import SettingsSection
+
+
+class SparksSettings(SettingsSection):
+    """The spark board."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SPARKHOUSE_SPARKS_", extra="ignore", populate_by_name=True
+    )
+
+    rate_per_minute: int = Field(
+        0, ge=0, description="Sparks one client IP may post per minute; 0 turns the limit off."
+    )
