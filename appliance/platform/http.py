@@ -67,20 +67,6 @@ def json_response(
     )
 
 
-class ApiError(ServiceError):
-    """Deprecated: raise :class:`ServiceError`; a part whose spec fixes another shape registers
-    a renderer (:func:`register_error_renderer`) instead of passing ``body``. Kept, with
-    :meth:`response`, while code outside the parts (the socket's refusals in
-    realtime/phoenix.py) still raises it."""
-
-    def __init__(self, *args: Any, body: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # ServiceError's (status, code, message, field, headers)
-        self.body = body
-
-    def response(self) -> HTTPResponse:
-        return error_response(self)
-
-
 # -- errors -----------------------------------------------------------------------------------
 
 
@@ -110,11 +96,7 @@ def error_renderer(request: Request | None) -> ErrorRenderer:
 def error_response(error: ServiceError, request: Request | None = None) -> HTTPResponse:
     """The one place an error becomes a response: its status and headers, and the body that
     the renderer of ``request``'s part makes of it (no request: the envelope)."""
-    if isinstance(error, ApiError) and error.body is not None:
-        body = error.body  # deprecated: a fixed body
-    else:
-        body = error_renderer(request)(error)
-    return json_response(body, error.status, error.headers)
+    return json_response(error_renderer(request)(error), error.status, error.headers)
 
 
 def is_api_path(path: str, public_paths: frozenset[str] = frozenset()) -> bool:
@@ -222,6 +204,7 @@ HTML_CSP = (
     "base-uri 'self'; form-action 'self'"
 )
 PREFLIGHT_MAX_AGE = "600"
+REFLECT_MAX_AGE = "86400"  # the tracker endpoints' preflight (analytics-api.md 1.4)
 
 
 def route_option(request: Request, name: str, default: Any) -> Any:
@@ -298,7 +281,8 @@ def _log_access(request: Request, response: HTTPResponse) -> None:
 
 
 def add_preflight_routes(app: Sanic, settings: PlatformSettings) -> None:
-    """Answer CORS preflights (OPTIONS) on every path that has routes.
+    """Answer CORS preflights (OPTIONS) on every path that has routes: the appliance's one
+    preflight.
 
     Called once after every part is mounted, so each path gets exactly one OPTIONS handler
     that knows the methods and the CORS policy of the real routes on it.
@@ -312,7 +296,7 @@ def add_preflight_routes(app: Sanic, settings: PlatformSettings) -> None:
         )
         methods.update(route.methods)
     for index, (path, (methods, policy)) in enumerate(sorted(by_path.items())):
-        allow_methods = ", ".join(sorted(methods | {"OPTIONS"}))
+        allow_methods = ", ".join([*sorted(methods - {"OPTIONS"}), "OPTIONS"])
         handler = _preflight_handler(settings, allow_methods, policy)
         app.add_route(
             handler, "/" + path, methods=["OPTIONS"], name=f"preflight_{index}", ctx_cors=policy
@@ -322,6 +306,10 @@ def add_preflight_routes(app: Sanic, settings: PlatformSettings) -> None:
 def _preflight_handler(settings: PlatformSettings, allow_methods: str, policy: CorsPolicy) -> Any:
     async def preflight(request: Request, **_: Any) -> HTTPResponse:
         origin = allowed_origin(request, settings.server.cors_origins)
+        if policy == "reflect":
+            # Tracker beacons (analytics-api.md 1.4): any origin, credentials allowed, so a
+            # cross-origin sendBeacon of a JSON Blob is delivered; the answer never changes.
+            return HTTPResponse(status=204, headers=_cors_headers(request, origin or "*", True))
         if not request.headers.get("origin"):
             return HTTPResponse(status=204, headers={"Allow": allow_methods})
         if origin is None:
@@ -330,17 +318,20 @@ def _preflight_handler(settings: PlatformSettings, allow_methods: str, policy: C
                 "cors_origin_refused",
                 "This origin may not call the API; add it to CORS_ORIGINS",
             )
+        return HTTPResponse(status=204, headers=_cors_headers(request, origin, False))
+
+    def _cors_headers(request: Request, origin: str, reflect: bool) -> dict[str, str]:
         headers = {
             "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Methods": allow_methods,
             "Access-Control-Allow-Headers": request.headers.get(
-                "access-control-request-headers", "Content-Type"
+                "access-control-request-headers", "content-type"
             ),
-            "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+            "Access-Control-Max-Age": REFLECT_MAX_AGE if reflect else PREFLIGHT_MAX_AGE,
             "Vary": "Origin",
         }
-        if policy == "reflect":
+        if reflect:
             headers["Access-Control-Allow-Credentials"] = "true"
-        return HTTPResponse(status=204, headers=headers)
+        return headers
 
     return preflight

@@ -18,7 +18,7 @@ from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse
 
 from appliance.platform.errors import ServiceError
-from appliance.platform.http import ApiError, json_response, register_error_renderer
+from appliance.platform.http import json_response, register_error_renderer
 from appliance.platform.validation import parse_model
 from appliance.server import create_app
 from appliance.settings import load_settings
@@ -51,10 +51,6 @@ def add_probe_routes(blueprint: Blueprint) -> Blueprint:
     async def model(request: Request) -> HTTPResponse:
         status = int(request.args.get("status", "422"))
         return json_response(parse_model(request, Probe, status=status).model_dump())
-
-    @blueprint.get("/legacy")
-    async def legacy(request: Request) -> HTTPResponse:
-        raise ApiError(418, "teapot", "Short and stout", body={"fixed": "shape"})
 
     @blueprint.get("/sanic")
     async def sanic_refusal(request: Request) -> HTTPResponse:

@@ -16,7 +16,6 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.platform.errors import Problem, ServiceError, envelope, invalid_input
-from appliance.platform.http import ApiError
 from appliance.platform.validation import parse_model, read_json, validate
 from tests.conftest import ROOT, start_server
 
@@ -62,17 +61,6 @@ def test_invalid_input_names_the_first_field_and_tells_every_problem() -> None:
     assert error.message == "color.0: too bright; extra: not allowed"
     assert error.problems == tuple(problems)
     assert invalid_input(problems[1:]).code == "invalid_body"  # not a field of the input
-
-
-def test_api_error_is_a_deprecated_service_error_with_a_fixed_body() -> None:
-    error = ApiError(400, "bad", "Bad", "x", {"X-A": "1"}, body={"fixed": True})
-    assert isinstance(error, ServiceError)
-    response = error.response()
-    assert response.status == 400 and response.body == b'{"fixed":true}'
-    assert response.headers["X-A"] == "1"
-    assert ApiError(404, "not_found", "No").response().body == (
-        b'{"error":{"code":"not_found","message":"No","field":null}}'
-    )
 
 
 # -- reading JSON ----------------------------------------------------------------------------
@@ -223,8 +211,6 @@ def test_body_problems_are_named_4xx_not_500s(client: httpx.Client) -> None:
 
 
 def test_what_is_not_a_service_error_keeps_the_envelope(client: httpx.Client) -> None:
-    legacy = client.get("/api/_probe/shaped/legacy")  # ApiError(body=...): the fixed body
-    assert legacy.status_code == 418 and legacy.json() == {"fixed": "shape"}
     sanic = client.get("/api/_probe/shaped/sanic")  # Sanic's own refusal: the platform's
     assert sanic.status_code == 404 and sanic.json()["error"]["code"] == "not_found"
     crash = client.get("/api/_probe/shaped/crash")

@@ -47,38 +47,17 @@ def _require_json(request: Request) -> None:
         )
 
 
-def preflight(request: Request) -> HTTPResponse:
-    """CORS preflight of the tracking endpoints (section 1.4): any origin, credentials allowed,
-    so a cross-origin ``sendBeacon`` with a JSON Blob is delivered."""
-    origin = request.headers.get("origin")
-    return HTTPResponse(
-        status=204,
-        headers={
-            "Access-Control-Allow-Origin": origin or "*",
-            "Access-Control-Allow-Credentials": "true",
-            "Access-Control-Allow-Methods": "POST, OPTIONS",
-            "Access-Control-Allow-Headers": request.headers.get(
-                "access-control-request-headers", "content-type"
-            ),
-            "Access-Control-Max-Age": "86400",
-            "Vary": "Origin",
-        },
-    )
-
-
 @blueprint.route(
     "/api/collect",
-    methods=["POST", "OPTIONS"],
+    methods=["POST"],
     name="collect",
     ctx_body_limit=COLLECT_BODY_LIMIT,
     **CORS,
 )
 @blueprint.route(
-    "/e", methods=["POST", "OPTIONS"], name="collect_e", ctx_body_limit=COLLECT_BODY_LIMIT, **CORS
+    "/e", methods=["POST"], name="collect_e", ctx_body_limit=COLLECT_BODY_LIMIT, **CORS
 )
 async def collect(request: Request) -> HTTPResponse:
-    if request.method == "OPTIONS":
-        return preflight(request)
     _require_json(request)
     service = _service(request)
     accepted = await service.collect(request.body, _client(request, service))
@@ -87,15 +66,13 @@ async def collect(request: Request) -> HTTPResponse:
 
 @blueprint.route(
     "/api/send",
-    methods=["POST", "OPTIONS"],
+    methods=["POST"],
     name="umami_send",
     ctx_body_limit=ADAPTER_BODY_LIMIT,
     **CORS,
 )
 async def umami_send(request: Request) -> HTTPResponse:
     """Umami's tracker endpoint."""
-    if request.method == "OPTIONS":
-        return preflight(request)
     _require_json(request)
     service = _service(request)
     accepted, body = await service.umami(request.body, _client(request, service))
@@ -104,15 +81,13 @@ async def umami_send(request: Request) -> HTTPResponse:
 
 @blueprint.route(
     "/api/event",
-    methods=["POST", "OPTIONS"],
+    methods=["POST"],
     name="plausible_event",
     ctx_body_limit=ADAPTER_BODY_LIMIT,
     **CORS,
 )
 async def plausible_event(request: Request) -> HTTPResponse:
     """Plausible's tracker endpoint (its script posts JSON as text/plain)."""
-    if request.method == "OPTIONS":
-        return preflight(request)
     service = _service(request)
     accepted = await service.plausible(request.body, _client(request, service))
     return HTTPResponse(

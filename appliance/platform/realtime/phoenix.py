@@ -19,7 +19,8 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
-from appliance.platform.http import ApiError, client_ip
+from appliance.platform.errors import ServiceError
+from appliance.platform.http import client_ip
 from appliance.platform.realtime.broker import Broker, Message
 from appliance.platform.realtime.channels import Channel, ChannelError, ChannelRegistry
 from appliance.platform.realtime.wire import (
@@ -342,11 +343,11 @@ def install(
         if request.path != SOCKET_PATH:
             return None
         if not origin_allowed(request, settings.server.cors_origins):
-            raise ApiError(
+            raise ServiceError(
                 403, "origin_refused", "This origin may not open the socket; add it to CORS_ORIGINS"
             )
         if request.args.get("vsn", "1.0.0") not in SUPPORTED_VSN:
-            raise ApiError(403, "unsupported_vsn", "Supported vsn: 2.0.0 and 1.0.0")
+            raise ServiceError(403, "unsupported_vsn", "Supported vsn: 2.0.0 and 1.0.0")
         return None
 
     @app.websocket(SOCKET_PATH, name="phoenix_socket")
