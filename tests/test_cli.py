@@ -237,7 +237,7 @@ def test_sigterm_while_the_work_after_serving_runs_stops_cleanly(tmp_path: Path,
 def test_no_sqlalchemy_duckdb_or_apscheduler_before_serving(tmp_path: Path) -> None:
     # ~0.3 s, ~0.1 s and ~0.04 s of imports on the way to the first answer: the store's SQL
     # side loads right after the start (analytics._warm_up), DuckDB at its first use
-    # (warehouse.py), APScheduler as the jobs start once serving (platform/jobs.py).
+    # (warehouse/database.py), APScheduler as the jobs start once serving (platform/jobs.py).
     result = serve_with_a_last_listener(
         tmp_path,
         """

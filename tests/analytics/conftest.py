@@ -22,7 +22,8 @@ from appliance.analytics.sites.repository import WebsiteRepository
 from appliance.platform.store import Store
 from tests.conftest import RunningServer
 
-GEOIP = Path("/work/shared/geoip")
+REPOSITORY = Path(__file__).resolve().parents[2]
+GEOIP = REPOSITORY.parent / "shared" / "geoip"  # the MaxMind test databases beside the repo
 CITY_DB = GEOIP / "GeoIP2-City-Test.mmdb"
 CHROME_UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

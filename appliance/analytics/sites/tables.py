@@ -3,8 +3,8 @@ on them. Written once, here: the analytics branch of the store's migrations
 (``appliance/analytics/migrations/versions``) builds exactly these tables
 (tests/platform/test_store.py compares them with autogenerate).
 
-The only analytics module that imports SQLAlchemy. The repositories (``store.py``,
-``goals.py``) import it with their first query, so that SQLAlchemy (~0.2 s of imports) is not
+The only analytics module that imports SQLAlchemy. The repositories (``repository.py``,
+``admin/goals.py``) import it with their first query, so that SQLAlchemy is not
 on the way to the server's first answer.
 """
 

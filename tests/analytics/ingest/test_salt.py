@@ -1,4 +1,4 @@
-"""The daily visitor salt (sessions moved to tests/analytics/warehouse/test_sessions.py)."""
+"""The daily visitor salt: cookie-less visitor ids (ingest/visitors.py)."""
 
 from __future__ import annotations
 
