@@ -51,8 +51,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     early_stop = _remember_stop_signals()
     # No cyclic GC while the server's modules load and the app is built: a few hundred
-    # thousand new objects, almost none of them garbage (< 1,000 unreachable), would trigger
-    # full collections over and over (~15% of the import time).
+    # thousand new objects, almost none of them garbage, would trigger full collections over
+    # and over (docs/decisions/startup-deferred-work.md).
     gc.disable()
     settings = _settings(args)
     _setup_logging(settings.server.log_level)
@@ -97,14 +97,14 @@ def _remember_stop_signals(received: list[int] | None = None) -> list[int]:
 
 def _stop_reliably(app: Sanic, received: list[int]) -> None:
     """Sanic stops on SIGTERM/Ctrl-C through uvloop's signal handling, and two ways lose the
-    signal while it is still starting (seen as a hang in 2-6 of 40 runs of the binary
-    signalled right after its first /healthz): uvloop listens for signals only while a run of
+    signal while it is still starting (seen as a binary that kept serving when signalled
+    right after its first /healthz): uvloop listens for signals only while a run of
     the loop is in progress (a signal between Sanic's runs, or unread when one ends, is
     dropped), and a stop made inside the run of the after-start listeners is consumed by that
     run, so Sanic enters ``run_forever`` for good. So the signals stay recorded at the Python
     level too (uvloop still gets them through the wakeup fd), every ``app.stop()`` is recorded
     (server.SparkhouseApp), and a stop asked for before the server reached its main loop is
-    made again once it has."""
+    made again once it has (docs/decisions/server-early-stop.md)."""
 
     async def stop_if_asked_before_serving() -> None:
         # Sanic sets is_running right before run_forever: a task step after that runs in it.

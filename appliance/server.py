@@ -178,8 +178,8 @@ TOUCHUP_SKIPPED = "Sanic's TouchUp did not run"
 def _warn_if_touchup_skipped(app: Sanic) -> None:
     """TouchUp recompiles Sanic's request path for this app's settings at start, from the
     sources of the classes that declare ``__touchup__`` (the binary ships those .py files:
-    packaging/sparkhouse.spec). Without it every request runs the generic path (about half
-    the throughput), and nothing else would say so."""
+    packaging/sparkhouse.spec). Without it every request runs the generic, slower path
+    (docs/decisions/sanic-touchup.md), and nothing else would say so."""
     if app.config.TOUCHUP and app.state.primary and not touchup_applied():
         log.warning("%s: requests take the slow generic path", TOUCHUP_SKIPPED)
 

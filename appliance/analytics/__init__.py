@@ -80,7 +80,8 @@ def _build(platform: Platform, settings: AnalyticsSettings) -> AnalyticsContext:
     )
     # The journal writer and the flusher run Python next to the event loop; a thread that
     # wants the GIL waits up to the switch interval (5 ms by default) while another holds it.
-    # 1 ms keeps collect's p99 in single-digit milliseconds during flushes (process-wide).
+    # A shorter one keeps collect's p99 low during flushes (process-wide;
+    # docs/decisions/analytics-gil-switch-interval.md).
     sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_SECONDS))
     return AnalyticsContext(
         settings=settings,
@@ -125,7 +126,7 @@ async def _start(context: AnalyticsContext) -> None:
     except AuthConfigError as error:
         raise SystemExit(f"sparkhouse: {error}") from None
     ingest = context.ingest
-    # Milliseconds: DuckDB opens at first use (warehouse/database.py), unless the journal
+    # Quick: DuckDB opens at first use (warehouse/database.py), unless the journal
     # holds events to replay, which must be in DuckDB before anything is acknowledged or read.
     await asyncio.to_thread(ingest.geo.open, context.settings.geoip_path)
     await asyncio.to_thread(ingest.salt.load)

@@ -15,9 +15,9 @@ How a write stays off the event loop and still comes from one consistent moment:
   last capture, each with its current state: a consistent copy of every change at that instant,
   in O(1). Nothing changed: no write, the file is not touched.
 - :meth:`write` (in a worker thread) applies those changes to the mirror and encodes it in
-  chunks of a few thousand players (one orjson call each, ~1-2 ms holding the GIL), so the
-  loop keeps running between chunks. Captures and writes never overlap (``_busy`` is held
-  from a capture to the end of its write).
+  chunks of a few thousand players (one orjson call each, a short hold of the GIL), so the
+  loop keeps running between chunks (docs/decisions/clicker-snapshot-chunks.md). Captures
+  and writes never overlap (``_busy`` is held from a capture to the end of its write).
 - Atomic: temp file, fsync, the current snapshot becomes ``snapshot.prev.json``, the temp file
   is renamed over ``snapshot.json``, the directory is fsynced.
 
@@ -49,7 +49,7 @@ FORMAT = "sparkhouse-clicker-snapshot"
 VERSION = 1
 SNAPSHOT_NAME = "snapshot.json"
 PREVIOUS_NAME = "snapshot.prev.json"
-CHUNK_PLAYERS = 5_000  # ~350 kB per orjson call: ~1-2 ms of GIL, then the loop runs again
+CHUNK_PLAYERS = 5_000  # one short orjson call holds the GIL, then the loop runs again
 
 
 class CorruptSnapshot(ValueError):

@@ -2,7 +2,7 @@
 
 The onefile binary unpacks itself into ``<tmp>/_MEIxxxxxx`` at every start and removes that
 folder on exit. A binary killed with SIGKILL (OOM killer, ``kill -9``, power loss with a
-persistent /tmp) leaves its folder behind, ~100 MB each time. At boot we remove such stale
+persistent /tmp) leaves its whole folder behind each time. At boot we remove such stale
 folders of *this* program: named ``_MEI*``, holding our ``appliance/`` data, older than a
 minute (a sibling may still be unpacking) and mapped by no running process.
 """
@@ -102,13 +102,14 @@ def clean_stale_unpack_dirs() -> list[Path]:
 #
 # PyInstaller compresses what the onefile binary holds with zlib and inflates all of it, on one
 # core, before any Python runs. The spec ships the large binaries as ``<path>.zst`` instead
-# (zstd -19: smaller, and it inflates 3-4x faster) and lists them in ``zstd-packed.json``: two
+# (zstd -19: smaller, and it inflates faster) and lists them in ``zstd-packed.json``: two
 # groups, and for each extension module the packed files its import needs (itself, and the
 # shared libraries it links, e.g. ``_ssl`` → libcrypto). Group "start" (pydantic_core,
 # libcrypto, uvloop…) is restored at boot, before the imports that need it; group "later"
-# (DuckDB's 69 MB, loaded at its first use) by a thread once the server serves
+# (DuckDB's module, the largest, loaded at its first use) by a thread once the server serves
 # (finish_unpacking), or at the first import that needs it, which waits for its files only
-# (_AwaitUnpacked). Restoring "later" beside the start-up imports slowed them by ~0.08 s.
+# (_AwaitUnpacked). Restoring "later" beside the start-up imports slowed them (GIL hand-offs).
+# Figures: docs/decisions/binary-zstd-packed-files.md.
 
 ZSTD_SUFFIX = ".zst"
 ZSTD_MANIFEST = "zstd-packed.json"
@@ -149,7 +150,7 @@ class _PackedGroup:
                 source = target.with_name(target.name + ZSTD_SUFFIX)
                 partial = target.with_name(target.name + ".part")
                 # A decompressor per file, dropped after it: a level-19 frame's window is
-                # 8 MB, which a kept decompressor would hold for good (+11 MB of idle RSS).
+                # 8 MB, which a kept decompressor would hold for good (idle RSS).
                 decompressor = self._zstd.ZstdDecompressor()
                 with source.open("rb") as src, partial.open("wb") as dst:
                     decompressor.copy_stream(src, dst, read_size=1 << 20, write_size=1 << 22)

@@ -3,7 +3,7 @@
 Parts add their jobs (in their ``jobs.py``) before start-up; the scheduler starts once the
 server serves (nothing scheduled is due in its first moments) and stops before it exits.
 APScheduler is imported then, in a thread (:meth:`Jobs.load`): its import scans every
-installed distribution's entry points, ~40 ms that the start does without.
+installed distribution's entry points, which the start does without.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ rest of the code calls these helpers and never touches Sanic's private attribute
 Sanic upgrade that renames or reshapes one of them breaks here, and
 tests/platform/test_sanic_compat.py says which attribute of which Sanic version changed,
 instead of the appliance misbehaving quietly (a socket that never writes, an SSE stream that
-always queues, a start-up 100 ms slower).
+always queues, a slower start-up).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def install_route_error_format_patch() -> None:
     """Stop Sanic guessing each route's error format from its handler's source.
 
     ``RouteMixin._determine_error_format`` parses the handler's source (inspect.getsource +
-    ast) as the route is declared: ~1 ms a route, 100+ routes. Our JsonErrorHandler answers
+    ast) as each route is declared, at every start. Our JsonErrorHandler answers
     every error as JSON whatever the guess, and the frozen binary (no .py of ours) never found
     a source anyway. Call it before any module declaring routes is imported (server.py does,
     at its import, before create_app imports the parts). Idempotent.

@@ -112,7 +112,7 @@ class AnalyticsAuth:
     async def ready(self) -> None:
         """Load, once, what the guard reads: the JWT secret (created on the first run) and the
         local admin. Not at start-up: it needs the store's async engine (SQLAlchemy's ORM
-        and asyncio layers, ~0.1 s to import), so the server warms it up right after it
+        and asyncio layers, slow to import), so the server warms it up right after it
         serves (analytics._warm_up) and every guarded request awaits it. Concurrent callers
         share one load; a failed load is tried again by the next caller."""
         if self._loaded:

@@ -99,8 +99,9 @@ def _connect(path: Path, sync: str) -> sqlite3.Connection:
     connection.execute(f"PRAGMA synchronous={sync.upper()}")
     connection.execute("PRAGMA busy_timeout=10000")
     # Debian's SQLite zeroes deleted content by default: each flush's delete then rewrote every
-    # freed page into the WAL (~1 KB per event) and its fsync stalled the group commits behind
-    # it (25-30 ms at 1000 req/s). Journaled events are in DuckDB by then; no IP is stored.
+    # freed page into the WAL and its fsync stalled the group commits behind it
+    # (docs/decisions/analytics-journal-secure-delete.md). Journaled events are in DuckDB by
+    # then; no IP is stored.
     connection.execute("PRAGMA secure_delete=OFF")
     return connection
 

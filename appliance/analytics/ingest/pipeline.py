@@ -5,10 +5,10 @@
 * The flusher wakes every ``flush_ms`` or as soon as ``buffer_size`` events wait. One flush
   moves committed journal rows in batches of up to ``batch_events`` events, each in one DuckDB
   transaction (warehouse/batches.py): it drops the ids DuckDB may already hold (a replay
-  after a crash between the two commits), assigns sessions (sessions.py), inserts events and
-  sessions and runs the flush steps (the rollups); only then are the rows deleted from the
-  journal. The per-event work is SQL: DuckDB runs it without the GIL, so requests stay fast
-  meanwhile.
+  after a crash between the two commits), assigns sessions (warehouse/sessions.py), inserts
+  events and sessions and runs the flush steps (the rollups); only then are the rows deleted
+  from the journal. The per-event work is SQL: DuckDB runs it without the GIL, so requests
+  stay fast meanwhile.
 * ``start`` replays whatever the journal holds; ``stop`` drains it completely. DuckDB opens
   with the first flush that has events to move (or the first query).
 """
@@ -56,9 +56,9 @@ BATCH_EVENTS = 100_000
 """Most events one flush moves in one DuckDB transaction (at least ``buffer_size``). A backlog
 (a replay, DuckDB slower for a while) drains in large batches: each batch recomputes the
 rollup rows of every session it touches, and with many visitors active every batch touches
-most of them, so the flush bench (300k events, 5 000 visitors) moves ~40k events/s in batches
-of 25 000, ~57k in batches of 50 000 and ~77k in batches of 100 000. The batch streams from the
-journal to a file, so its size costs no Python memory."""
+most of them, so fewer, larger batches move a backlog faster
+(docs/decisions/analytics-flush-batch-size.md). The batch streams from the journal to a file,
+so its size costs no Python memory."""
 
 
 class Overloaded(Exception):

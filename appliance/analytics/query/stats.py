@@ -105,8 +105,9 @@ def _visit_stats(
 ) -> dict[str, Any]:
     """Stats of one range from the visit level, with no grouping: a row opens its session
     (visitor) in a range [S, E) when the hour of the session's (visitor's) previous row is
-    NULL or before S (rollup_levels.py, Neighbour). One scan per range: comparisons with one
-    constant S measured twice as fast as one scan over both ranges with per-row bounds."""
+    NULL or before S (warehouse/rollup_levels.py, Neighbour). One scan per range: comparisons
+    with one constant S beat one scan over both ranges with per-row bounds
+    (docs/decisions/analytics-rollup-levels.md)."""
     clause, values = where(VISITS, website_id, span, params)
     human = "" if params.include_bots else "_human"
     sql = (

@@ -10,8 +10,9 @@ interrupted and the caller gets :class:`QueryTimeout` (503). Heavy reads (CSV ex
 overviews) also take a slot of a semaphore, so they never hold every reader thread at once.
 
 It opens on first use (a flush with events to move, a query, retention), not at start-up:
-an appliance whose analytics nobody uses never loads DuckDB (~55 MB of RSS and its import
-time). ``open_hooks`` run on the writer thread right after the schema is migrated.
+an appliance whose analytics nobody uses never pays DuckDB's memory and import time
+(docs/decisions/startup-deferred-work.md). ``open_hooks`` run on the writer thread right after
+the schema is migrated.
 """
 
 from __future__ import annotations

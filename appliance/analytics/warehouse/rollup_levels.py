@@ -5,7 +5,8 @@ Three levels, each exact by construction, from narrow to wide; the query package
 narrowest one that holds what a query needs:
 
 * ``visit_rollups`` — one row per (website, UTC hour, bot, session, visitor), no dimension:
-  stats and pageviews without filters (the common case). ~0.32 rows per event.
+  stats and pageviews without filters (the common case); far fewer rows than events
+  (docs/decisions/analytics-rollup-levels.md).
 * ``page_rollups`` — the same plus ``url``: metrics ``type=page`` and the URL filters
   (``filter_page`` is a ``LIKE`` on the row's url, ``filter_hostname`` a function of it).
 * ``event_rollups`` (migration 2) — per (website, hour, session, visitor, is_bot) and every

@@ -4,8 +4,7 @@ use. Written once, here: the platform's branch of the store's migrations
 (tests/platform/test_store.py compares them with autogenerate).
 
 The only identity module that imports SQLAlchemy: the repository (``store.py``) imports it with
-its first query, so SQLAlchemy (~0.2 s of imports) is not on the way to the server's first
-answer.
+its first query, so SQLAlchemy's imports are not on the way to the server's first answer.
 """
 
 from __future__ import annotations

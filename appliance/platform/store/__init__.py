@@ -242,8 +242,8 @@ class Store:
 
     def open_engine(self) -> None:
         """Create the async engine (no connection yet) if it does not exist. Its first use
-        does it anyway; calling it from a thread beforehand keeps SQLAlchemy's import (~0.1 s
-        for its ORM and asyncio layers) off the event loop."""
+        does it anyway; calling it from a thread beforehand keeps SQLAlchemy's import (its ORM
+        and asyncio layers) off the event loop."""
         with self._lock:
             if self._engine is not None:
                 return
