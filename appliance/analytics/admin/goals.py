@@ -1,5 +1,5 @@
 """Goals (analytics-api.md 11.3): definitions in the platform store (``goals`` table,
-revision ``0003_goals``); their conversion statistics are query/goals.py. No HTTP here.
+revision ``analytics_0002_goals``); their conversion statistics are query/goals.py. No HTTP here.
 
 Validation failures are ``422`` with the offending ``field``; a second goal of the same name
 is ``duplicate_name``, the 51st goal of a website ``limit_exceeded``.

@@ -98,7 +98,8 @@ def _batch(
 async def export_chunks(
     warehouse: Warehouse, website_id: str, span: DateRange
 ) -> AsyncIterator[bytes]:
-    """The header, then one chunk per batch, each a heavy read (database.py's semaphore)."""
+    """The header, then one chunk per batch, each a heavy read (the semaphore of
+    warehouse/database.py)."""
     yield csv_lines([EXPORT_COLUMNS])
     sent = 0
     after: tuple[datetime, Any] | None = None

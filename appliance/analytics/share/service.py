@@ -91,7 +91,7 @@ class ShareService:
         return site
 
     async def report(self, site: Website, report: Report, params: QueryParams) -> dict[str, Any]:
-        # an overview is seven queries: a heavy read (database.py's semaphore)
+        # an overview is seven queries: a heavy read (warehouse/database.py's semaphore)
         return await self.warehouse.read(
             lambda connection: _report(connection, site, report, params),
             heavy=report == "overview",

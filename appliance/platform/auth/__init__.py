@@ -1,6 +1,7 @@
 """Identity, shared by the parts: users (roles user/moderator/admin), bcrypt passwords, JWT
 sessions, login lock-out and API keys. ``service.py`` holds the logic (no HTTP); ``store.py``
-the tables of migration ``0002_identity``. Route guards live with the part that uses them."""
+the queries over the tables of ``tables.py`` (migration ``platform_0001_identity``). Route
+guards live with the part that uses them."""
 
 from appliance.platform.auth.models import ApiKey, ApiKeyPage, NewApiKey, Role, SessionClaims, User
 from appliance.platform.auth.service import IdentityService

@@ -1,4 +1,4 @@
-"""The identity tables' queries (the tables: ``tables.py``, migration ``0002_identity``).
+"""The identity tables' queries (the tables: ``tables.py``, migration ``platform_0001_identity``).
 
 SQLAlchemy loads with the first query, not at start."""
 
