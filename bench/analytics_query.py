@@ -60,9 +60,9 @@ with the matching `sessions` and `event_rollups` rows; its wall time is the "see
 one client sends one request at a time on a keep-alive connection (after a warm-up of 5):
 `stats` (default 7-day window, so also its previous 7 days), `pageviews` over the last 30 days
 (day buckets), `metrics?type=page` (top pages, 7 days) and `realtime`. p50/p99 of the request
-latency as the client sees it. The server reads the rollup levels of `warehouse/rollup_levels.py` (visit level
-for stats and pageviews, page level for top pages); DuckDB in the server uses every core
-(2 threads here).
+latency as the client sees it. The server reads the rollup levels of
+`warehouse/rollup_levels.py` (visit level for stats and pageviews, page level for top pages);
+DuckDB in the server uses every core (2 threads here).
 
 **Baseline.** After the server stopped, the same four queries as raw DuckDB SQL over `events`
 (the query module's raw path, no rollups), in this process on the same file with 1 DuckDB
