@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +24,13 @@ class Problem:
     message: str
     path: tuple[str | int, ...] = ()
 
+    @property
+    def where(self) -> str:
+        """The dotted path of the problem: ``"sizes.1"``."""
+        return ".".join(str(part) for part in (self.field, *self.path))
+
     def __str__(self) -> str:
-        return ".".join(str(part) for part in (self.field, *self.path)) + f": {self.message}"
+        return f"{self.where}: {self.message}"
 
 
 class ServiceError(Exception):
@@ -84,13 +89,50 @@ def envelope(error: ServiceError) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """How refused input is answered, where a part's spec fixes it (the default is the
+    platform's own):
+
+    - ``code``: one code for every refusal of input, in place of ``invalid_json`` and
+      ``invalid_<field>`` (a 415 keeps ``unsupported_media_type``); None keeps them.
+    - ``field``: what the error's ``field`` is: the first problem's top-level field
+      (``"name"``), its dotted path (``"path"``: ``"items.0.url"``) or nothing (``"none"``).
+    - ``message``: every problem with its path (``"all"``), the first one with its path
+      (``"first"``), or the first one's text alone (``"bare"``).
+    """
+
+    code: str | None = None
+    field: Literal["name", "path", "none"] = "name"
+    message: Literal["all", "first", "bare"] = "all"
+
+
+PLATFORM_WORDING = Wording()
+
+
 def invalid_input(
-    problems: Sequence[Problem], *, status: int = 422, fields: Collection[str] = ()
+    problems: Sequence[Problem],
+    *,
+    status: int = 422,
+    fields: Collection[str] = (),
+    wording: Wording = PLATFORM_WORDING,
+    label: str | None = None,
 ) -> ServiceError:
-    """Refuse input that has ``problems``: the error names the first one's field, with code
-    ``invalid_<field>`` when it is one of the input's ``fields`` (``invalid_body`` for anything
-    else: an unknown field, the body as a whole), and its message tells every problem."""
-    field = problems[0].field
-    code = f"invalid_{field}" if field in fields else "invalid_body"
-    message = "; ".join(str(problem) for problem in problems)
+    """Refuse input that has ``problems``, worded by ``wording``. By default the error names
+    the first one's field, with code ``invalid_<field>`` when it is one of the input's
+    ``fields`` (``invalid_body`` for anything else: an unknown field, the body as a whole),
+    and its message tells every problem. ``label`` names the input at the start of the
+    message, where a body holds several (``"event 2: url: ..."``)."""
+    first = problems[0]
+    if wording.code is not None:
+        code = wording.code
+    else:
+        code = f"invalid_{first.field}" if first.field in fields else "invalid_body"
+    if wording.message == "all":
+        message = "; ".join(str(problem) for problem in problems)
+    else:
+        message = str(first) if wording.message == "first" else first.message
+    if label is not None:
+        message = f"{label}: {message}"
+    field = {"name": first.field, "path": first.where, "none": None}[wording.field]
     return ServiceError(status, code, message, field, problems=problems)

@@ -3,7 +3,9 @@
 
 Every part reads its bodies with :func:`parse_model` (or :func:`read_json` and
 :func:`validate` when it adds to the body first, as sparks add the path's x and y); none
-catches pydantic's ``ValidationError`` itself. No Sanic import: a service may validate too.
+catches pydantic's ``ValidationError`` itself. A part whose spec words refusals its own way
+passes its :class:`~appliance.platform.errors.Wording` (one code, the field by path or none,
+the first problem only). No Sanic import: a service may validate too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ import orjson
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from appliance.platform.errors import Problem, ServiceError, invalid_input
+from appliance.platform.errors import (
+    PLATFORM_WORDING,
+    Problem,
+    ServiceError,
+    Wording,
+    invalid_input,
+)
 
 Model = TypeVar("Model", bound=BaseModel)
 Expect = Literal["object", "object or array", "any"]
@@ -31,15 +39,21 @@ class JsonRequest(Protocol):
 
 
 def read_json(
-    source: JsonRequest | bytes, *, field: str | None = None, expect: Expect = "object"
+    source: JsonRequest | bytes,
+    *,
+    field: str | None = None,
+    expect: Expect = "object",
+    wording: Wording = PLATFORM_WORDING,
 ) -> Any:
     """Decode a body as JSON.
 
     From a request, its Content-Type must be JSON (else 415); from bytes any type will do
     (rooms accept ``curl -d``). An empty body, bad JSON, or JSON that is not what ``expect``
-    says is a 400 ``invalid_json`` (``"any"`` leaves the kind of value to the model). The
-    errors name ``field``: None, or "body" where the part's shape needs a name.
+    says is a 400 ``invalid_json`` (or ``wording``'s code; ``"any"`` leaves the kind of value
+    to the model). The errors name ``field``: None, or "body" where the part's shape needs a
+    name.
     """
+    code = wording.code or "invalid_json"
     if isinstance(source, bytes):
         raw = source
     else:
@@ -53,33 +67,40 @@ def read_json(
             )
         raw = source.body
     if not raw:
-        raise ServiceError(
-            400, "invalid_json", "The request body is empty; send a JSON object", field
-        )
+        raise ServiceError(400, code, "The request body is empty; send a JSON object", field)
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ServiceError(
-            400, "invalid_json", f"The body is not valid JSON: {exc}", field
-        ) from None
+        raise ServiceError(400, code, f"The body is not valid JSON: {exc}", field) from None
     if (
         expect == "any"
         or isinstance(value, dict)
         or (expect == "object or array" and isinstance(value, list))
     ):
         return value
-    raise ServiceError(400, "invalid_json", f"The body must be a JSON {expect}", field)
+    raise ServiceError(400, code, f"The body must be a JSON {expect}", field)
 
 
-def validate(model: type[Model], data: Any, *, status: int = 422) -> Model:
-    """``model`` from ``data``, or the ServiceError of :func:`invalid_input` with ``status``
-    (422 unless the part's spec says otherwise) naming the first offending field; pydantic's
-    errors become its ``problems``."""
+def validate(
+    model: type[Model],
+    data: Any,
+    *,
+    status: int = 422,
+    wording: Wording = PLATFORM_WORDING,
+    label: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> Model:
+    """``model`` from ``data`` (its validators see ``context``), or the ServiceError of
+    :func:`invalid_input` with ``status`` (422 unless the part's spec says otherwise),
+    ``wording`` and ``label``, naming the first offending field; pydantic's errors become its
+    ``problems``."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         problems = [_problem(item) for item in exc.errors(include_url=False)]
-    raise invalid_input(problems, status=status, fields=model.model_fields)
+    raise invalid_input(
+        problems, status=status, fields=model.model_fields, wording=wording, label=label
+    )
 
 
 def parse_model(
@@ -89,9 +110,11 @@ def parse_model(
     status: int = 422,
     field: str | None = None,
     expect: Expect = "object",
+    wording: Wording = PLATFORM_WORDING,
 ) -> Model:
     """:func:`read_json` then :func:`validate`: the body as ``model``, or a ServiceError."""
-    return validate(model, read_json(source, field=field, expect=expect), status=status)
+    data = read_json(source, field=field, expect=expect, wording=wording)
+    return validate(model, data, status=status, wording=wording)
 
 
 def _problem(item: ErrorDetails) -> Problem:

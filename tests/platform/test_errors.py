@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from appliance.platform.errors import Problem, ServiceError, envelope, invalid_input
+from appliance.platform.errors import Problem, ServiceError, Wording, envelope, invalid_input
 from appliance.platform.validation import parse_model, read_json, validate
 from tests.conftest import ROOT, start_server
 
@@ -63,6 +63,37 @@ def test_invalid_input_names_the_first_field_and_tells_every_problem() -> None:
     assert invalid_input(problems[1:]).code == "invalid_body"  # not a field of the input
 
 
+@pytest.mark.parametrize(
+    ("wording", "label", "code", "field", "message"),
+    [
+        (Wording(), None, "invalid_color", "color", "color.0: too bright; extra: not allowed"),
+        (Wording(code="bad"), None, "bad", "color", "color.0: too bright; extra: not allowed"),
+        (
+            Wording(field="path", message="first"),
+            None,
+            "invalid_color",
+            "color.0",
+            "color.0: too bright",
+        ),
+        (Wording(code="bad", field="none", message="bare"), None, "bad", None, "too bright"),
+        (
+            Wording(message="first"),
+            "item 2",
+            "invalid_color",
+            "color",
+            "item 2: color.0: too bright",
+        ),
+    ],
+)
+def test_a_part_words_refused_input_as_its_spec_says(
+    wording: Wording, label: str | None, code: str, field: str | None, message: str
+) -> None:
+    problems = [Problem("color", "too bright", (0,)), Problem("extra", "not allowed")]
+    error = invalid_input(problems, status=400, fields={"color"}, wording=wording, label=label)
+    assert (error.status, error.code, error.field, error.message) == (400, code, field, message)
+    assert error.problems == tuple(problems)  # every problem stays listed
+
+
 # -- reading JSON ----------------------------------------------------------------------------
 
 
@@ -82,6 +113,15 @@ def test_read_json_names_the_problem(source: Any, status: int, code: str, messag
     assert (error.status, error.code, error.field) == (status, code, None)
     assert message in error.message
     assert refused(read_json, source, field="body").field == "body"
+
+
+def test_read_json_takes_the_code_of_the_wording_for_bad_json_only() -> None:
+    wording = Wording(code="bad_input")
+    assert refused(read_json, b"{", wording=wording).code == "bad_input"
+    assert refused(read_json, FakeRequest(b"[1]"), wording=wording).code == "bad_input"
+    assert refused(read_json, FakeRequest(b"{}", ""), wording=wording).code == (
+        "unsupported_media_type"  # a 415 keeps its code
+    )
 
 
 def test_read_json_accepts_what_it_is_told_to() -> None:
@@ -136,6 +176,32 @@ def test_value_errors_of_validators_lose_pydantics_prefix() -> None:
 
     error = refused(validate, ClickRequest, {"player_id": "nope"}, status=400)
     assert error.message == f"player_id: must be a UUID like {UUID}"
+
+
+class Ranged(BaseModel):
+    low: int
+
+    @field_validator("low")
+    @classmethod
+    def _at_least(cls, value: int, info: ValidationInfo) -> int:
+        if value < (info.context or {}).get("least", 0):
+            raise ValueError("is too low")
+        return value
+
+
+def test_validate_hands_the_context_to_the_validators() -> None:
+    assert validate(Ranged, {"low": 1}).low == 1
+    error = refused(validate, Ranged, {"low": 1}, context={"least": 2}, label="range")
+    assert error.message == "range: low: is too low"
+
+
+def test_parse_model_words_bad_json_and_bad_shapes_alike() -> None:
+    wording = Wording(code="bad_input", field="path", message="first")
+    error = refused(parse_model, FakeRequest(b"{"), Shape, wording=wording)
+    assert (error.status, error.code, error.field) == (400, "bad_input", None)
+    error = refused(parse_model, b'{"name": "a", "sizes": [1, "x"]}', Shape, wording=wording)
+    assert (error.status, error.code, error.field) == (422, "bad_input", "sizes.1")
+    assert error.message == "sizes.1: Input should be a valid integer"
 
 
 def test_parse_model_reads_then_validates() -> None:
