@@ -12,11 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from appliance.analytics.admin.models import validated
+from appliance.analytics.admin.models import ADMIN_WORDING
 from appliance.platform.clock import utc_now
 from appliance.platform.errors import ServiceError
 from appliance.platform.ids import random_id
 from appliance.platform.store import Store
+from appliance.platform.validation import validate
 
 MAX_GOALS_PER_WEBSITE = 50
 
@@ -71,7 +72,7 @@ def parse_goal(model: type[_GoalFields], body: Any) -> _GoalFields:
     """Validate a decoded JSON body; the first failure is a 422 naming its field."""
     if not isinstance(body, dict):
         raise GoalError("validation_error", "The body must be a JSON object")
-    return validated(model, body)
+    return validate(model, body, wording=ADMIN_WORDING)
 
 
 def _check_value_mode(

@@ -7,29 +7,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
-from appliance.platform.errors import ServiceError
-from appliance.platform.validation import JsonRequest, read_json
+from appliance.platform.errors import ServiceError, Wording
+from appliance.platform.validation import JsonRequest, parse_model
 
 Body = TypeVar("Body", bound=BaseModel)
 
-
-def validated(model: type[Body], data: Any) -> Body:
-    """``data`` as ``model``; a wrong shape is a 422 ``validation_error`` naming the first
-    offending field (sections 1.1, 11.3: the admin API reports one field, by its path)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
-    message = f"{field}: {first['msg']}" if field else first["msg"]
-    raise ServiceError(422, "validation_error", message, field)
+ADMIN_WORDING = Wording(code="validation_error", field="path", message="first")
+"""How the admin API refuses a body (sections 1.1, 11.3): ``validation_error`` (400 for one
+that is no JSON object, 422 for a wrong shape) naming the first offending field by its path."""
 
 
 def parse_body(request: JsonRequest, model: type[Body]) -> Body:
-    """The JSON body of ``request`` as ``model`` (415/400 from the platform's reader first)."""
-    return validated(model, read_json(request))
+    """The JSON body of ``request`` as ``model``, or the refusal of :data:`ADMIN_WORDING`."""
+    return parse_model(request, model, wording=ADMIN_WORDING)
 
 
 def int_arg(args: Mapping[str, Any], name: str, default: int, low: int, high: int | None) -> int:

@@ -4,16 +4,14 @@ string, the service, the answer."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from appliance.analytics.access.guard import protected
 from appliance.analytics.admin.goals import GoalService
+from appliance.analytics.admin.models import ADMIN_WORDING
 from appliance.analytics.query.routes import WEBSITE, params_of, query_service
 from appliance.analytics.sites.repository import Website
-from appliance.platform.errors import ServiceError
 from appliance.platform.http import json_response
 from appliance.platform.validation import read_json
 
@@ -30,15 +28,6 @@ async def _goals(request: Request, website_id: str) -> tuple[GoalService, Websit
     return goals, site
 
 
-def _body(request: Request) -> Any:
-    try:
-        return read_json(request)
-    except ServiceError as error:
-        if error.status == 400:  # 1.1 OURS: framework rejections carry validation_error
-            raise ServiceError(400, "validation_error", error.message) from None
-        raise
-
-
 @blueprint.get(f"{WEBSITE}/goals", name="goals_list")
 @protected
 async def goals_list(request: Request, website_id: str) -> HTTPResponse:
@@ -50,14 +39,16 @@ async def goals_list(request: Request, website_id: str) -> HTTPResponse:
 @protected
 async def goals_create(request: Request, website_id: str) -> HTTPResponse:
     goals, _ = await _goals(request, website_id)
-    return json_response({"data": await goals.create(website_id, _body(request))}, 201)
+    body = read_json(request, wording=ADMIN_WORDING)
+    return json_response({"data": await goals.create(website_id, body)}, 201)
 
 
 @blueprint.put(GOAL, name="goals_update", ctx_body_limit=GOAL_BODY_LIMIT)
 @protected
 async def goals_update(request: Request, website_id: str, goal_id: str) -> HTTPResponse:
     goals, _ = await _goals(request, website_id)
-    return json_response({"data": await goals.update(website_id, goal_id, _body(request))})
+    body = read_json(request, wording=ADMIN_WORDING)
+    return json_response({"data": await goals.update(website_id, goal_id, body)})
 
 
 @blueprint.delete(GOAL, name="goals_delete")

@@ -31,6 +31,7 @@ from appliance.analytics.ingest.journal import Journal
 from appliance.analytics.warehouse import batches, rollups
 from appliance.analytics.warehouse.batches import FlushStep
 from appliance.analytics.warehouse.database import Warehouse
+from appliance.platform.errors import ServiceError
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
     import duckdb
@@ -61,8 +62,19 @@ most of them, so fewer, larger batches move a backlog faster
 so its size costs no Python memory."""
 
 
-class Overloaded(Exception):
-    """The backlog cannot take these events now."""
+RETRY_AFTER_OVERLOADED = "5"
+
+
+class Overloaded(ServiceError):
+    """The backlog cannot take these events now: analytics-api.md's 503 (section 3.3)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "ingest_overloaded",
+            "Ingestion queue is overloaded, retry later",
+            headers={"Retry-After": RETRY_AFTER_OVERLOADED},
+        )
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,7 @@ class Pipeline:
         """Journal ``payloads`` durably; returns the backlog after them."""
         count = len(payloads)
         if self._stopping or self.pending + count > self.capacity:
-            raise Overloaded
+            raise Overloaded()
         waiter = asyncio.get_running_loop().create_future()
 
         def written(error: BaseException | None) -> None:

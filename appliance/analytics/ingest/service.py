@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from appliance.analytics.ingest.enrichment import (
     UTM_KEYS,
@@ -35,18 +34,18 @@ from appliance.analytics.ingest.models import (
     PlausibleEvent,
     UmamiSend,
 )
-from appliance.analytics.ingest.pipeline import Overloaded, Pipeline, journal_line
+from appliance.analytics.ingest.pipeline import Pipeline, journal_line
 from appliance.analytics.ingest.visitors import DailySalt, visitor_hash
 from appliance.analytics.settings import AnalyticsSettings
 from appliance.analytics.sites.repository import Website, WebsiteRepository
 from appliance.platform.clock import utc_now
-from appliance.platform.errors import ServiceError
+from appliance.platform.errors import ServiceError, Wording
 from appliance.platform.ids import derived_uuid, uuid7
 from appliance.platform.ratelimit import RateLimiter, retry_after_header
+from appliance.platform.validation import parse_model, read_json, validate
 
 log = logging.getLogger("sparkhouse.analytics")
 
-RETRY_AFTER_OVERLOADED = "5"
 VISITOR_CACHE_SIZE = 16_384
 
 
@@ -96,20 +95,9 @@ class Incoming:
 # -- parsing --------------------------------------------------------------------------------
 
 
-def _shape_error(error: ValidationError, index: int | None) -> ServiceError:
-    first = error.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    prefix = f"event {index}: " if index is not None else ""
-    return ServiceError(422, "validation_error", f"{prefix}{where}: {first['msg']}")
-
-
-def _json(body: bytes) -> Any:
-    if not body:
-        raise ServiceError(400, "validation_error", "The request body is empty")
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise ServiceError(400, "validation_error", f"The body is not valid JSON: {exc}") from None
+INGEST_WORDING = Wording(code="validation_error", field="none", message="first")
+"""How a tracker's body is refused (section 3.3): ``validation_error``, 400 when it is no JSON,
+422 for a wrong shape, telling the first problem by its path and naming no field."""
 
 
 def event_data_json(value: Any) -> str | None:
@@ -128,7 +116,7 @@ def event_data_json(value: Any) -> str | None:
 
 def parse_collect(body: bytes) -> list[CollectEvent]:
     """Steps 1–4 of the validation order (everything that needs no lookup)."""
-    value = _json(body)
+    value = read_json(body, expect="any", wording=INGEST_WORDING)
     if isinstance(value, dict):
         items: list[Any] = [value]
         batch = False
@@ -141,10 +129,8 @@ def parse_collect(body: bytes) -> list[CollectEvent]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ServiceError(422, "validation_error", f"event {index}: must be a JSON object")
-        try:
-            events.append(CollectEvent.model_validate(item))
-        except ValidationError as exc:
-            raise _shape_error(exc, index if batch else None) from None
+        label = f"event {index}" if batch else None
+        events.append(validate(CollectEvent, item, wording=INGEST_WORDING, label=label))
     if len(events) > MAX_BATCH:
         raise ServiceError(400, "batch_too_large", f"Batch exceeds maximum of {MAX_BATCH} events")
     if not events:
@@ -225,10 +211,7 @@ class IngestService:
     async def umami(self, body: bytes, client: Client) -> tuple[Accepted | None, dict[str, str]]:
         """Umami's ``POST /api/send``: returns the admission (None for ``identify``) and the
         body Umami's tracker expects."""
-        try:
-            send = UmamiSend.model_validate(_json(body))
-        except ValidationError as exc:
-            raise _shape_error(exc, None) from None
+        send = parse_model(body, UmamiSend, expect="any", wording=INGEST_WORDING)
         if send.type not in ("event", "identify"):
             raise ServiceError(400, "validation_error", f"type: unsupported value {send.type!r}")
         payload = send.payload
@@ -262,10 +245,7 @@ class IngestService:
 
     async def plausible(self, body: bytes, client: Client) -> Accepted:
         """Plausible's ``POST /api/event`` (sent as text/plain)."""
-        try:
-            event = PlausibleEvent.model_validate(_json(body))
-        except ValidationError as exc:
-            raise _shape_error(exc, None) from None
+        event = parse_model(body, PlausibleEvent, expect="any", wording=INGEST_WORDING)
         site: Website | None = None
         for domain in (part.strip() for part in event.d.split(",")):
             if domain and (site := await self._lookup(domain)) is not None:
@@ -320,15 +300,7 @@ class IngestService:
         records = [
             self._record(event, client, now, position) for position, event in enumerate(incoming)
         ]
-        try:
-            queued = await self.pipeline.append([journal_line(record) for record in records])
-        except Overloaded:
-            raise ServiceError(
-                503,
-                "ingest_overloaded",
-                "Ingestion queue is overloaded, retry later",
-                headers={"Retry-After": RETRY_AFTER_OVERLOADED},
-            ) from None
+        queued = await self.pipeline.append([journal_line(record) for record in records])
         return Accepted(
             accepted=len(records),
             queued=queued,

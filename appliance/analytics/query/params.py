@@ -25,7 +25,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -44,10 +43,15 @@ from appliance.analytics.query.dates import (
 from appliance.analytics.query.rules import RULES, Endpoint, Rules
 from appliance.analytics.query.zones import parse_zone
 from appliance.platform.clock import utc_now
-from appliance.platform.errors import ServiceError
+from appliance.platform.errors import Wording
+from appliance.platform.validation import validate
 
 CompareMode = Literal["previous_period", "previous_year", "custom"]
 T = TypeVar("T")
+
+PARAMS_WORDING = Wording(code="validation_error", field="none", message="bare")
+"""How a query string is refused (a 400): ``validation_error`` with the first problem's own
+message, naming no field."""
 
 EVENT_NAME_MAX_CHARS = 255
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -357,7 +361,5 @@ def parse_params(
             continue
         if rules.names is None or name in rules.names:
             given[name] = str(first)
-    try:
-        return QueryParams.model_validate(given, context={"rules": rules, "today": today})
-    except ValidationError as error:
-        raise ServiceError(400, "validation_error", error.errors()[0]["msg"]) from None
+    context = {"rules": rules, "today": today}
+    return validate(QueryParams, given, status=400, wording=PARAMS_WORDING, context=context)
