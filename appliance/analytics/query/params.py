@@ -54,6 +54,9 @@ PARAMS_WORDING = Wording(code="validation_error", field="none", message="bare")
 message, naming no field."""
 
 EVENT_NAME_MAX_CHARS = 255
+MAX_OFFSET = 100_000
+"""The deepest page a breakdown serves (rows skipped): far past any page a person reads, and
+within what the warehouse takes as a number."""
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 SESSION_ID = re.compile(r"^[0-9a-f]{16}$")
 
@@ -285,7 +288,10 @@ class QueryParams(BaseModel):
         limit = _rules(info).limit
         if limit is None or not limit.clamp:
             return 0
-        return max(_integer(value, "offset"), 0)
+        offset = max(_integer(value, "offset"), 0)
+        if offset > MAX_OFFSET:
+            raise _refuse(f"offset must be at most {MAX_OFFSET}")
+        return offset
 
     @field_validator("cursor", mode="before")
     @classmethod

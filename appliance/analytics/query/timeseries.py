@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from appliance.analytics.query.dates import DateRange
 from appliance.analytics.query.params import QueryParams
 from appliance.analytics.query.sources import (
     VISITS,
@@ -28,7 +29,9 @@ if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/databas
     import duckdb
 
 Granularity = Literal["hour", "day", "month"]
-MAX_BUCKETS = 10_000  # an hourly series of ~13 months
+MAX_BUCKETS = 10_000
+"""The most buckets a series may have (an hourly one of ~13 months, a daily one of ~27 years):
+the answer and its work grow with the buckets, whatever the data."""
 
 
 def granularity_of(params: QueryParams) -> Granularity:
@@ -41,6 +44,27 @@ def granularity_of(params: QueryParams) -> Granularity:
     if days <= 60:
         return "day"
     return "month"
+
+def bucket_count(span: DateRange, granularity: Granularity) -> int:
+    """How many buckets the series of ``span`` has (an hour more or less per DST change)."""
+    if granularity == "hour":
+        return span.days * 24
+    if granularity == "day":
+        return span.days
+    return (span.end.year - span.start.year) * 12 + span.end.month - span.start.month + 1
+
+
+def check_buckets(span: DateRange, granularity: Granularity) -> None:
+    """Refuse (400) a series of more than MAX_BUCKETS buckets, before any work."""
+    count = bucket_count(span, granularity)
+    if count > MAX_BUCKETS:
+        raise ServiceError(
+            400,
+            "validation_error",
+            f"too many buckets: {count} with granularity={granularity} from {span.start} to "
+            f"{span.end} (max {MAX_BUCKETS}); narrow the range or choose a coarser granularity",
+        )
+
 
 
 def _month_start(day: date) -> date:
@@ -143,10 +167,7 @@ def pageviews_query(
     force: SourceChoice = "auto",
 ) -> dict[str, Any]:
     granularity = granularity_of(params)
-    if granularity == "hour" and params.range.days * 24 > MAX_BUCKETS:
-        raise ServiceError(
-            400, "validation_error", f"granularity=hour allows at most {MAX_BUCKETS // 24} days"
-        )
+    check_buckets(params.range, granularity)
     span = window(params, params.range)
     labels = [label for _, label in buckets(span, granularity)]
     primary = counts(connection, website_id, params, span, granularity, force)
