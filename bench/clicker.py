@@ -247,7 +247,13 @@ def seeded_server() -> Iterator[Server]:
         now,
     )
     port = free_port()
-    env = {**QUIET_SERVER_ENV, "CLICKER_MIN_INTERVAL_MS": "0", "CLICKER_RESET_AFTER_SECONDS": "1e9"}
+    env = {
+        **QUIET_SERVER_ENV,
+        "CLICKER_MIN_INTERVAL_MS": "0",
+        "CLICKER_RESET_AFTER_SECONDS": "1e9",
+        # every bench connection is a new player from 127.0.0.1
+        "SPARKHOUSE_CLICKER_NEW_PLAYERS_PER_MINUTE": "0",
+    }
     command = [PYTHON, "-m", "appliance", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     server = launch(
         "sparkhouse-clicker", command, port, f"http://127.0.0.1:{port}/healthz", env=env
@@ -366,13 +372,16 @@ class Probe:
     def __init__(self, server: Server) -> None:
         self.url = f"ws://127.0.0.1:{server.port}/socket/websocket?vsn=2.0.0"
         self.clicks: list[tuple[float, int]] = []
+        self.handle = ""  # how the leaderboard names the probe (from the join reply)
 
     async def run(self, seconds: float) -> None:
         async with websockets.connect(self.url) as ws:
             join = ["p", "p", TOPIC, "phx_join", {"player_id": PROBE_ID}]
             await ws.send(orjson.dumps(join).decode())
-            while orjson.loads(await ws.recv())[1] != "p":
-                pass
+            reply: list[Any] = []
+            while not reply or reply[1] != "p":
+                reply = orjson.loads(await ws.recv())
+            self.handle = reply[4]["response"]["handle"]
             started = time.monotonic()
             for index in range(int(seconds * PROBE_RATE)):
                 delay = started + index / PROBE_RATE - time.monotonic()
@@ -395,7 +404,7 @@ def leaderboard_latencies(probe: Probe, received: Received) -> list[float]:
         if frame[3] != "leaderboard":
             continue
         for entry in frame[4]["top"]:
-            if entry["player_id"] == PROBE_ID:
+            if entry["handle"] == probe.handle:
                 shown.append((entry["score"], times))
     shown.sort(key=lambda item: item[0])
     latencies: list[float] = []

@@ -4,6 +4,7 @@ snapshots."""
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,9 +18,12 @@ if TYPE_CHECKING:
     from sanic import Blueprint
 
     from appliance.clicker.jobs import LeaderboardBroadcaster
-    from appliance.clicker.service import ClickEngine
+    from appliance.clicker.service import ClickEngine, PlayerLimits
     from appliance.clicker.store import SnapshotStore
     from appliance.platform.realtime.channels import Channel
+    from appliance.platform.settings import IPNetwork
+
+log = logging.getLogger("sparkhouse.clicker")
 
 
 @dataclass(frozen=True)
@@ -30,22 +34,28 @@ class ClickerContext:
     engine: ClickEngine
     store: SnapshotStore
     broadcaster: LeaderboardBroadcaster
+    limits: PlayerLimits
+    trusted_proxies: Sequence[IPNetwork]
 
 
 def _build(platform: Platform, settings: ClickerSettings) -> ClickerContext:
     from appliance.clicker.jobs import LeaderboardBroadcaster
-    from appliance.clicker.service import ClickEngine
+    from appliance.clicker.service import ClickEngine, PlayerLimits
     from appliance.clicker.store import SnapshotStore
 
     engine = ClickEngine(
         min_interval_ms=settings.min_interval_ms,
         reset_after_seconds=settings.reset_after_seconds,
         top_n=settings.top_n,
+        forget_after_seconds=settings.forget_after_seconds,
+        max_players=settings.max_players,
     )
     broadcaster = LeaderboardBroadcaster(engine, platform.broker)
     engine.listeners.append(broadcaster.notify)
     store = SnapshotStore(platform.settings.server.data_dir / "clicker")
-    return ClickerContext(settings, engine, store, broadcaster)
+    limits = PlayerLimits(settings.new_players_per_minute, settings.renames_per_minute)
+    trusted = platform.settings.server.trusted_proxies
+    return ClickerContext(settings, engine, store, broadcaster, limits, trusted)
 
 
 def _blueprints(_: ClickerContext) -> Sequence[Blueprint]:
@@ -55,7 +65,7 @@ def _blueprints(_: ClickerContext) -> Sequence[Blueprint]:
 
 
 def _channels(context: ClickerContext) -> Sequence[Channel]:
-    return channels.build_channels(context.engine)
+    return channels.build_channels(context.engine, context.limits)
 
 
 def _jobs(context: ClickerContext, jobs: Jobs) -> None:
@@ -68,7 +78,8 @@ async def _start(context: ClickerContext) -> None:
     # Blocking on purpose: the server does not serve before the game is loaded.
     gc.disable()  # a million new objects would otherwise trigger full collections repeatedly
     try:
-        context.engine.load(context.store.load())
+        context.engine.set_handle_key(context.store.handle_key())
+        dropped = context.engine.load(context.store.load())
         context.store.prime(context.engine)
     finally:
         gc.enable()
@@ -76,6 +87,13 @@ async def _start(context: ClickerContext) -> None:
     # collector's full passes, which would otherwise stall the loop at a million players.
     # (Process-wide but harmless: start-up objects are permanent.)
     gc.freeze()
+    if dropped:
+        log.warning(
+            "the snapshot held %d players more than SPARKHOUSE_CLICKER_MAX_PLAYERS=%d; "
+            "kept the live scores and the most recently active names",
+            dropped,
+            context.settings.max_players,
+        )
 
 
 async def _stop(context: ClickerContext) -> None:

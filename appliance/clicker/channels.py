@@ -1,18 +1,26 @@
 """Realtime topic of the clicker: ``clicker:lobby``.
 
 - join with ``{"player_id": "<uuid>"}``, or with no id to be handed a new one; the reply is
-  the player (id, name, score, rank), the current leaderboard and the game's rules.
+  the player (id, public handle, name, score, rank), the current leaderboard and the game's
+  rules.
 - push ``click`` with ``{}`` → ``{"score", "rank"}``, or an error reply
-  ``{"reason": "throttled", "retry_after_ms": M}``.
-- the server broadcasts ``leaderboard`` with ``{"top": [{"player_id", "name", "score"}]}``.
+  ``{"reason": "throttled", "retry_after_ms": M}`` (``rate_limited`` / ``game_full`` with a
+  ``message`` too, for a new player over the address's limit or a full game).
+- the server broadcasts ``leaderboard`` with ``{"top": [{"handle", "name", "score"}]}``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from appliance.clicker.models import InvalidInput, Throttled, parse_player_id
-from appliance.clicker.service import ClickEngine
+from appliance.clicker.models import (
+    GameFull,
+    InvalidInput,
+    RateLimited,
+    Throttled,
+    parse_player_id,
+)
+from appliance.clicker.service import ClickEngine, PlayerLimits
 from appliance.platform.realtime.channels import Channel, ChannelConnection, ChannelError
 
 LOBBY_TOPIC = "clicker:lobby"
@@ -20,7 +28,7 @@ LEADERBOARD_EVENT = "leaderboard"
 PLAYER_ID = "player_id"
 
 
-def build_channels(engine: ClickEngine) -> list[Channel]:
+def build_channels(engine: ClickEngine, limits: PlayerLimits) -> list[Channel]:
     async def join(conn: ChannelConnection, params: dict[str, Any]) -> dict[str, Any]:
         raw = params.get(PLAYER_ID)
         if raw is None:
@@ -41,10 +49,16 @@ def build_channels(engine: ClickEngine) -> list[Channel]:
         }
 
     async def click(conn: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
+        player_id = conn.assigns[PLAYER_ID]
         try:
-            score, rank = engine.click(conn.assigns[PLAYER_ID])
+            limits.admit_click(engine, player_id, conn.client_ip)
+            score, rank = engine.click(player_id)
         except Throttled as exc:
             raise ChannelError("throttled", retry_after_ms=exc.retry_after_ms) from None
+        except (RateLimited, GameFull) as exc:
+            raise ChannelError(
+                exc.code, retry_after_ms=exc.retry_after_ms, message=exc.message
+            ) from None
         return {"score": score, "rank": rank}
 
     return [Channel(LOBBY_TOPIC, join=join, events={"click": click})]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Annotated, NamedTuple, TypedDict
@@ -97,15 +98,19 @@ class NewPlayerRequest(BaseModel):
 
 
 class LeaderboardEntry(TypedDict):
-    player_id: str
+    """A player as everyone sees them: by ``handle``, never by the id (their credential)."""
+
+    handle: str
     name: str | None
     score: int
 
 
 class PlayerView(TypedDict):
-    """One player as they see themselves; ``rank`` is None while the live score is 0."""
+    """One player as they see themselves (only who holds the id gets this): their public
+    ``handle`` too; ``rank`` is None while the live score is 0."""
 
     player_id: str
+    handle: str
     name: str | None
     score: int
     rank: int | None
@@ -128,6 +133,45 @@ class Throttled(ServiceError):
             "throttled",
             f"Too fast: wait {retry_after_ms} ms between clicks",
             headers={"Retry-After": retry_after_header(retry_after_ms / 1000)},
+            extra={"retry_after_ms": retry_after_ms},
+        )
+        self.retry_after_ms = retry_after_ms
+
+
+def _retry_after_ms(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+class RateLimited(ServiceError):
+    """Too many new players or renames from one client address (``retry_after_ms`` as for
+    a throttled click)."""
+
+    def __init__(self, what: str, per_minute: int, retry_after_seconds: float) -> None:
+        retry_after_ms = _retry_after_ms(retry_after_seconds)
+        super().__init__(
+            429,
+            "rate_limited",
+            f"Too many {what} from your address (at most {per_minute} a minute); "
+            f"retry in {retry_after_header(retry_after_seconds)} s",
+            headers={"Retry-After": retry_after_header(retry_after_seconds)},
+            extra={"retry_after_ms": retry_after_ms},
+        )
+        self.retry_after_ms = retry_after_ms
+
+
+class GameFull(ServiceError):
+    """No place for a new player: the game holds its maximum of players and every one has a
+    live score. A place frees when the oldest score goes stale."""
+
+    def __init__(self, max_players: int, retry_after_seconds: float) -> None:
+        retry_after_seconds = max(retry_after_seconds, 0.001)
+        retry_after_ms = _retry_after_ms(retry_after_seconds)
+        super().__init__(
+            503,
+            "game_full",
+            f"The game is full ({max_players} players, all with a live score); a place frees "
+            f"up in {retry_after_header(retry_after_seconds)} s",
+            headers={"Retry-After": retry_after_header(retry_after_seconds)},
             extra={"retry_after_ms": retry_after_ms},
         )
         self.retry_after_ms = retry_after_ms

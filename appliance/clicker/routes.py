@@ -7,10 +7,11 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from appliance.clicker import ClickerContext
 from appliance.clicker.models import ClickRequest, NameRequest, NewPlayerRequest, PlayerRef
 from appliance.clicker.service import ClickEngine
 from appliance.clicker.store import SnapshotStore
-from appliance.platform.http import json_response
+from appliance.platform.http import client_ip, json_response
 from appliance.platform.validation import parse_model, validate
 
 blueprint = Blueprint("clicker", url_prefix="/api/clicker")
@@ -24,6 +25,12 @@ def _engine(request: Request) -> ClickEngine:
     return engine
 
 
+def _context(request: Request) -> tuple[ClickerContext, str]:
+    """The game's services and the client's address (what the per-address limits key on)."""
+    context: ClickerContext = request.app.ctx.clicker
+    return context, client_ip(request, context.trusted_proxies)
+
+
 def _player_id(raw: str) -> str:
     """The canonical id of a player named in a path or a query string."""
     return validate(PlayerRef, {"player_id": raw}, status=BAD_INPUT).player_id
@@ -32,7 +39,9 @@ def _player_id(raw: str) -> str:
 @blueprint.post("/click", name="clicker_click", ctx_body_limit=BODY_LIMIT)
 async def click(request: Request) -> HTTPResponse:
     player_id = parse_model(request, ClickRequest, status=BAD_INPUT).player_id
-    score, rank = _engine(request).click(player_id)  # or Throttled, a 429
+    context, address = _context(request)
+    context.limits.admit_click(context.engine, player_id, address)  # or RateLimited, a 429
+    score, rank = context.engine.click(player_id)  # or Throttled (429), GameFull (503)
     return json_response({"player_id": player_id, "score": score, "rank": rank})
 
 
@@ -48,10 +57,15 @@ async def leaderboard(request: Request) -> HTTPResponse:
 
 @blueprint.post("/players", name="clicker_new_player", ctx_body_limit=BODY_LIMIT)
 async def new_player(request: Request) -> HTTPResponse:
-    engine = _engine(request)
+    context, address = _context(request)
+    engine = context.engine
     name = parse_model(request, NewPlayerRequest, status=BAD_INPUT).name if request.body else None
     player_id = engine.new_player_id()
-    view = engine.set_name(player_id, name) if name else engine.view(player_id)
+    if name:
+        context.limits.admit_rename(engine, player_id, address)
+        view = engine.set_name(player_id, name)
+    else:
+        view = engine.view(player_id)  # an id handed out: nothing stored until it plays
     return json_response(view, 201)
 
 
@@ -64,7 +78,9 @@ async def player(request: Request, player_id: str) -> HTTPResponse:
 async def rename(request: Request, player_id: str) -> HTTPResponse:
     canonical = _player_id(player_id)
     name = parse_model(request, NameRequest, status=BAD_INPUT).name
-    return json_response(_engine(request).set_name(canonical, name))
+    context, address = _context(request)
+    context.limits.admit_rename(context.engine, canonical, address)
+    return json_response(context.engine.set_name(canonical, name))
 
 
 @blueprint.get("/stats", name="clicker_stats")

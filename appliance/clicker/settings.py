@@ -33,6 +33,30 @@ class ClickerSettings(SettingsSection):
         ),
         description="A player idle this long restarts from 0 and leaves the leaderboard.",
     )
+    forget_after_seconds: float = Field(
+        7 * 86400,
+        gt=0,
+        description="A player at 0 (no live score) with no click or rename for this long is "
+        "forgotten, name included.",
+    )
+    max_players: int = Field(
+        1_000_000,
+        ge=1,
+        description="Players the game keeps (live scores and names). At the cap a new player "
+        "displaces the longest-idle player at 0; if every player has a live score, new players "
+        "get 503 game_full until one goes stale.",
+    )
+    new_players_per_minute: int = Field(
+        120,
+        ge=0,
+        description="New players (a first click or name on an unknown id) one client address "
+        "may make per minute; 0 turns the limit off.",
+    )
+    renames_per_minute: int = Field(
+        60,
+        ge=0,
+        description="Renames one client address may make per minute; 0 turns the limit off.",
+    )
     top_n: int = Field(
         10,
         ge=1,

@@ -2,10 +2,16 @@
 
 Format (one JSON document, so a truncated file never parses)::
 
-    {"format": "sparkhouse-clicker-snapshot", "version": 1, "saved_at": <epoch s>,
-     "count": N, "players": {"<player_id>": [name|null, score, last_click], ...}}
+    {"format": "sparkhouse-clicker-snapshot", "version": 2, "saved_at": <epoch s>,
+     "count": N, "players": {"<player_id>": [name|null, score, time], ...}}
 
-``last_click`` is the epoch time (seconds) of the player's last counted click.
+``time`` is epoch seconds: the player's last counted click while ``score`` > 0, the moment the
+player went idle when it is 0. Version 1 files (``time`` always the last click) still load;
+their players at 0 count as idle from the file's ``saved_at``, since when they were last named
+is not in the file.
+
+Beside it, ``handle.key`` (0600): the secret the public handles are made with, generated on
+first run.
 
 How a write stays off the event loop and still comes from one consistent moment:
 
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 import time
 from collections import deque
@@ -41,14 +48,16 @@ from typing import Any, BinaryIO
 import orjson
 
 from appliance.clicker.models import InvalidInput, parse_player_id
-from appliance.clicker.service import ClickEngine, PlayerState, Record
+from appliance.clicker.service import HANDLE_KEY_BYTES, ClickEngine, PlayerState, Record
 
 log = logging.getLogger("sparkhouse.clicker")
 
 FORMAT = "sparkhouse-clicker-snapshot"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SNAPSHOT_NAME = "snapshot.json"
 PREVIOUS_NAME = "snapshot.prev.json"
+HANDLE_KEY_NAME = "handle.key"
 CHUNK_PLAYERS = 5_000  # one short orjson call holds the GIL, then the loop runs again
 
 
@@ -90,8 +99,13 @@ def parse_snapshot(data: bytes) -> list[Record]:
         raise CorruptSnapshot(f"not valid JSON (truncated?): {exc}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise CorruptSnapshot("not a clicker snapshot")
-    if document.get("version") != VERSION:
-        raise CorruptSnapshot(f"unsupported snapshot version {document.get('version')!r}")
+    version = document.get("version")
+    if version not in READABLE_VERSIONS:
+        raise CorruptSnapshot(f"unsupported snapshot version {version!r}")
+    saved_at = document.get("saved_at")
+    if not isinstance(saved_at, float | int):
+        saved_at = time.time()
+    idle_since_v1 = float(saved_at) if version == 1 else None
     players = document.get("players")
     if not isinstance(players, dict) or document.get("count") != len(players):
         raise CorruptSnapshot("player count does not match the header")
@@ -111,8 +125,42 @@ def parse_snapshot(data: bytes) -> list[Record]:
             raise CorruptSnapshot(f"player {player_id} has a bad score")
         if type(last_click) not in (float, int):
             raise CorruptSnapshot(f"player {player_id} has a bad last click time")
+        if idle_since_v1 is not None and score == 0:
+            last_click = idle_since_v1
         append((canonical, name, score, float(last_click)))
     return records
+
+
+def load_handle_key(directory: Path) -> bytes:
+    """The secret behind the public handles: read from ``handle.key``, or generated and
+    stored there (0600) on first run. An unreadable key is replaced: handles only name players
+    on the leaderboard, so a new key changes how they are shown, nothing else."""
+    path = directory / HANDLE_KEY_NAME
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        if len(key) != HANDLE_KEY_BYTES:
+            raise ValueError(f"{len(key)} bytes, expected {HANDLE_KEY_BYTES}")
+    except FileNotFoundError:
+        pass
+    except (ValueError, UnicodeDecodeError) as exc:
+        log.warning("%s is unreadable (%s); making a new one", path, exc)
+    else:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)  # a copy made with a looser mode: it is a secret
+        return key
+    key = secrets.token_bytes(HANDLE_KEY_BYTES)
+    directory.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(HANDLE_KEY_NAME + ".tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # exactly 0600 whatever the umask
+        os.write(fd, key.hex().encode() + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temp, path)
+    _fsync_directory(directory)
+    return key
 
 
 @dataclass
@@ -150,6 +198,10 @@ class SnapshotStore:
         }
 
     # -- start-up --------------------------------------------------------------------------
+
+    def handle_key(self) -> bytes:
+        """The handles' secret (see :func:`load_handle_key`)."""
+        return load_handle_key(self.directory)
 
     def load(self) -> list[Record]:
         """The latest good snapshot's records; call :meth:`prime` once the engine has them."""

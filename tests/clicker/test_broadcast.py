@@ -63,4 +63,5 @@ async def test_changes_that_leave_the_top_alone_are_not_broadcast() -> None:
     assert len(broker.sent) == 1
     engine.set_name(player(1), "Leader")
     await asyncio.sleep(0.03)
-    assert broker.sent[-1][3] == {"top": [{"player_id": player(1), "name": "Leader", "score": 3}]}
+    leader = {"handle": engine.handle(player(1)), "name": "Leader", "score": 3}
+    assert broker.sent[-1][3] == {"top": [leader]}

@@ -23,8 +23,8 @@ def open_player(browser: Any, url: str, errors: list[str]) -> tuple[Any, Any]:
     return context, page
 
 
-def row(page: Any, player_id: str) -> Any:
-    return page.locator(f'[data-testid=leaderboard-row][data-player-id="{player_id}"]')
+def row(page: Any, handle: str) -> Any:
+    return page.locator(f'[data-testid=leaderboard-row][data-handle="{handle}"]')
 
 
 def test_two_browsers_see_each_others_clicks(
@@ -36,7 +36,9 @@ def test_two_browsers_see_each_others_clicks(
     context_b, bob = open_player(browser, running.url, errors)
     alice_id = alice.get_by_test_id("player-id").inner_text()
     bob_id = bob.get_by_test_id("player-id").inner_text()
-    assert alice_id != bob_id
+    alice_handle = alice.get_by_test_id("player-handle").inner_text()
+    bob_handle = bob.get_by_test_id("player-handle").inner_text()
+    assert alice_id != bob_id and alice_handle != bob_handle
 
     alice.get_by_test_id("name-input").fill("Alice")
     alice.get_by_test_id("name-save").click()
@@ -49,13 +51,14 @@ def test_two_browsers_see_each_others_clicks(
     expect(alice.get_by_test_id("my-rank")).to_have_text("#1")
 
     # Bob's page shows Alice's clicks, live.
-    expect(row(bob, alice_id)).to_contain_text("Alice")
-    expect(row(bob, alice_id)).to_contain_text("3")
+    expect(row(bob, alice_handle)).to_contain_text("Alice")
+    expect(row(bob, alice_handle)).to_contain_text("3")
+    assert alice_id not in bob.content()  # Bob's page shows Alice's handle, never her key
 
     bob.get_by_test_id("clicker-button").click()
     expect(bob.get_by_test_id("my-score")).to_have_text("1")
     expect(bob.get_by_test_id("my-rank")).to_have_text("#2")
-    expect(row(alice, bob_id)).to_contain_text("1")
+    expect(row(alice, bob_handle)).to_contain_text("1")
     expect(alice.get_by_test_id("leaderboard-row")).to_have_count(2)
 
     # Too fast: the second of two immediate clicks is refused with the time to wait.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 
@@ -29,7 +30,9 @@ def test_phoenix_client_joins_clicks_and_sees_the_leaderboard(
         "hasTop": True,
     }
     player_id = outcome["joined"]["player_id"]
+    handle = outcome["joined"]["handle"]
     assert str(uuid.UUID(player_id)) == player_id
+    assert re.fullmatch(r"[0-9a-f]{16}", handle)
     assert outcome["joined"]["score"] == 0 and outcome["joined"]["rank"] is None
 
     assert outcome["first"]["status"] == "ok"
@@ -43,6 +46,7 @@ def test_phoenix_client_joins_clicks_and_sees_the_leaderboard(
     assert outcome["second"]["status"] == "ok"
     assert outcome["second"]["response"]["score"] == 2
 
-    entries = {entry["player_id"]: entry for entry in outcome["board"]["top"]}
-    assert entries[player_id] == {"player_id": player_id, "name": "Node client", "score": 2}
+    entries = {entry["handle"]: entry for entry in outcome["board"]["top"]}
+    assert entries[handle] == {"handle": handle, "name": "Node client", "score": 2}
+    assert player_id not in json.dumps(outcome["board"])  # the id is the player's key
     assert outcome["refused"]["reason"] == "invalid_player_id"

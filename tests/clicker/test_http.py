@@ -87,7 +87,13 @@ def test_names_are_validated_trimmed_and_shown(http: httpx.Client) -> None:
     player_id = new_id()
     renamed = http.put(f"/api/clicker/players/{player_id}/name", json={"name": "  Zoë 🚀  "})
     assert renamed.status_code == 200
-    assert renamed.json() == {"player_id": player_id, "name": "Zoë 🚀", "score": 0, "rank": None}
+    assert renamed.json() == {
+        "player_id": player_id,
+        "handle": renamed.json()["handle"],
+        "name": "Zoë 🚀",
+        "score": 0,
+        "rank": None,
+    }
     for _ in range(3):
         click(http, player_id)
         time.sleep(0.11)
@@ -136,7 +142,7 @@ def test_the_leaderboard_is_ordered_and_limited(http: httpx.Client) -> None:
     top = http.get("/api/clicker/leaderboard").json()["top"]
     assert len(top) == 10
     assert [entry["score"] for entry in top] == sorted((e["score"] for e in top), reverse=True)
-    assert set(top[0]) == {"player_id", "name", "score"}
+    assert set(top[0]) == {"handle", "name", "score"}
 
 
 def test_settings_reset_and_top_n(make_server: Callable[..., RunningServer]) -> None:
@@ -154,7 +160,8 @@ def test_settings_reset_and_top_n(make_server: Callable[..., RunningServer]) -> 
         click(http, b)
         click(http, c)
         top = http.get("/api/clicker/leaderboard").json()["top"]
-        assert [entry["player_id"] for entry in top] == [a, b]  # top 2; tie: b was first
+        handles = [http.get(f"/api/clicker/players/{p}").json()["handle"] for p in (a, b)]
+        assert [entry["handle"] for entry in top] == handles  # top 2; tie: b was first
         assert http.get(f"/api/clicker/players/{c}").json()["rank"] == 2  # tied with b
 
         time.sleep(1.1)  # everyone idle past CLICKER_RESET_AFTER_SECONDS

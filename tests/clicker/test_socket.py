@@ -124,6 +124,8 @@ async def test_leaderboard_broadcasts_are_coalesced_to_one_per_100_ms(
     assert 3 <= len(broadcasts) <= elapsed / 0.1 + 2, (clicks, len(broadcasts))
     assert clicks >= 3 * len(broadcasts), (clicks, len(broadcasts))  # many clicks, few sends
     assert received[-1][1] == final
-    assert {entry["player_id"] for entry in final["top"]} <= set(players) | {
-        entry["player_id"] for entry in received[0][1]["top"]
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        views = [(await http.get(f"/api/clicker/players/{p}")).json() for p in players]
+    assert {entry["handle"] for entry in final["top"]} <= {v["handle"] for v in views} | {
+        entry["handle"] for entry in received[0][1]["top"]
     }

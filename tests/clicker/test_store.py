@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path
 
 import orjson
@@ -11,9 +12,11 @@ import pytest
 
 from appliance.clicker.service import ClickEngine
 from appliance.clicker.store import (
+    HANDLE_KEY_NAME,
     PREVIOUS_NAME,
     SNAPSHOT_NAME,
     SnapshotStore,
+    load_handle_key,
     parse_snapshot,
     write_snapshot_file,
 )
@@ -60,8 +63,8 @@ def test_round_trip_and_previous_copy(tmp_path: Path) -> None:
     reloaded = engine()
     reloaded.load(SnapshotStore(tmp_path).load())
     assert reloaded.top() == [
-        {"player_id": A, "name": "Ada", "score": 2},
-        {"player_id": B, "name": None, "score": 1},
+        {"handle": reloaded.handle(A), "name": "Ada", "score": 2},
+        {"handle": reloaded.handle(B), "name": None, "score": 1},
     ]
 
 
@@ -189,3 +192,56 @@ def test_the_file_is_one_json_document(tmp_path: Path) -> None:
     assert document["count"] == 1
     assert document["players"][A][:2] == ['Quote " and \\ slash', 1]
     assert os.stat(store.path).st_size == len(store.path.read_bytes())
+
+
+def test_a_version_1_snapshot_still_loads(tmp_path: Path) -> None:
+    """Version 1 kept the last click for players at 0 too; when they were named is unknown, so
+    they count as idle since the file was saved (the forgetting clock starts there)."""
+    saved_at = 1_700_000_000.5
+    document = {
+        "format": "sparkhouse-clicker-snapshot",
+        "version": 1,
+        "saved_at": saved_at,
+        "count": 2,
+        "players": {A: ["Ada", 0, 0.0], B: [None, 4, 1_699_999_990.0]},
+    }
+    (tmp_path / SNAPSHOT_NAME).write_bytes(orjson.dumps(document))
+    store = SnapshotStore(tmp_path)
+    records = store.load()
+    assert records == [(A, "Ada", 0, saved_at), (B, None, 4, 1_699_999_990.0)]
+
+    game = ClickEngine(reset_after_seconds=1e9, clock=lambda: saved_at + 60)
+    game.load(records)
+    store.prime(game)
+    game.set_name(B, "Bo")
+    assert save(store, game)  # the next write is version 2
+    assert orjson.loads(store.path.read_bytes())["version"] == 2
+    assert sorted(parse_snapshot(store.path.read_bytes())) == [
+        (A, "Ada", 0, saved_at),
+        (B, "Bo", 4, 1_699_999_990.0),
+    ]
+
+
+def test_the_handle_key_is_made_once_and_kept_private(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / HANDLE_KEY_NAME
+    umask = os.umask(0)  # a permissive umask must not make the secret readable
+    try:
+        key = load_handle_key(tmp_path)
+    finally:
+        os.umask(umask)
+    assert len(key) == 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_handle_key(tmp_path) == key  # kept across restarts: handles stay the same
+
+    path.chmod(0o644)  # e.g. copied back from somewhere
+    assert load_handle_key(tmp_path) == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    path.write_text("not hex")
+    with caplog.at_level(logging.WARNING, logger="sparkhouse.clicker"):
+        replaced = load_handle_key(tmp_path)
+    assert len(replaced) == 32 and replaced != key
+    assert "unreadable" in caplog.text
+    assert load_handle_key(tmp_path) == replaced

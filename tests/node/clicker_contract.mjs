@@ -1,7 +1,7 @@
 // Contract: the official phoenix client plays the clicker over clicker:lobby.
-// A joins without an id (the server hands one out), clicks (ok, then throttled), names itself
-// over HTTP; watcher W, joined with its own id, sees A on the coalesced `leaderboard`
-// broadcast; a join with a malformed id is refused with a reason.
+// A joins without an id (the server hands one out, with its public handle), clicks (ok, then
+// throttled), names itself over HTTP; watcher W, joined with its own id, sees A by its handle
+// on the coalesced `leaderboard` broadcast; a join with a malformed id is refused with a reason.
 import { randomUUID } from "node:crypto";
 import { connect, join, push, done, deadline } from "./lib.mjs";
 
@@ -21,6 +21,7 @@ const playerSocket = connect(baseUrl);
 const player = playerSocket.channel(TOPIC, {});
 const joined = await join(player);
 const id = joined.player_id;
+const handle = joined.handle;
 
 const first = await push(player, "click", {});
 const throttled = await push(player, "click", {});
@@ -33,7 +34,7 @@ const named = await fetch(`${baseUrl}/api/clicker/players/${id}/name`, {
 const second = await push(player, "click", {});
 
 // Wait for a broadcast that shows A with its name and score 2.
-const seen = () => boards.find((b) => b.top.some((e) => e.player_id === id && e.name === "Node client" && e.score === 2));
+const seen = () => boards.find((b) => b.top.some((e) => e.handle === handle && e.name === "Node client" && e.score === 2));
 for (let i = 0; i < 50 && !seen(); i++) await sleep(50);
 
 const badSocket = connect(baseUrl);
@@ -45,7 +46,7 @@ done({
   ok: true,
   watcherJoin: { player_id: watcherJoin.player_id, score: watcherJoin.score, rank: watcherJoin.rank, hasTop: Array.isArray(watcherJoin.top) },
   watcherId,
-  joined: { player_id: id, score: joined.score, rank: joined.rank },
+  joined: { player_id: id, handle, score: joined.score, rank: joined.rank },
   first,
   throttled,
   renamed: { status: named.status, body: await named.json() },

@@ -4,7 +4,8 @@
  * Joins `clicker:lobby` with the player id kept in localStorage (or none: the join reply hands
  * one out and it is remembered). Clicks are `click` pushes; the server throttles them and says
  * how long to wait. The leaderboard comes from the `leaderboard` broadcast (at most 10/s).
- * Open two browsers to see each other's clicks.
+ * The board names players by their public handle: the player id is the player's key, shown
+ * only to its owner. Open two browsers to see each other's clicks.
  */
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Channel } from "phoenix";
@@ -18,11 +19,11 @@ const PLAYER_KEY = "sparkhouse.clicker.player";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME_MAX = 24;
 
-type Entry = { player_id: string; name: string | null; score: number };
-type Player = { player_id: string; name: string | null; score: number; rank: number | null };
+type Entry = { handle: string; name: string | null; score: number };
+type Player = { player_id: string; handle: string; name: string | null; score: number; rank: number | null };
 type JoinReply = Player & { top: Entry[]; min_interval_ms: number; reset_after_seconds: number };
 type ClickReply = { score: number; rank: number };
-type ClickError = { reason?: string; retry_after_ms?: number };
+type ClickError = { reason?: string; retry_after_ms?: number; message?: string };
 type Flash = { kind: "ok" | "wait" | "error"; text: string } | null;
 
 function storedPlayerId(): string | null {
@@ -52,8 +53,8 @@ function rankAt(top: Entry[], index: number): number {
   return above + 1;
 }
 
-function shortId(playerId: string): string {
-  return `Player ${playerId.slice(0, 8)}`;
+function shortHandle(handle: string): string {
+  return `Player ${handle.slice(0, 8)}`;
 }
 
 function errorText(error: unknown): string {
@@ -89,7 +90,7 @@ export default function Clicker() {
       setMe((current) => {
         if (!current) return current;
         // On the board, the broadcast is fresher than our last click's answer.
-        const index = payload.top.findIndex((entry) => entry.player_id === current.player_id);
+        const index = payload.top.findIndex((entry) => entry.handle === current.handle);
         const entry = payload.top[index];
         return entry ? { ...current, score: entry.score, rank: rankAt(payload.top, index) } : current;
       });
@@ -100,7 +101,7 @@ export default function Clicker() {
       .receive("ok", (reply: JoinReply) => {
         playerIdRef.current = reply.player_id;
         storePlayerId(reply.player_id);
-        setMe({ player_id: reply.player_id, name: reply.name, score: reply.score, rank: reply.rank });
+        setMe({ player_id: reply.player_id, handle: reply.handle, name: reply.name, score: reply.score, rank: reply.rank });
         setNameDraft((draft) => draft || reply.name || "");
         setTop(reply.top);
         setRules({ min_interval_ms: reply.min_interval_ms, reset_after_seconds: reply.reset_after_seconds });
@@ -134,7 +135,7 @@ export default function Clicker() {
         if (reply.reason === "throttled") {
           setFlash({ kind: "wait", text: `Too fast — wait ${reply.retry_after_ms ?? rules.min_interval_ms} ms` });
         } else {
-          setFlash({ kind: "error", text: `Click refused: ${reply.reason ?? "unknown reason"}` });
+          setFlash({ kind: "error", text: reply.message ?? `Click refused: ${reply.reason ?? "unknown reason"}` });
         }
       })
       .receive("timeout", () => setFlash({ kind: "error", text: "No answer from the server" }));
@@ -173,7 +174,7 @@ export default function Clicker() {
     `channel.push("click", {}).receive("ok", ({ score, rank }) => {})`,
     `  .receive("error", ({ retry_after_ms }) => {});`,
   ].join("\n");
-  const inTop = me !== null && top.some((entry) => entry.player_id === me.player_id);
+  const inTop = me !== null && top.some((entry) => entry.handle === me.handle);
   const minutes = Math.round(rules.reset_after_seconds / 60);
 
   return (
@@ -239,7 +240,7 @@ export default function Clicker() {
                   setNameDraft(event.target.value);
                   setNameNotice(null);
                 }}
-                placeholder={me ? shortId(me.player_id) : "1–24 characters"}
+                placeholder={me ? shortHandle(me.handle) : "1–24 characters"}
                 maxLength={NAME_MAX * 2}
                 autoComplete="nickname"
                 data-testid="name-input"
@@ -256,7 +257,9 @@ export default function Clicker() {
           </form>
           {me && (
             <p className="muted small">
-              Your player id (kept in this browser): <code data-testid="player-id">{me.player_id}</code>
+              Your player id (kept in this browser; it is your key, keep it to yourself):{" "}
+              <code data-testid="player-id">{me.player_id}</code>. Others see you as{" "}
+              <code data-testid="player-handle">{me.handle}</code>.
             </p>
           )}
         </section>
@@ -268,17 +271,17 @@ export default function Clicker() {
           ) : (
             <ol className="leaderboard" data-testid="leaderboard">
               {top.map((entry, index) => {
-                const mine = entry.player_id === me?.player_id;
+                const mine = entry.handle === me?.handle;
                 return (
                   <li
-                    key={entry.player_id}
+                    key={entry.handle}
                     className={`leaderboard-row${mine ? " leaderboard-me" : ""}`}
                     data-testid="leaderboard-row"
-                    data-player-id={entry.player_id}
+                    data-handle={entry.handle}
                   >
                     <span className="leaderboard-rank">{rankAt(top, index)}</span>
                     <span className="leaderboard-name">
-                      {entry.name ?? <span className="muted">{shortId(entry.player_id)}</span>}
+                      {entry.name ?? <span className="muted">{shortHandle(entry.handle)}</span>}
                       {mine && <span className="badge">you</span>}
                     </span>
                     <span className="leaderboard-score">{entry.score.toLocaleString()}</span>
