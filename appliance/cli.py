@@ -7,6 +7,7 @@ import asyncio
 import gc
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from appliance import __version__
 from appliance.ops import add_commands as add_ops_commands
+from appliance.platform.datadir import PRIVATE_UMASK
 from appliance.registry import PARTS
 from appliance.settings import Settings, describe, load_settings, markdown_table
 
@@ -56,9 +58,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     gc.disable()
     settings = _settings(args)
     _setup_logging(settings.server.log_level)
-    from appliance.platform.datadir import DataDirInUse, DataDirLock
+    from appliance.platform.datadir import DataDirInUse, DataDirLock, make_private
     from appliance.server import create_app  # heavy imports only when serving
 
+    make_private(settings.server.data_dir)  # 0700, files 0600, before anything opens one
     try:
         # Held until the process ends: one server per data folder; restore waits for it.
         lock = DataDirLock(settings.server.data_dir).acquire()
@@ -190,5 +193,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # First: in the frozen binary a multiprocessing child re-runs this entry point, and
     # freeze_support() turns that run into the child (a no-op everywhere else).
     multiprocessing.freeze_support()
+    # Every file this command creates is the operator's data or a backup of it, and some hold
+    # secrets: private whatever umask it was started with (platform/datadir.py says why a umask).
+    os.umask(PRIVATE_UMASK)
     args = build_parser().parse_args(argv)
     raise SystemExit(args.func(args))

@@ -25,7 +25,7 @@ How a write stays off the event loop and still comes from one consistent moment:
   loop keeps running between chunks (docs/decisions/clicker-snapshot-chunks.md). Captures
   and writes never overlap (``_busy`` is held from a capture to the end of its write).
 - Atomic: temp file, fsync, the current snapshot becomes ``snapshot.prev.json``, the temp file
-  is renamed over ``snapshot.json``, the directory is fsynced.
+  is renamed over ``snapshot.json``, the directory is fsynced. Files are 0600.
 
 On start-up a corrupt or truncated snapshot is logged, moved aside as
 ``snapshot.json.corrupt-<time>`` (kept for inspection), and the previous good copy is used.
@@ -49,6 +49,7 @@ import orjson
 
 from appliance.clicker.models import InvalidInput, parse_player_id
 from appliance.clicker.service import HANDLE_KEY_BYTES, ClickEngine, PlayerState, Record
+from appliance.platform.datadir import open_private
 
 log = logging.getLogger("sparkhouse.clicker")
 
@@ -87,7 +88,7 @@ def _write_document(file: BinaryIO, players: Mapping[str, PlayerState], saved_at
 def write_snapshot_file(path: Path, players: Mapping[str, PlayerState], saved_at: float) -> None:
     """Write a complete snapshot in one go (tests and tools use it to seed a data dir)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as file:
+    with open_private(path) as file:
         _write_document(file, players, saved_at)
 
 
@@ -299,7 +300,7 @@ class SnapshotStore:
                 mirror[player_id] = state
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            with self.temp.open("wb") as file:
+            with open_private(self.temp) as file:
                 _write_document(file, mirror, capture.saved_at)
                 file.flush()
                 os.fsync(file.fileno())

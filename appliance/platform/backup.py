@@ -30,6 +30,9 @@ A backup is a folder (or, when DEST ends in ``.tar.gz``/``.tgz``, an archive of 
 the files and ``sparkhouse-backup.json``: format, version, time, and each file's kind, size
 and SHA-256. ``restore`` checks every checksum before it touches the data directory, refuses a
 non-empty one without ``force`` and refuses while a server holds it (see ``datadir``).
+
+Both hold secrets, so both are private whatever the umask: a backup folder and the data
+directory 0700, every file in them (and an archive) 0600.
 """
 
 from __future__ import annotations
@@ -50,7 +53,13 @@ from typing import Any, Literal
 import orjson
 
 from appliance.platform.clock import utc_now_aware
-from appliance.platform.datadir import LOCK_NAME, DataDirInUse, DataDirLock
+from appliance.platform.datadir import (
+    LOCK_NAME,
+    DataDirInUse,
+    DataDirLock,
+    open_private,
+    private_dir,
+)
 
 MANIFEST = "sparkhouse-backup.json"
 FORMAT = "sparkhouse-backup"
@@ -151,7 +160,7 @@ def scan(data_dir: Path) -> list[tuple[Path, Kind]]:
 def _copy_bytes(source: Path, target: Path, step: str, progress: Progress) -> None:
     total = source.stat().st_size
     done = 0
-    with source.open("rb") as reader, target.open("wb") as writer:
+    with source.open("rb") as reader, open_private(target) as writer:
         while chunk := reader.read(CHUNK):
             writer.write(chunk)
             done += len(chunk)
@@ -164,6 +173,7 @@ def _copy_bytes(source: Path, target: Path, step: str, progress: Progress) -> No
 def _copy_sqlite(source: Path, target: Path, step: str, progress: Progress) -> None:
     # mode=ro: never write to the source (no WAL checkpoint, no recovery of a crashed one).
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    open_private(target).close()  # SQLite keeps an existing file's mode (and its journal's)
     dst = sqlite3.connect(target)
     try:
         src.execute("PRAGMA busy_timeout=5000")
@@ -280,7 +290,7 @@ def backup(data_dir: Path, dest: Path, version: str, progress: Progress = _silen
         for path, kind in scan(data_dir):
             relative = path.relative_to(data_dir)
             target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             step = relative.as_posix()
             if kind == "sqlite":
                 _copy_sqlite(path, target, step, progress)
@@ -292,10 +302,11 @@ def backup(data_dir: Path, dest: Path, version: str, progress: Progress = _silen
                 except FileNotFoundError:
                     continue  # removed since the scan (a rotated snapshot): nothing to keep
             manifest.files.append(Entry(step, kind, target.stat().st_size, _sha256(target)))
-        (folder / MANIFEST).write_bytes(manifest.dumps())
+        with open_private(folder / MANIFEST) as file:
+            file.write(manifest.dumps())
         if archive:
             progress("archive", 0, 1)
-            with tarfile.open(dest, "w:gz") as tar:
+            with open_private(dest) as file, tarfile.open(fileobj=file, mode="w:gz") as tar:
                 for entry in sorted(folder.iterdir()):
                     tar.add(entry, arcname=entry.name)
             progress("archive", 1, 1)
@@ -342,7 +353,7 @@ def restore(
     Refuses while a server holds ``data_dir``, and holds it itself meanwhile; refuses a
     non-empty ``data_dir`` unless ``force``; checks every file's checksum before any change.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     try:
         lock = DataDirLock(data_dir).acquire()
     except DataDirInUse as exc:
@@ -370,7 +381,7 @@ def restore(
             try:
                 for entry in manifest.files:
                     target = staging / entry.path
-                    target.parent.mkdir(parents=True, exist_ok=True)
+                    private_dir(target.parent)
                     _copy_bytes(folder / entry.path, target, entry.path, progress)
                 for path in existing:
                     if path.is_dir() and not path.is_symlink():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import tarfile
@@ -252,3 +253,49 @@ def test_backup_while_serving_then_restore_and_serve(
     again = make_server(env=env, data_dir=restored)
     with httpx.Client(base_url=again.url, timeout=10) as http:
         assert http.get(f"/api/clicker/players/{player}").json()["score"] == 1
+
+
+# -- permissions -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def permissive_umask() -> Iterator[None]:
+    """Files created 0666 and folders 0777 unless the code sets their modes itself."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def modes(root: Path) -> dict[str, int]:
+    found = {".": stat.S_IMODE(root.stat().st_mode)}
+    for path in root.rglob("*"):
+        found[path.relative_to(root).as_posix()] = stat.S_IMODE(path.lstat().st_mode)
+    return found
+
+
+def private(root: Path) -> bool:
+    return all(
+        bits == (0o700 if (root / name).is_dir() else 0o600) for name, bits in modes(root).items()
+    )
+
+
+def test_backups_and_restored_files_are_private_whatever_the_umask(
+    live_data: Path, tmp_path: Path, permissive_umask: None
+) -> None:
+    salt = live_data / "analytics-salt.json"
+    salt.write_text('{"day": 1, "secret": "00"}')
+    salt.chmod(0o600)
+    folder, archive = tmp_path / "backup", tmp_path / "backups" / "nightly.tar.gz"
+    backup(live_data, folder, "1")
+    backup(live_data, archive, "1")
+    assert private(folder), modes(folder)
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    with tarfile.open(archive) as tar:
+        assert {m.name: m.mode for m in tar.getmembers()} == {
+            name: bits for name, bits in modes(folder).items() if name != "."
+        }
+    for source, target in ((folder, tmp_path / "r1"), (archive, tmp_path / "r2")):
+        restore(source, target)
+        assert private(target), modes(target)
+        assert (target / "analytics-salt.json").read_text() == salt.read_text()
+

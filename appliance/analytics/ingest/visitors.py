@@ -20,6 +20,8 @@ from pathlib import Path
 
 import orjson
 
+from appliance.platform.datadir import open_private
+
 log = logging.getLogger("sparkhouse.analytics")
 
 SALT_FILE = "analytics-salt.json"
@@ -106,12 +108,10 @@ class DailySalt:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, orjson.dumps({"day": salt.day, "secret": salt.secret.hex()}))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with open_private(tmp) as file:  # 0600 whatever the umask or a stale temp file's mode
+            file.write(orjson.dumps({"day": salt.day, "secret": salt.secret.hex()}))
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(tmp, self.path)
         self.dirty = False
         log.info("visitor salt for UTC day %d stored; any previous one is forgotten", salt.day)
