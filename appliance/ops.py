@@ -1,9 +1,15 @@
 """Operator commands: ``sparkhouse backup DEST`` and ``sparkhouse restore SRC``, with their
-progress (platform/progress.py). The work is done by :mod:`appliance.platform.backup`."""
+progress (platform/progress.py). The work is done by :mod:`appliance.platform.backup`.
+
+A refusal (a hostile or damaged backup, a folder in use, a destination that exists) is one
+line on stderr and exit status 2; a failure of the machine (a full disk, no permission) one
+line and status 1. Never a traceback: the operator needs the reason, not our stack.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +20,15 @@ from appliance.platform.progress import human_bytes, progress
 from appliance.settings import Settings
 
 SettingsLoader = Callable[[argparse.Namespace], Settings]
+
+REFUSED = 2
+FAILED = 1
+
+
+def _fail(command: str, error: BaseException, status: int) -> int:
+    message = " ".join(str(error).splitlines())  # one line, whatever the error holds
+    print(f"sparkhouse {command}: {message}", file=sys.stderr)
+    return status
 
 
 def add_commands(commands: Any, load: SettingsLoader) -> None:
@@ -54,7 +69,9 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         with progress(quiet=args.quiet) as report:
             manifest = backup(data_dir, args.dest, __version__, report)
     except BackupError as exc:
-        raise SystemExit(f"sparkhouse backup: {exc}") from None
+        return _fail("backup", exc, REFUSED)
+    except OSError as exc:
+        return _fail("backup", exc, FAILED)
     size = human_bytes(manifest.total_bytes)
     print(
         f"backed up {len(manifest.files)} files ({size}) of {data_dir} "
@@ -71,7 +88,9 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
         with progress(quiet=args.quiet) as report:
             manifest = restore(args.src, data_dir, force=args.force, progress=report)
     except BackupError as exc:
-        raise SystemExit(f"sparkhouse restore: {exc}") from None
+        return _fail("restore", exc, REFUSED)
+    except OSError as exc:
+        return _fail("restore", exc, FAILED)
     print(
         f"restored {len(manifest.files)} files ({human_bytes(manifest.total_bytes)}) from "
         f"{args.src} (taken {manifest.created_at} by sparkhouse {manifest.version}) "

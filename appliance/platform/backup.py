@@ -33,22 +33,30 @@ non-empty one without ``force`` and refuses while a server holds it (see ``datad
 
 Both hold secrets, so both are private whatever the umask: a backup folder and the data
 directory 0700, every file in them (and an archive) 0600.
+
+A backup from elsewhere is untrusted input: an archive member that would land outside the
+unpack folder, a link or a device, a manifest that is not the expected shape, a path that
+climbs out or a file that is a link all end in a :class:`BackupError` naming the problem
+before anything is written to the data directory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import tarfile
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal, get_args
 
 import orjson
 
@@ -72,6 +80,8 @@ CHUNK = 1024 * 1024
 DUCKDB_ATTEMPTS = 20
 
 Kind = Literal["sqlite", "duckdb", "file"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+SHA256 = re.compile(r"[0-9a-f]{64}")
 # Reports progress: (description of the current step, bytes done in it, its total bytes).
 Progress = Callable[[str, int, int], None]
 
@@ -107,13 +117,61 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         try:
-            data: dict[str, Any] = orjson.loads(path.read_bytes())
+            data: Any = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:
             raise BackupError(f"{path}: not a readable backup manifest ({exc})") from None
-        if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != FORMAT
+            or data.get("format_version") != FORMAT_VERSION
+        ):
             raise BackupError(f"{path}: not a {FORMAT} v{FORMAT_VERSION} manifest")
-        files = [Entry(**entry) for entry in data.pop("files", [])]
-        return cls(**data, files=files)
+        try:
+            files = data.get("files")
+            if not isinstance(files, list):
+                raise ValueError("files is not a list")
+            return cls(
+                version=_text(data, "version"),
+                created_at=_text(data, "created_at"),
+                source=_text(data, "source"),
+                files=[_entry(item) for item in files],
+            )
+        except ValueError as exc:
+            raise BackupError(f"{path}: a malformed backup manifest: {exc}") from None
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is not a string")
+    return value
+
+
+def _entry(item: Any) -> Entry:
+    """One file of a manifest, checked: a plain relative path inside the backup, a known kind,
+    a size and a SHA-256."""
+    if not isinstance(item, dict) or set(item) != {"path", "kind", "bytes", "sha256"}:
+        raise ValueError(f"{item!r:.80} is not a file entry")
+    path, kind, size, digest = item["path"], item["kind"], item["bytes"], item["sha256"]
+    if not isinstance(path, str) or not _plain_path(path):
+        raise ValueError(f"{path!r:.80} is not a plain relative path")
+    if kind not in KINDS:
+        raise ValueError(f"{path}: unknown kind {kind!r:.20}")
+    if type(size) is not int or size < 0:
+        raise ValueError(f"{path}: bytes is not a size")
+    if not isinstance(digest, str) or not SHA256.fullmatch(digest):
+        raise ValueError(f"{path}: sha256 is not a SHA-256")
+    return Entry(path, kind, size, digest)
+
+
+def _plain_path(path: str) -> bool:
+    """Relative, POSIX separators, no ``.``/``..``/empty parts, not the manifest or the lock."""
+    return (
+        all(part not in ("", ".", "..") for part in path.split("/"))  # "/a", "a//b", "" too
+        and "\\" not in path
+        and "\x00" not in path
+        and PurePosixPath(path).parts[0] not in (MANIFEST, LOCK_NAME)
+    )
 
 
 def _silent(description: str, done: int, total: int) -> None:
@@ -332,8 +390,15 @@ def _opened(src: Path, scratch: Path) -> Iterator[Path]:
         raise BackupError(f"{src} is neither a backup folder nor a .tar.gz backup")
     folder = Path(tempfile.mkdtemp(prefix=".sparkhouse-unpack-", dir=scratch))
     try:
-        with tarfile.open(src, "r:gz") as tar:
-            tar.extractall(folder, filter="data")  # no absolute paths, links out, devices
+        try:
+            with tarfile.open(src, "r:gz") as tar:
+                tar.extractall(folder, filter="data")  # no absolute paths, links out, devices
+        except tarfile.FilterError as exc:
+            raise BackupError(f"{src}: refused, an unsafe archive member: {exc}") from None
+        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise BackupError(f"{src}: not a readable .tar.gz backup ({exc})") from None
+        except OSError as exc:
+            raise BackupError(f"{src}: cannot unpack it: {exc}") from None
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -368,10 +433,15 @@ def restore(
             )
         with _opened(src, data_dir) as folder:
             manifest = Manifest.load(folder / MANIFEST)
+            inside = folder.resolve()
             for entry in manifest.files:
-                path = folder / entry.path
-                if not path.is_file() or Path(entry.path).is_absolute() or ".." in entry.path:
-                    raise BackupError(f"{src}: {entry.path} is missing or not a plain path")
+                path = folder / entry.path  # a plain relative path (Manifest.load checked)
+                if (
+                    path.is_symlink()
+                    or not path.is_file()
+                    or not path.resolve().is_relative_to(inside)
+                ):
+                    raise BackupError(f"{src}: {entry.path} is missing or not a plain file")
                 progress(f"check {entry.path}", 0, entry.bytes)
                 if path.stat().st_size != entry.bytes or _sha256(path) != entry.sha256:
                     raise BackupError(f"{src}: {entry.path} does not match its checksum")

@@ -3,6 +3,8 @@ against a real server."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import sqlite3
@@ -299,3 +301,126 @@ def test_backups_and_restored_files_are_private_whatever_the_umask(
         assert private(target), modes(target)
         assert (target / "analytics-salt.json").read_text() == salt.read_text()
 
+
+# -- hostile backups -------------------------------------------------------------------------
+
+
+def _manifest(files: list[dict[str, object]]) -> bytes:
+    return json.dumps(
+        {
+            "format": "sparkhouse-backup",
+            "format_version": 1,
+            "version": "1",
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "source": "/elsewhere",
+            "files": files,
+        }
+    ).encode()
+
+
+def _entry(path: str, content: bytes = b"x") -> dict[str, object]:
+    return {
+        "path": path,
+        "kind": "file",
+        "bytes": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
+
+
+def _archive(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for info, content in members:
+            if content is not None:
+                info.size = len(content)
+            tar.addfile(info, io.BytesIO(content) if content is not None else None)
+    return path
+
+
+def _member(name: str, kind: bytes = tarfile.REGTYPE, target: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    info.mode = 0o644
+    return info
+
+
+def _manifest_member(files: list[dict[str, object]]) -> tuple[tarfile.TarInfo, bytes]:
+    return _member(MANIFEST), _manifest(files)
+
+
+HOSTILE: dict[str, Callable[[Path], Path]] = {
+    "a member that climbs out": lambda tmp: _archive(
+        tmp / "b.tar.gz", [_manifest_member([]), (_member("../escaped"), b"x")]
+    ),
+    "a link to an absolute path": lambda tmp: _archive(
+        tmp / "b.tar.gz",
+        [
+            _manifest_member([_entry("passwd")]),
+            (_member("passwd", tarfile.SYMTYPE, "/etc/passwd"), None),
+        ],
+    ),
+    "a link out of the folder": lambda tmp: _archive(
+        tmp / "b.tar.gz",
+        [_manifest_member([]), (_member("up", tarfile.SYMTYPE, "../../outside"), None)],
+    ),
+    "a device": lambda tmp: _archive(
+        tmp / "b.tar.gz", [_manifest_member([]), (_member("null", tarfile.CHRTYPE), None)]
+    ),
+    "not gzip at all": lambda tmp: _write(tmp / "b.tar.gz", b"PK\x03\x04 a zip, say"),
+    "a truncated archive": lambda tmp: _truncated(tmp),
+    "a manifest that is a list": lambda tmp: _folder(tmp, b"[1, 2, 3]"),
+    "a manifest entry with unknown fields": lambda tmp: _folder(
+        tmp, _manifest([{**_entry("x"), "mode": 0o4755}])
+    ),
+    "a manifest entry of the wrong types": lambda tmp: _folder(
+        tmp, _manifest([{**_entry("x"), "bytes": "1", "path": 7}])
+    ),
+    "a manifest path that climbs out": lambda tmp: _folder(
+        tmp, _manifest([_entry("clicker/../../x")])
+    ),
+    "a manifest path onto the lock": lambda tmp: _folder(tmp, _manifest([_entry(LOCK_NAME)])),
+    "a file that is a link to one outside": lambda tmp: _linked(tmp),
+}
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+def _truncated(tmp: Path) -> Path:
+    data = os.urandom(100_000)  # incompressible: the cut lands inside it
+    whole = _archive(
+        tmp / "whole.tar.gz", [_manifest_member([_entry("x", data)]), (_member("x"), data)]
+    )
+    return _write(tmp / "b.tar.gz", whole.read_bytes()[:50_000])
+
+
+def _folder(tmp: Path, manifest: bytes) -> Path:
+    folder = tmp / "b"
+    folder.mkdir()
+    (folder / MANIFEST).write_bytes(manifest)
+    (folder / "x").write_bytes(b"x")
+    return folder
+
+
+def _linked(tmp: Path) -> Path:
+    secret = tmp / "secret.txt"
+    secret.write_bytes(b"someone else's")
+    folder = _folder(tmp, _manifest([_entry("x", secret.read_bytes())]))
+    (folder / "x").unlink()
+    (folder / "x").symlink_to(secret)
+    return folder
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_a_hostile_backup_is_refused_in_one_line_with_status_2(case: str, tmp_path: Path) -> None:
+    source = HOSTILE[case](tmp_path)
+    target = tmp_path / "target"
+    done = cli("restore", str(source), "--data-dir", str(target), "--quiet")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"sparkhouse restore: {source}"), lines
+    assert [p.name for p in target.iterdir()] == [LOCK_NAME]  # nothing restored
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "outside").exists()
