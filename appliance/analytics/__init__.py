@@ -72,7 +72,14 @@ def _build(platform: Platform, settings: AnalyticsSettings) -> AnalyticsContext:
         work_dir=data_dir / "analytics-tmp",
     )
     websites = WebsiteRepository(platform.store)
-    ingest = IngestService(settings, websites, pipeline, GeoIp(), DailySalt.in_dir(data_dir))
+    ingest = IngestService(
+        settings,
+        websites,
+        pipeline,
+        GeoIp(),
+        DailySalt.in_dir(data_dir),
+        trusted_proxies=platform.settings.server.trusted_proxies,
+    )
     identity = IdentityService(
         IdentityRepository(platform.store),
         session_days=settings.session_days,

@@ -1,16 +1,18 @@
-"""Settings of web analytics (section ``analytics``). The SPARKLYTICS_* names are the spec's."""
+"""Settings of web analytics (section ``analytics``). The SPARKLYTICS_* names are the spec's.
+
+SPARKLYTICS_CORS_ORIGINS and SPARKLYTICS_TRUSTED_PROXIES are read by the platform's server
+section (platform/settings.py): one setting each for the whole appliance.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-import logging
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from appliance.platform.settings import IPNetwork, SettingsSection, split_commas
+from appliance.platform.settings import SettingsSection
 
 
 class AnalyticsSettings(SettingsSection):
@@ -32,14 +34,6 @@ class AnalyticsSettings(SettingsSection):
             "SPARKLYTICS_RATE_LIMIT_DISABLE", "SPARKHOUSE_ANALYTICS_RATE_LIMIT_DISABLE"
         ),
         description="Turn the collect rate limit off entirely (benchmarks only).",
-    )
-    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(
-        default_factory=list,
-        validation_alias=AliasChoices(
-            "SPARKLYTICS_TRUSTED_PROXIES", "SPARKHOUSE_ANALYTICS_TRUSTED_PROXIES"
-        ),
-        description="Comma-separated CIDRs whose X-Forwarded-For collect believes "
-        "(invalid entries are ignored with a warning).",
     )
     geoip_path: Path = Field(
         Path("GeoLite2-City.mmdb"),
@@ -159,22 +153,3 @@ class AnalyticsSettings(SettingsSection):
             if isinstance(value, str)
             else value
         )
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _proxies(cls, value: Any) -> Any:
-        items = split_commas(value.replace(" ", ",") if isinstance(value, str) else value)
-        if not isinstance(items, list):
-            return items
-        networks: list[IPNetwork] = []
-        for item in items:
-            if not isinstance(item, str):
-                networks.append(item)
-                continue
-            try:
-                networks.append(ipaddress.ip_network(item, strict=False))
-            except ValueError:
-                logging.getLogger("sparkhouse.settings").warning(
-                    "SPARKLYTICS_TRUSTED_PROXIES: ignoring invalid entry %r", item
-                )
-        return networks

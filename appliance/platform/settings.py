@@ -9,6 +9,7 @@ everything else is ``SPARKHOUSE_*``.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -73,7 +74,14 @@ class ServerSettings(SettingsSection):
     )
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(
         default_factory=list,
-        description="Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed.",
+        validation_alias=AliasChoices(
+            "SPARKHOUSE_TRUSTED_PROXIES",
+            "SPARKLYTICS_TRUSTED_PROXIES",
+            "SPARKHOUSE_ANALYTICS_TRUSTED_PROXIES",
+        ),
+        description="Comma- or space-separated CIDRs of reverse proxies whose X-Forwarded-For "
+        "is believed, by every part; SPARKLYTICS_TRUSTED_PROXIES is read when this is unset. "
+        "Invalid entries are ignored with a warning.",
     )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Default request body limit in bytes."
@@ -97,10 +105,23 @@ class ServerSettings(SettingsSection):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: Any) -> Any:
-        items = split_commas(value)
-        if isinstance(items, list):
-            return [ipaddress.ip_network(item, strict=False) for item in items]
-        return items
+        # The Sparklytics rule (analytics-api.md 1.5) for the whole appliance: an invalid entry
+        # is skipped with a warning, the valid ones still apply.
+        items = split_commas(value.replace(" ", ",") if isinstance(value, str) else value)
+        if not isinstance(items, list):
+            return items
+        networks: list[IPNetwork] = []
+        for item in items:
+            if not isinstance(item, str):
+                networks.append(item)
+                continue
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                logging.getLogger("sparkhouse.settings").warning(
+                    "trusted proxies: ignoring invalid entry %r", item
+                )
+        return networks
 
 
 class RealtimeSettings(SettingsSection):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -42,6 +43,7 @@ from appliance.platform.clock import utc_now
 from appliance.platform.errors import ServiceError, Wording
 from appliance.platform.ids import derived_uuid, uuid7
 from appliance.platform.ratelimit import RateLimiter, retry_after_header
+from appliance.platform.settings import IPNetwork
 from appliance.platform.validation import parse_model, read_json, validate
 
 log = logging.getLogger("sparkhouse.analytics")
@@ -184,6 +186,8 @@ class IngestService:
         pipeline: Pipeline,
         geo: GeoIp,
         salt: DailySalt,
+        *,
+        trusted_proxies: Sequence[IPNetwork] = (),
     ) -> None:
         self.settings = settings
         self.websites = websites
@@ -193,7 +197,7 @@ class IngestService:
         self.bots = BotScorer()
         limit = 0 if settings.rate_limit_disable else settings.rate_limit
         self.limiter = RateLimiter(limit, 60.0)
-        self.trusted_proxies = settings.trusted_proxies
+        self.trusted_proxies = trusted_proxies  # the platform's (server.trusted_proxies)
         self._visitors: dict[tuple[str, str, str], str] = {}
         self._visitor_secret: bytes | None = None
 
