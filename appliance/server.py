@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sanic import Request, Sanic
@@ -84,8 +84,21 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     parts: list[PartInfo] = [part.info for part in PARTS]
     app.ctx.parts = parts
 
+    checks = [
+        (part.info.name, functools.partial(part.health, context))
+        for part, context in mounted
+        if part.health is not None
+    ]
+
     @app.get("/healthz", name="healthz")
     async def healthz(request: Request) -> HTTPResponse:
+        problems = [
+            {"part": name, "problem": problem}
+            for name, check in checks
+            for problem in _problems(name, check)
+        ]
+        if problems:
+            return http.json_response({"ok": False, "problems": problems}, 503)
         return http.json_response({"ok": True})
 
     @app.get("/api/system", name="system")
@@ -119,6 +132,15 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     _mount_dashboard(app, public_paths)
     http.add_preflight_routes(app, settings)
     return app
+
+
+def _problems(name: str, check: Callable[[], Sequence[str]]) -> Sequence[str]:
+    """A part's health problems (Part.health); a check that fails is a problem itself."""
+    try:
+        return check()
+    except Exception as exc:
+        log.exception("the health check of %s failed", name)
+        return [f"health check failed: {exc}"]
 
 
 def _install_lifecycle(

@@ -155,6 +155,10 @@ async def _warm_up(context: AnalyticsContext) -> None:
     await context.auth.ready()
 
 
+def _health(context: AnalyticsContext) -> list[str]:
+    return context.ingest.pipeline.problems()
+
+
 async def _stop(context: AnalyticsContext) -> None:
     await context.ingest.pipeline.stop()
     context.ingest.geo.close()
@@ -178,4 +182,5 @@ PART = Part(
     commands=add_commands,
     public_paths=frozenset({"/e", "/s.js"}),
     migrations=VERSIONS,
+    health=_health,
 )

@@ -96,6 +96,10 @@ async def _start(context: ClickerContext) -> None:
         )
 
 
+def _health(context: ClickerContext) -> list[str]:
+    return context.store.problems()
+
+
 async def _stop(context: ClickerContext) -> None:
     # Connections are closed by now, so this is the final state. Synchronous (no await): it
     # runs whole even if Sanic has to re-run the shutdown on a stopped loop.
@@ -119,4 +123,5 @@ PART = Part(
     jobs=_jobs,
     start=_start,
     stop=_stop,
+    health=_health,
 )

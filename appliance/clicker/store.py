@@ -26,6 +26,9 @@ How a write stays off the event loop and still comes from one consistent moment:
   and writes never overlap (``_busy`` is held from a capture to the end of its write).
 - Atomic: temp file, fsync, the current snapshot becomes ``snapshot.prev.json``, the temp file
   is renamed over ``snapshot.json``, the directory is fsynced. Files are 0600.
+- A write that fails (a full disk) leaves ``snapshot.json`` as it was, removes its temp file,
+  and is retried at every interval with everything changed since; until one succeeds the
+  cause is the part's health problem (``/healthz`` answers 503 naming it).
 
 On start-up a corrupt or truncated snapshot is logged, moved aside as
 ``snapshot.json.corrupt-<time>`` (kept for inspection), and the previous good copy is used.
@@ -33,6 +36,7 @@ On start-up a corrupt or truncated snapshot is logged, moved aside as
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -185,10 +189,15 @@ class SnapshotStore:
         # one: the shutdown save takes it from a plain blocking call.
         self._busy = threading.Lock()
         self._retry = False  # the last write failed: write again even if nothing changed
+        self.problem: str | None = None  # why the last write failed, until one succeeds
         self.writes = 0
         self.skips = 0
         self.last_write: dict[str, Any] = {}
         self.recent_writes: deque[dict[str, Any]] = deque(maxlen=32)
+
+    def problems(self) -> list[str]:
+        """For the health check: what keeps the game's state from reaching the disk."""
+        return [self.problem] if self.problem else []
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -308,11 +317,19 @@ class SnapshotStore:
                 os.replace(self.path, self.previous)
             os.replace(self.temp, self.path)
             _fsync_directory(self.directory)
-        except OSError:
+        except OSError as exc:
             self._retry = True
-            log.exception("writing the snapshot failed; will retry at the next interval")
+            with contextlib.suppress(OSError):  # a partial temp file would hold disk space
+                self.temp.unlink(missing_ok=True)
+            problem = f"snapshot write failed: {(exc.strerror or str(exc)).lower()}"
+            if problem != self.problem:  # once per cause, not at every interval
+                log.error("%s (%s); %s stays the latest; retrying", problem, exc, self.path.name)
+            self.problem = problem
             return
         self._retry = False
+        if self.problem is not None:
+            log.info("snapshot written again after: %s", self.problem)
+            self.problem = None
         self.writes += 1
         self.last_write = {
             "players": len(mirror),

@@ -99,6 +99,10 @@ class Part(Generic[SectionT, ContextT]):
     """Paths outside ``/api/`` that answer JSON errors and carry their own CORS or no auth."""
     migrations: Path | None = None
     """The part's Alembic version location (its branch of the platform store's schema)."""
+    health: Callable[[ContextT], Sequence[str]] | None = None
+    """What is wrong with the part right now, one short sentence per problem (e.g. ``snapshot
+    write failed: no space left on device``); empty when healthy. ``/healthz`` calls it on
+    every request and answers 503 with the problems: cheap, no I/O."""
 
     def section(self, settings: PlatformSettings) -> SectionT:
         """The part's section of the composed settings."""

@@ -7,6 +7,10 @@ transaction — one SQLite step and one fsync with ``synchronous=FULL`` however 
 joined the group, so the writer barely needs the GIL — and then wakes each waiting request on
 the event loop. The flusher reads committed rows through its own connection and asks the writer
 to delete them once DuckDB has committed their events.
+
+A commit that fails (a full disk) fails the requests in it: nothing of theirs was stored or
+acknowledged (collect answers 503). Its cause is :attr:`Journal.problem`, the part's health
+problem, until a commit succeeds; the flusher probes with :meth:`Journal.probe` meanwhile.
 """
 
 from __future__ import annotations
@@ -64,6 +68,15 @@ class _Delete:
 
 
 @dataclass
+class _Probe:
+    """A write that stores nothing (a row inserted and deleted in one transaction): whether the
+    journal can commit again after a failure, when no request comes to find out."""
+
+    done: Done
+    loop: asyncio.AbstractEventLoop
+
+
+@dataclass
 class _Many:
     appends: list[_Append]
 
@@ -73,7 +86,7 @@ class _Stop:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-_Op = _Many | _Delete | _Stop
+_Op = _Many | _Delete | _Probe | _Stop
 
 
 def _resolve(callbacks: list[Done], error: BaseException | None) -> None:
@@ -119,6 +132,7 @@ class Journal:
         self.groups = 0  # transactions committed (for the bench: requests per group)
         self.last_seq_at_open = 0  # rows up to here may be in DuckDB already (a replay)
         self.appends = 0
+        self.problem: str | None = None  # why the last commit failed, until one succeeds
 
     @classmethod
     def in_dir(cls, data_dir: Path, sync: str = "full") -> Journal:
@@ -179,6 +193,13 @@ class Journal:
         self._submit(_Delete(first, last, functools.partial(_settle, future), loop))
         await future
 
+    async def probe(self) -> None:
+        """Commit a write that stores nothing; clears :attr:`problem` when it succeeds."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._submit(_Probe(functools.partial(_settle, future), loop))
+        await future
+
     def _submit(self, op: _Op) -> None:
         if self._thread is None:
             raise RuntimeError("the ingest journal is closed")
@@ -213,14 +234,14 @@ class Journal:
                 if isinstance(op, _Stop):
                     op.done.set()
                     return
-                group: list[_Append | _Delete] = []
+                group: list[_Append | _Delete | _Probe] = []
                 events = 0
                 stop: _Stop | None = None
                 while True:
                     if isinstance(op, _Many):
                         group.extend(op.appends)
                         events += sum(len(append.payloads) for append in op.appends)
-                    elif isinstance(op, _Delete):
+                    elif isinstance(op, _Delete | _Probe):
                         group.append(op)
                     else:
                         stop = op
@@ -238,7 +259,9 @@ class Journal:
         finally:
             connection.close()
 
-    def _commit(self, connection: sqlite3.Connection, group: list[_Append | _Delete]) -> None:
+    def _commit(
+        self, connection: sqlite3.Connection, group: list[_Append | _Delete | _Probe]
+    ) -> None:
         error: BaseException | None = None
         try:
             connection.execute("BEGIN IMMEDIATE")
@@ -249,6 +272,9 @@ class Journal:
                         "INSERT INTO journal (events, payload) VALUES (?, ?)",
                         (len(payloads), b"\n".join(payloads)),
                     )
+                elif any(isinstance(op, _Probe) for op in group):
+                    connection.execute("INSERT INTO journal (events, payload) VALUES (0, x'')")
+                    connection.execute("DELETE FROM journal WHERE seq = last_insert_rowid()")
                 for op in group:
                     if isinstance(op, _Delete):
                         connection.execute(
@@ -256,13 +282,23 @@ class Journal:
                         )
                 connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                # SQLite may have rolled back already (it does on a full disk): then a ROLLBACK
+                # would fail and hide the cause.
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
                 raise
             self.groups += 1
             self.appends += sum(1 for op in group if isinstance(op, _Append))
         except Exception as exc:
-            log.exception("ingest journal commit failed")
+            problem = f"journal commit failed: {exc}"
+            if problem != self.problem:  # once per cause, not for every refused request
+                log.exception("ingest journal commit failed; refusing events until it succeeds")
+            self.problem = problem
             error = exc
+        else:
+            if self.problem is not None:
+                log.info("the ingest journal commits again after: %s", self.problem)
+                self.problem = None
         by_loop: dict[asyncio.AbstractEventLoop, list[Done]] = {}
         for op in group:
             by_loop.setdefault(op.loop, []).append(op.done)

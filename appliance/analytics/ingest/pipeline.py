@@ -1,7 +1,8 @@
 """The durable path of an accepted event: journal → (flusher) → DuckDB.
 
 * ``append`` reserves room in the backlog (events journaled but not yet in DuckDB), refusing
-  with :class:`Overloaded` past ``capacity``, and returns once the journal has committed.
+  with :class:`Overloaded` past ``capacity``, and returns once the journal has committed
+  (:class:`JournalFailed`, also a 503, when the commit failed: nothing was acknowledged).
 * The flusher wakes every ``flush_ms`` or as soon as ``buffer_size`` events wait. One flush
   moves committed journal rows in batches of up to ``batch_events`` events, each in one DuckDB
   transaction (warehouse/batches.py): it drops the ids DuckDB may already hold (a replay
@@ -73,6 +74,19 @@ class Overloaded(ServiceError):
             503,
             "ingest_overloaded",
             "Ingestion queue is overloaded, retry later",
+            headers={"Retry-After": RETRY_AFTER_OVERLOADED},
+        )
+
+
+class JournalFailed(ServiceError):
+    """The journal could not commit these events (a full disk, say): none was stored, so the
+    client may send them again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "ingest_unavailable",
+            "Events could not be stored right now, retry later",
             headers={"Retry-After": RETRY_AFTER_OVERLOADED},
         )
 
@@ -195,8 +209,16 @@ class Pipeline:
 
         self.journal.append(payloads, written)
         self.pending += count
-        await waiter
+        try:
+            await waiter
+        except Exception as exc:  # the journal's commit failed (logged there)
+            raise JournalFailed() from exc
         return self.pending
+
+    def problems(self) -> list[str]:
+        """For the health check: what keeps accepted events from being stored."""
+        problem = self.journal.problem
+        return [problem] if problem else []
 
     # -- flushing --------------------------------------------------------------------------
 
@@ -207,6 +229,10 @@ class Pipeline:
             self._wake.clear()
             if self._stopping:
                 return
+            if self.journal.problem is not None:
+                # No request may come to find out that the journal commits again.
+                with contextlib.suppress(Exception):
+                    await self.journal.probe()
             try:
                 await self.flush()
             except asyncio.CancelledError:

@@ -105,8 +105,10 @@ async def tracker_script(request: Request) -> HTTPResponse:
 
 @blueprint.get("/health", name="analytics_health", ctx_cors="none")
 async def health(request: Request) -> HTTPResponse:
-    """Section 2: public, no CORS; 503 when the events store does not answer."""
-    healthy = await _service(request).pipeline.warehouse.ping()
+    """Section 2: public, no CORS; 503 when the events store does not answer or the journal
+    cannot commit (the reason is on /healthz)."""
+    pipeline = _service(request).pipeline
+    healthy = not pipeline.problems() and await pipeline.warehouse.ping()
     return json_response(
         {"status": "ok" if healthy else "degraded", "version": __version__},
         200 if healthy else 503,
