@@ -141,15 +141,29 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.markdown:
         sys.stdout.write(markdown_table())
         return 0
-    rows = describe(_settings(args))
+    settings = _settings(args)
+    rows = describe(settings)
+    # What a person must do now (e.g. a pending first-run setup): after the table, or on
+    # stderr when stdout is JSON for a program.
+    notices = [
+        line
+        for part in PARTS
+        if part.notices is not None
+        for line in part.notices(part.section(settings), settings)
+    ]
     if args.json:
         sys.stdout.write(
             orjson.dumps(rows, default=str, option=orjson.OPT_INDENT_2).decode() + "\n"
         )
+        for line in notices:
+            print(line, file=sys.stderr)
         return 0
     width = max(len(row["env"]) for row in rows)
     for row in rows:
         print(f"{row['env']:<{width}}  {row['value']!s:<24}  {row['description']}")
+    if notices:
+        print()
+        print("\n".join(notices))
     return 0
 
 

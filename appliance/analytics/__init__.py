@@ -29,6 +29,7 @@ from appliance.analytics.migrations import VERSIONS
 from appliance.analytics.settings import AnalyticsSettings
 from appliance.platform.jobs import Jobs
 from appliance.platform.parts import Part, PartInfo, Platform
+from appliance.platform.settings import PlatformSettings
 
 if TYPE_CHECKING:  # the CLI imports this package; DuckDB and Sanic load only when serving
     from sanic import Blueprint
@@ -43,7 +44,7 @@ instead of on the way to the first answer (``_warm_up``)."""
 
 
 def _build(platform: Platform, settings: AnalyticsSettings) -> AnalyticsContext:
-    from appliance.analytics.access.auth import AnalyticsAuth
+    from appliance.analytics.access.auth import AnalyticsAuth, dashboard_url
     from appliance.analytics.admin.goals import GoalService
     from appliance.analytics.admin.websites import WebsiteService
     from appliance.analytics.context import AnalyticsContext
@@ -57,7 +58,7 @@ def _build(platform: Platform, settings: AnalyticsSettings) -> AnalyticsContext:
     from appliance.analytics.share.service import ShareService
     from appliance.analytics.sites.repository import WebsiteRepository
     from appliance.analytics.warehouse.database import Warehouse
-    from appliance.platform.auth import IdentityRepository, IdentityService
+    from appliance.platform.auth import FirstRunSecret, IdentityRepository, IdentityService
 
     data_dir = platform.settings.server.data_dir
     warehouse = Warehouse.in_dir(
@@ -95,7 +96,12 @@ def _build(platform: Platform, settings: AnalyticsSettings) -> AnalyticsContext:
         store=platform.store,
         ingest=ingest,
         tracker=Tracker(),
-        auth=AnalyticsAuth(settings, identity),
+        auth=AnalyticsAuth(
+            settings,
+            identity,
+            FirstRunSecret.in_dir(data_dir),
+            dashboard_url(settings, platform.settings.server),
+        ),
         websites=WebsiteService(websites, pipeline, settings),
         queries=QueryService(websites, warehouse),
         goals=GoalService(platform.store),
@@ -162,6 +168,15 @@ def _health(context: AnalyticsContext) -> list[str]:
 async def _stop(context: AnalyticsContext) -> None:
     await context.ingest.pipeline.stop()
     context.ingest.geo.close()
+    context.auth.identity.close()
+
+
+def _notices(settings: AnalyticsSettings, platform: PlatformSettings) -> list[str]:
+    from appliance.analytics.access.auth import setup_notices
+    from appliance.platform.auth.firstrun import FirstRunSecret
+
+    secret = FirstRunSecret.in_dir(platform.server.data_dir)
+    return setup_notices(settings, platform.server, secret)
 
 
 PART = Part(
@@ -181,6 +196,7 @@ PART = Part(
     stop=_stop,
     commands=add_commands,
     public_paths=frozenset({"/e", "/s.js"}),
+    notices=_notices,
     migrations=VERSIONS,
     health=_health,
 )

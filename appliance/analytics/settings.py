@@ -101,15 +101,18 @@ class AnalyticsSettings(SettingsSection):
     password: str = Field(
         "",
         validation_alias=AliasChoices("SPARKLYTICS_PASSWORD", "SPARKHOUSE_ANALYTICS_PASSWORD"),
-        description="The shared password of auth mode password (required in that mode).",
+        description="The shared password of auth mode password (required in that mode); "
+        "changing it ends every session.",
     )
     bootstrap_password: str = Field(
-        "sparklytics",
+        "",
         validation_alias=AliasChoices(
             "SPARKLYTICS_BOOTSTRAP_PASSWORD", "SPARKHOUSE_ANALYTICS_BOOTSTRAP_PASSWORD"
         ),
-        description="One-time secret that authorises /api/auth/setup (blank = the default; "
-        "using the default forces a password change after setup).",
+        description="One-time secret that authorises /api/auth/setup. Blank = a random one, "
+        "made at the first start and kept (0600) in the data dir as setup-secret until setup "
+        "is done; the log and `sparkhouse config` show where it is and the setup URL. "
+        "Sparklytics' public default 'sparklytics' works but forces a password change.",
     )
     session_days: int = Field(
         7,
@@ -128,8 +131,9 @@ class AnalyticsSettings(SettingsSection):
     jwt_secret: str = Field(
         "",
         validation_alias=AliasChoices("SPARKLYTICS_JWT_SECRET", "SPARKHOUSE_ANALYTICS_JWT_SECRET"),
-        description="Initial JWT signing secret; empty = generated on first run and stored in "
-        "the data dir. Rotated by every password change.",
+        description="JWT signing secret; empty = generated on first run and stored in the data "
+        "dir. Changing it ends every session, as do a password change and 'log out everywhere' "
+        "(which replace the stored secret with a random one).",
     )
     public_url: str = Field(
         "http://localhost:4000",

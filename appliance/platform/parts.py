@@ -97,6 +97,9 @@ class Part(Generic[SectionT, ContextT]):
     """Adds the part's ``sparkhouse …`` subcommands."""
     public_paths: frozenset[str] = frozenset()
     """Paths outside ``/api/`` that answer JSON errors and carry their own CORS or no auth."""
+    notices: Callable[[SectionT, PlatformSettings], Sequence[str]] | None = None
+    """Lines ``sparkhouse config`` prints after the settings: something a person must do now
+    (e.g. analytics' pending first-run setup)."""
     migrations: Path | None = None
     """The part's Alembic version location (its branch of the platform store's schema)."""
     health: Callable[[ContextT], Sequence[str]] | None = None

@@ -1,7 +1,8 @@
 """The analytics dashboard (/analytics) in headless Debian chromium against a real server: first-run
 setup, sign-out and sign-in, adding a website, events posted to /api/collect showing up as KPIs,
 chart, breakdowns and realtime, a breakdown row becoming a filter (kept in the URL), API keys, the
-share link and its public dashboard, and the forced password change after a default bootstrap."""
+share link and its public dashboard, the forced password change after Sparklytics' public
+bootstrap password, and the one-time setup link of a fresh server with "sign out everywhere"."""
 
 from __future__ import annotations
 
@@ -282,7 +283,14 @@ def test_dashboard_setup_login_website_numbers_and_filters(
 def test_default_bootstrap_forces_a_password_change(
     make_server: Callable[..., RunningServer], browser: Any
 ) -> None:
-    server = make_server(env={"SPARKLYTICS_HTTPS": "false", "SPARKLYTICS_AUTH": "local", **FAST})
+    server = make_server(
+        env={
+            "SPARKLYTICS_HTTPS": "false",
+            "SPARKLYTICS_AUTH": "local",
+            "SPARKLYTICS_BOOTSTRAP_PASSWORD": "sparklytics",
+            **FAST,
+        }
+    )
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     problems = watch(page)
@@ -309,3 +317,43 @@ def test_default_bootstrap_forces_a_password_change(
         assert login.status_code == 200
     assert problems == [], problems
     context.close()
+
+
+def test_setup_link_then_sign_out_everywhere(
+    make_server: Callable[..., RunningServer], browser: Any
+) -> None:
+    server = make_server(env={"SPARKLYTICS_HTTPS": "false", **FAST})
+    # the first-run secret: made when the server starts, its setup link in the log
+    httpx.get(f"{server.url}/api/auth/status", timeout=10)
+    secret = (server.data_dir / "setup-secret").read_text().strip()
+    link = f"{server.url}/analytics#bootstrap={secret}"
+    assert link in server.log()
+
+    laptop = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = laptop.new_page()
+    problems = watch(page)
+    page.goto(link)
+    expect(page.get_by_test_id("analytics-setup")).to_be_visible(timeout=15_000)
+    expect(page.get_by_label("Bootstrap password")).to_have_value(secret)
+    assert secret not in page.url  # out of the address bar and the history
+    page.get_by_label("New admin password").fill(PASSWORD)
+    page.get_by_label("Repeat the password").fill(PASSWORD)
+    page.get_by_test_id("setup-submit").click()
+    expect(page.get_by_test_id("websites-page")).to_be_visible()  # no forced change
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    other = phone.new_page()
+    other.goto(f"{server.url}/analytics")
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_test_id("login-submit").click()
+    expect(other.get_by_test_id("websites-page")).to_be_visible()
+
+    page.get_by_test_id("nav-account").click()
+    page.get_by_test_id("logout-everywhere").click()
+    page.get_by_test_id("logout-everywhere-confirm").click()
+    expect(page.get_by_test_id("analytics-login")).to_be_visible()
+    other.reload()
+    expect(other.get_by_test_id("analytics-login")).to_be_visible()
+    assert problems == [], problems
+    laptop.close()
+    phone.close()

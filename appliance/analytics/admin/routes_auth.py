@@ -1,6 +1,6 @@
-"""HTTP of analytics auth (analytics-api.md section 7): status, setup, login, logout, session,
-password change and API keys. Thin handlers: parse → service → respond; refusals are the
-services' and the guard's ServiceErrors."""
+"""HTTP of analytics auth (analytics-api.md section 7): status, setup, login, logout, log out
+everywhere (ours), session, password change and API keys. Thin handlers: parse → service →
+respond; refusals are the services' and the guard's ServiceErrors."""
 
 from __future__ import annotations
 
@@ -65,8 +65,10 @@ async def auth_status(request: Request) -> HTTPResponse:
 async def auth_setup(request: Request) -> HTTPResponse:
     auth = await analytics_auth(request)
     auth.ensure_setup_allowed()  # 410 before the body is even read
+    ip = client_ip(request, request.app.ctx.analytics.ingest.trusted_proxies)
+    await auth.ensure_setup_not_locked_out(ip)
     body = parse_body(request, SetupBody)
-    await auth.setup(body.bootstrap_password, body.password)
+    await auth.setup(body.bootstrap_password, body.password, ip)
     return json_response({"data": {"ok": True}}, 201)
 
 
@@ -89,6 +91,16 @@ async def auth_login(request: Request) -> HTTPResponse:
 @cookie_only(allowed_during_rotation=True)
 async def auth_logout(request: Request) -> HTTPResponse:
     # The token is not revoked server-side (7.1): the cookie is cleared.
+    return json_response(
+        {"data": {"ok": True}}, headers={"Set-Cookie": _session_cookie(request, "", 0)}
+    )
+
+
+@blueprint.post("/api/auth/logout-all", name="auth_logout_all")
+@cookie_only(allowed_during_rotation=True)
+async def auth_logout_all(request: Request) -> HTTPResponse:
+    # A new signing secret: every session token stops verifying; this browser's cookie goes.
+    await (await analytics_auth(request)).log_out_everywhere()
     return json_response(
         {"data": {"ok": True}}, headers={"Set-Cookie": _session_cookie(request, "", 0)}
     )

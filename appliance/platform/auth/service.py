@@ -1,8 +1,9 @@
-"""Identity logic shared by the parts: passwords, sessions (JWT), login lock-out, API keys.
+"""Identity logic shared by the parts: passwords, sessions (JWT), lock-out, API keys.
 
 No HTTP here. Passwords are hashed with bcrypt (the house standard) over the base64 SHA-256 of
 the password, so long passwords are neither truncated at bcrypt's 72 bytes nor refused; every
-hash and check runs in a thread, never on the event loop.
+hash and check runs in bcrypt's own small thread pool, never on the event loop nor in the
+default executor (a burst of logins must not delay the jobs that share that one).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import bcrypt
@@ -27,6 +29,8 @@ log = logging.getLogger("sparkhouse.auth")
 
 JWT_ALGORITHM = "HS256"
 JWT_SECRET_NAME = "jwt_secret"  # noqa: S105 - a row name
+JWT_SOURCE_NAME = "jwt_secret_source"  # row: SHA-256 of the configured secret in use
+BOUND_PREFIX = "sessions_bound_to:"  # rows: bcrypt of what sessions depend on
 API_KEY_PREFIX = "spk_selfhosted_"
 API_KEY_SHOWN_CHARS = 20
 LOCKOUT_FAILURES = 5
@@ -34,6 +38,7 @@ LOCKOUT_WINDOW = timedelta(minutes=15)
 LOCKOUT_RETRY_AFTER_SECONDS = 900
 KEY_TOUCH_INTERVAL = timedelta(seconds=60)
 BCRYPT_ROUNDS = 12
+BCRYPT_THREADS = 2
 
 
 def hash_api_key(secret: str) -> str:
@@ -69,23 +74,72 @@ class IdentityService:
         self.initial_jwt_secret = initial_jwt_secret
         self.bcrypt_rounds = bcrypt_rounds
         self._jwt_secret: str | None = None
+        # Threads start on first use; lock-out bounds the work one address can queue.
+        self._bcrypt = ThreadPoolExecutor(BCRYPT_THREADS, thread_name_prefix="bcrypt")
+        # Count-then-record of attempts is atomic within the process (the store's
+        # transaction makes it so across connections on SQLite).
+        self._attempts = asyncio.Lock()
 
     async def start(self) -> None:
-        """Load the JWT secret; on first run store the configured one, or a random one."""
-        initial = self.initial_jwt_secret or secrets.token_hex(32)
-        self._jwt_secret = await self.repository.add_secret_if_missing(
-            JWT_SECRET_NAME, initial, utc_now()
+        """Load the JWT secret. On first run: the configured one, or a random one. Later: the
+        stored one, unless the configured secret changed since it was stored, which replaces
+        it (every session ends: changing SPARKLYTICS_JWT_SECRET is how an operator revokes
+        logins)."""
+        configured = self.initial_jwt_secret
+        now = utc_now()
+        if not configured:
+            self._jwt_secret = await self.repository.add_secret_if_missing(
+                JWT_SECRET_NAME, secrets.token_hex(32), now
+            )
+            return
+        source = hashlib.sha256(configured.encode()).hexdigest()
+        stored = await self.repository.secret(JWT_SECRET_NAME)
+        stored_source = await self.repository.secret(JWT_SOURCE_NAME)
+        if stored is not None and (
+            stored_source == source or (stored_source is None and stored == configured)
+        ):
+            if stored_source is None:  # stored before sources were recorded
+                await self.repository.put_secret(JWT_SOURCE_NAME, source, now)
+            self._jwt_secret = stored
+            return
+        if stored is not None:
+            log.warning("the configured JWT secret changed: every session has ended")
+        await self.repository.put_secrets(
+            {JWT_SECRET_NAME: configured, JWT_SOURCE_NAME: source}, now
         )
+        self._jwt_secret = configured
+
+    async def end_sessions_when_changed(self, name: str, value: str) -> bool:
+        """Sessions last only while ``value`` (e.g. a shared password from the configuration)
+        stays what it was when last seen: if it differs, rotate the signing secret. The first
+        call records it. Only a bcrypt hash of ``value`` is stored. True when rotated."""
+        row = BOUND_PREFIX + name
+        stored = await self.repository.secret(row)
+        if stored is not None and await self.check_password(value, stored):
+            return False
+        await self.repository.put_secret(row, await self.hash_password(value), utc_now())
+        if stored is None:
+            return False
+        log.warning("%s changed: every session has ended", name)
+        await self.rotate_jwt_secret()
+        return True
+
+    def close(self) -> None:
+        self._bcrypt.shutdown(wait=False, cancel_futures=True)
 
     # -- passwords -------------------------------------------------------------------------
 
     async def hash_password(self, password: str) -> str:
-        return await asyncio.to_thread(_hash_password_sync, password, self.bcrypt_rounds)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._bcrypt, _hash_password_sync, password, self.bcrypt_rounds
+        )
 
     async def check_password(self, password: str, password_hash: str | None) -> bool:
         if not password_hash:
             return False
-        return await asyncio.to_thread(_check_password_sync, password, password_hash)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._bcrypt, _check_password_sync, password, password_hash
+        )
 
     # -- users -----------------------------------------------------------------------------
 
@@ -123,7 +177,8 @@ class IdentityService:
         return self._jwt_secret
 
     async def rotate_jwt_secret(self) -> None:
-        """A new signing secret: every session token issued so far stops verifying."""
+        """A new signing secret: every session token issued so far stops verifying (a
+        password change, "log out everywhere")."""
         secret = secrets.token_hex(32)
         await self.repository.put_secret(JWT_SECRET_NAME, secret, utc_now())
         self._jwt_secret = secret
@@ -158,15 +213,28 @@ class IdentityService:
             expires_at=datetime.fromtimestamp(claims["exp"], UTC).replace(tzinfo=None),
         )
 
-    # -- login lock-out --------------------------------------------------------------------
+    # -- lock-out of attempts at a secret -------------------------------------------------
 
-    async def locked_out(self, client_ip: str) -> bool:
+    async def locked_out(self, scope: str, client: str) -> bool:
+        """Whether ``client`` (an address) has used up its attempts at ``scope`` (e.g.
+        "login", "setup"); a quick check before reading a request's body."""
         since = utc_now() - LOCKOUT_WINDOW
-        return await self.repository.count_failures(client_ip, since) >= LOCKOUT_FAILURES
+        count = await self.repository.count_failures(_attempt_key(scope, client), since)
+        return count >= LOCKOUT_FAILURES
 
-    async def record_failure(self, client_ip: str) -> None:
-        now = utc_now()
-        await self.repository.add_failure(client_ip, now, now - LOCKOUT_WINDOW)
+    async def begin_attempt(self, scope: str, client: str) -> int | None:
+        """Count one attempt at ``scope``'s secret from ``client`` *before* the secret is
+        checked, so concurrent guesses cannot all pass the lock-out while the hashes run: the
+        attempt's id, or None when ``client`` is locked out. An attempt that succeeds is
+        forgotten (:meth:`forget_attempt`); a failed one keeps counting for the window."""
+        async with self._attempts:
+            now = utc_now()
+            return await self.repository.add_attempt(
+                _attempt_key(scope, client), now, now - LOCKOUT_WINDOW, LOCKOUT_FAILURES
+            )
+
+    async def forget_attempt(self, attempt_id: int) -> None:
+        await self.repository.delete_attempt(attempt_id)
 
     # -- API keys --------------------------------------------------------------------------
 
@@ -199,6 +267,10 @@ class IdentityService:
 
     async def revoke_key(self, key_id: str) -> bool:
         return await self.repository.revoke_key(key_id, utc_now())
+
+
+def _attempt_key(scope: str, client: str) -> str:
+    return f"{scope}:{client}"[:64]  # the column's width; an IPv6 address fits
 
 
 def same_secret(given: str, expected: str) -> bool:

@@ -113,6 +113,19 @@ class IdentityRepository:
                 sql.auth_secrets.insert().values(name=name, value=value, updated_at=now)
             )
 
+    async def put_secrets(self, values: dict[str, str], now: datetime) -> None:
+        """Replace several secrets in one transaction."""
+        from appliance.platform.auth import tables as sql  # SQLAlchemy loads with the first query
+
+        async with self.store.session() as session, session.begin():
+            for name, value in values.items():
+                await session.execute(
+                    sql.delete(sql.auth_secrets).where(sql.auth_secrets.c.name == name)
+                )
+                await session.execute(
+                    sql.auth_secrets.insert().values(name=name, value=value, updated_at=now)
+                )
+
     async def add_secret_if_missing(self, name: str, value: str, now: datetime) -> str:
         """Store ``value`` unless a value exists; returns the stored one (first writer wins)."""
         from appliance.platform.auth import tables as sql  # SQLAlchemy loads with the first query
@@ -128,9 +141,9 @@ class IdentityRepository:
         assert stored is not None
         return stored
 
-    # -- login failures --------------------------------------------------------------------
+    # -- attempts at a secret (login lock-out) --------------------------------------------
 
-    async def count_failures(self, client_ip: str, since: datetime) -> int:
+    async def count_failures(self, key: str, since: datetime) -> int:
         from appliance.platform.auth import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
@@ -138,22 +151,36 @@ class IdentityRepository:
                 sql.select(sql.func.count())
                 .select_from(sql.login_failures)
                 .where(
-                    sql.login_failures.c.client_ip == client_ip,
+                    sql.login_failures.c.client_ip == key,
                     sql.login_failures.c.failed_at >= since,
                 )
             )
         return int(count or 0)
 
-    async def add_failure(self, client_ip: str, now: datetime, forget_before: datetime) -> None:
+    async def add_attempt(self, key: str, now: datetime, since: datetime, limit: int) -> int | None:
+        """Record an attempt for ``key`` unless ``limit`` attempts were recorded since
+        ``since``: the new row's id, or None (locked out). Count and insert are one
+        transaction; rows older than ``since`` are pruned on the way."""
+        from appliance.platform.auth import tables as sql  # SQLAlchemy loads with the first query
+
+        table = sql.login_failures
+        async with self.store.session() as session, session.begin():
+            await session.execute(sql.delete(table).where(table.c.failed_at < since))
+            count = await session.scalar(
+                sql.select(sql.func.count()).select_from(table).where(table.c.client_ip == key)
+            )
+            if int(count or 0) >= limit:
+                return None
+            result = await session.execute(table.insert().values(client_ip=key, failed_at=now))
+            attempt_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+        return int(attempt_id)
+
+    async def delete_attempt(self, attempt_id: int) -> None:
         from appliance.platform.auth import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session, session.begin():
-            # Old failures no longer count: prune them while we are writing anyway.
             await session.execute(
-                sql.delete(sql.login_failures).where(sql.login_failures.c.failed_at < forget_before)
-            )
-            await session.execute(
-                sql.login_failures.insert().values(client_ip=client_ip, failed_at=now)
+                sql.delete(sql.login_failures).where(sql.login_failures.c.id == attempt_id)
             )
 
     # -- API keys --------------------------------------------------------------------------

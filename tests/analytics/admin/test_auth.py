@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import stat
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +16,7 @@ import pytest
 
 from appliance.settings import Settings, describe
 from tests.analytics.conftest import ADMIN_PASSWORD, SESSION_COOKIE, login, session_from
-from tests.conftest import RunningServer, start_server
+from tests.conftest import ROOT, RunningServer, start_server
 
 JSON = {"Content-Type": "application/json"}
 BOOTSTRAP = "a-private-bootstrap-secret"
@@ -126,7 +130,8 @@ def test_unknown_mode_means_local(make_server: Callable[..., RunningServer]) -> 
 
 
 def test_local_setup_and_forced_rotation(make_server: Callable[..., RunningServer]) -> None:
-    server = make_server()  # default bootstrap password "sparklytics", HTTPS on
+    # Sparklytics' public default bootstrap password, set explicitly; HTTPS on
+    server = make_server(env={"SPARKLYTICS_BOOTSTRAP_PASSWORD": "sparklytics"})
     with httpx.Client(base_url=server.url, timeout=10) as client:
         assert client.get("/api/auth/status").json() == {
             "mode": "local",
@@ -336,3 +341,179 @@ def test_config_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert rows["SPARKLYTICS_PASSWORD"] == "********"
     assert rows["SPARKLYTICS_JWT_SECRET"] == "********"
     assert rows["SPARKLYTICS_BOOTSTRAP_PASSWORD"] == "********"
+
+
+# -- issue 15: lock-out by concurrency, first-run secret, revoking sessions, CSRF ----------------
+
+
+async def test_concurrent_wrong_logins_are_locked_out(local_server: RunningServer) -> None:
+    attacker = {"X-Forwarded-For": "203.0.113.30"}
+    async with httpx.AsyncClient(base_url=local_server.url, timeout=60) as client:
+        answers = await asyncio.gather(
+            *(
+                client.post("/api/auth/login", json={"password": f"guess {n}"}, headers=attacker)
+                for n in range(25)
+            )
+        )
+    statuses = [answer.status_code for answer in answers]
+    assert statuses.count(401) == 5 and statuses.count(429) == 20, statuses
+
+
+def test_a_successful_login_does_not_count_toward_the_lock_out(
+    local_server: RunningServer,
+) -> None:
+    address = {"X-Forwarded-For": "203.0.113.31"}
+    with httpx.Client(base_url=local_server.url, timeout=10) as client:
+
+        def attempt(password: str) -> httpx.Response:
+            return client.post("/api/auth/login", json={"password": password}, headers=address)
+
+        for _ in range(4):
+            error(attempt("guess"), 401, "unauthorized")
+        assert attempt(ADMIN_PASSWORD).status_code == 200
+        error(attempt("guess"), 401, "unauthorized")  # the fifth failure
+        error(attempt(ADMIN_PASSWORD), 429, "rate_limited")
+
+
+def sparkhouse_config(server: RunningServer) -> str:
+    command = [sys.executable, "-m", "appliance", "config", "--port", str(server.port)]
+    result = subprocess.run(
+        [*command, "--data-dir", str(server.data_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_a_fresh_server_makes_a_private_one_time_bootstrap_secret(
+    make_server: Callable[..., RunningServer],
+) -> None:
+    server = make_server()  # no SPARKLYTICS_BOOTSTRAP_PASSWORD
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        assert client.get("/api/auth/status").json()["setup_required"] is True
+        secret_file = server.data_dir / "setup-secret"
+        secret = secret_file.read_text().strip()
+        assert len(secret) >= 32
+        assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+        link = f"http://127.0.0.1:{server.port}/analytics#bootstrap={secret}"
+        where = str(secret_file.resolve())
+        assert link in server.log() and where in server.log()
+        shown = sparkhouse_config(server)
+        assert link in shown and where in shown
+
+        # Sparklytics' public default no longer claims the server
+        body = {"bootstrap_password": "sparklytics", "password": ADMIN_PASSWORD}
+        error(client.post("/api/auth/setup", json=body), 401, "unauthorized")
+        body = {"bootstrap_password": secret, "password": ADMIN_PASSWORD}
+        assert client.post("/api/auth/setup", json=body).status_code == 201
+        assert not secret_file.exists()  # one time
+        login(client)
+        # a private secret was used: no forced password change
+        assert client.get("/api/auth/status").json()["password_change_required"] is False
+    assert "setup is pending" not in sparkhouse_config(server)
+
+
+def test_setup_attempts_are_limited_per_address(
+    make_server: Callable[..., RunningServer],
+) -> None:
+    server = make_server(
+        env={
+            "SPARKLYTICS_BOOTSTRAP_PASSWORD": BOOTSTRAP,
+            "SPARKLYTICS_TRUSTED_PROXIES": "127.0.0.1/32",
+        }
+    )
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+
+        def setup(bootstrap: str, address: str) -> httpx.Response:
+            return client.post(
+                "/api/auth/setup",
+                json={"bootstrap_password": bootstrap, "password": ADMIN_PASSWORD},
+                headers={"X-Forwarded-For": address},
+            )
+
+        for n in range(5):
+            error(setup(f"guess {n}", "203.0.113.40"), 401, "unauthorized")
+        locked = error(setup(BOOTSTRAP, "203.0.113.40"), 429, "rate_limited")
+        assert "setup" in str(locked["message"])
+        assert setup(BOOTSTRAP, "203.0.113.41").status_code == 201
+
+
+def session_status(server: RunningServer, token: str) -> int:
+    cookies = {SESSION_COOKIE: token}
+    return httpx.get(f"{server.url}/api/auth/session", cookies=cookies, timeout=10).status_code
+
+
+def logged_in(server: RunningServer, **options: str) -> str:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        return login(client, **options)[SESSION_COOKIE]
+
+
+def test_a_changed_jwt_secret_ends_every_session(
+    make_server: Callable[..., RunningServer], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "rotating"
+    env = {"SPARKLYTICS_BOOTSTRAP_PASSWORD": BOOTSTRAP, "SPARKLYTICS_JWT_SECRET": "a" * 64}
+    first = make_server(env=env, data_dir=data_dir)
+    token = logged_in(first, bootstrap_password=BOOTSTRAP)
+    first.stop()
+
+    unchanged = make_server(env=env, data_dir=data_dir)
+    assert session_status(unchanged, token) == 200  # a restart alone keeps sessions
+    unchanged.stop()
+
+    changed = make_server(env={**env, "SPARKLYTICS_JWT_SECRET": "b" * 64}, data_dir=data_dir)
+    assert session_status(changed, token) == 401
+    fresh = logged_in(changed)
+    assert jwt.decode(fresh, "b" * 64, algorithms=["HS256"])["sub"] == "admin"
+    # "log out everywhere" replaces the stored secret; it stays across restarts
+    with httpx.Client(base_url=changed.url, timeout=10) as client:
+        client.cookies.set(SESSION_COOKIE, fresh)
+        assert client.post("/api/auth/logout-all").status_code == 200
+    after = logged_in(changed)
+    changed.stop()
+    again = make_server(env={**env, "SPARKLYTICS_JWT_SECRET": "b" * 64}, data_dir=data_dir)
+    assert session_status(again, after) == 200
+
+
+def test_password_mode_sessions_end_when_the_password_changes(
+    make_server: Callable[..., RunningServer], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "shared-password"
+    env = {"SPARKLYTICS_AUTH": "password", "SPARKLYTICS_PASSWORD": "the first shared secret"}
+    first = make_server(env=env, data_dir=data_dir)
+    token = logged_in(first, password="the first shared secret")
+    first.stop()
+
+    unchanged = make_server(env=env, data_dir=data_dir)
+    assert session_status(unchanged, token) == 200
+    unchanged.stop()
+
+    changed = make_server(
+        env={**env, "SPARKLYTICS_PASSWORD": "the second shared secret"}, data_dir=data_dir
+    )
+    assert session_status(changed, token) == 401
+    assert session_status(changed, logged_in(changed, password="the second shared secret")) == 200
+
+
+def test_log_out_everywhere(make_server: Callable[..., RunningServer]) -> None:
+    server = make_server(env={"SPARKLYTICS_BOOTSTRAP_PASSWORD": BOOTSTRAP})
+    laptop = logged_in(server, bootstrap_password=BOOTSTRAP)
+    phone = logged_in(server)
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        client.cookies.set(SESSION_COOKIE, laptop)
+        key = client.post("/api/auth/keys", json={"name": "script"}).json()["data"]["key"]
+        bearer = {"Authorization": f"Bearer {key}"}
+        error(httpx.post(f"{server.url}/api/auth/logout-all", headers=bearer), 403, "forbidden")
+        error(httpx.post(f"{server.url}/api/auth/logout-all"), 401, "unauthorized")
+
+        out = client.post("/api/auth/logout-all")
+        assert out.status_code == 200 and out.json() == {"data": {"ok": True}}
+        assert "Max-Age=0" in out.headers["set-cookie"]
+    assert session_status(server, laptop) == 401
+    assert session_status(server, phone) == 401
+    # API keys are not sessions: they stay until revoked
+    assert httpx.get(f"{server.url}/api/websites", headers=bearer).status_code == 200
+    assert session_status(server, logged_in(server)) == 200

@@ -8,11 +8,11 @@
  *   /analytics/sites/:id/share        share link
  *   /analytics/sites/:id/settings     edit / delete the website
  *   /analytics/keys                   API keys
- *   /analytics/account                password
+ *   /analytics/account                password, sign out everywhere
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, matchPath, navigate, usePathname } from "../../lib/router";
-import { authStatus, login, logout, onAuthLost, type AuthStatus } from "./api";
+import { authStatus, login, logout, logoutEverywhere, onAuthLost, type AuthStatus } from "./api";
 import { ForcedChangePage, LoginPage, PasswordForm, SetupPage } from "./Auth";
 import { ApiKeysPage } from "./ApiKeys";
 import { SiteDashboard } from "./SiteDashboard";
@@ -22,7 +22,60 @@ import { Notice, errorMessage } from "./ui";
 import { WebsitesPage } from "./Websites";
 import "./analytics.css";
 
-function AccountPage({ status }: { status: AuthStatus }) {
+/** Ends every session, everywhere: for a lost laptop, or a password seen by someone else. */
+function SignOutEverywhere({ onSignedOut }: { onSignedOut: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+
+  async function signOutEverywhere() {
+    setBusy(true);
+    setError("");
+    try {
+      await logoutEverywhere();
+      onSignedOut();
+    } catch (caught) {
+      setError(errorMessage(caught));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="an-card an-narrow" aria-labelledby="sessions-title">
+      <header className="an-card-head">
+        <h2 id="sessions-title">Sessions</h2>
+      </header>
+      <p className="an-muted">
+        Sign out of every browser and device that is signed in, this one included. API keys keep working: revoke them on the API keys page.
+      </p>
+      <Notice testId="logout-everywhere-error">{error}</Notice>
+      <div className="an-form-actions">
+        {confirming ? (
+          <span className="an-confirm">
+            <button
+              type="button"
+              className="button an-danger-solid"
+              onClick={() => void signOutEverywhere()}
+              disabled={busy}
+              data-testid="logout-everywhere-confirm"
+            >
+              {busy ? "Signing out…" : "Sign out everywhere"}
+            </button>
+            <button type="button" className="button" onClick={() => setConfirming(false)} disabled={busy}>
+              Cancel
+            </button>
+          </span>
+        ) : (
+          <button type="button" className="button an-danger" onClick={() => setConfirming(true)} data-testid="logout-everywhere">
+            Sign out everywhere…
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function AccountPage({ status, onSignedOut }: { status: AuthStatus; onSignedOut: () => void }) {
   return (
     <div className="an-page" data-testid="account-page">
       <div className="an-page-head">
@@ -39,6 +92,7 @@ function AccountPage({ status }: { status: AuthStatus }) {
           <PasswordForm onDone={() => undefined} />
         )}
       </section>
+      <SignOutEverywhere onSignedOut={onSignedOut} />
     </div>
   );
 }
@@ -67,7 +121,7 @@ function Shell({ status, onSignedOut }: { status: AuthStatus; onSignedOut: () =>
   else if ((params = matchPath("/analytics/sites/:id/share", pathname))) page = <SharePage siteId={params.id!} />;
   else if ((params = matchPath("/analytics/sites/:id/settings", pathname))) page = <SiteSettingsPage siteId={params.id!} />;
   else if (matchPath("/analytics/keys", pathname) && auth) page = <ApiKeysPage />;
-  else if (matchPath("/analytics/account", pathname) && auth) page = <AccountPage status={status} />;
+  else if (matchPath("/analytics/account", pathname) && auth) page = <AccountPage status={status} onSignedOut={onSignedOut} />;
   else if (matchPath("/analytics", pathname)) page = <WebsitesPage />;
   else
     page = (

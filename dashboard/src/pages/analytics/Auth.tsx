@@ -1,9 +1,11 @@
 /** First-run setup, sign-in, the forced password change and the account's password form. */
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { changePassword, login, setup, type AuthStatus } from "./api";
 import { Field, Notice, errorMessage } from "./ui";
 
 const MIN_PASSWORD = 12;
+const SETUP_SECRET_HINT =
+  "Enter the bootstrap password: SPARKLYTICS_BOOTSTRAP_PASSWORD if it is set, otherwise the one-time setup secret the server made at its first start. Its log shows the setup link, and `sparkhouse config` shows where the secret is kept (setup-secret in the data folder).";
 
 function passwordProblem(password: string, confirm: string): string {
   if (password.trim().length === 0) return "Choose a password.";
@@ -27,9 +29,19 @@ function AuthCard({ title, lede, children, testId }: { title: string; lede: Reac
   );
 }
 
+/** The bootstrap password carried by the one-time setup link the server logs (`/analytics#bootstrap=…`). */
+function bootstrapFromLink(): string {
+  return new URLSearchParams(window.location.hash.slice(1)).get("bootstrap") ?? "";
+}
+
 /** Local mode, first run: the bootstrap password authorises choosing the admin password. */
 export function SetupPage({ onDone }: { onDone: (password: string) => Promise<void> }) {
-  const [bootstrap, setBootstrap] = useState("");
+  const [bootstrap, setBootstrap] = useState(bootstrapFromLink);
+  const [fromLink] = useState(() => bootstrapFromLink() !== "");
+  useEffect(() => {
+    // The secret leaves the address bar, and so the history, once it is in the form.
+    if (bootstrapFromLink()) window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
+  }, []);
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [error, setError] = useState("");
@@ -38,7 +50,7 @@ export function SetupPage({ onDone }: { onDone: (password: string) => Promise<vo
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const problem = passwordProblem(password, confirm);
-    if (!bootstrap) return setError("Enter the bootstrap password (SPARKLYTICS_BOOTSTRAP_PASSWORD; “sparklytics” when unset).");
+    if (!bootstrap) return setError(SETUP_SECRET_HINT);
     if (problem) return setError(problem);
     setBusy(true);
     setError("");
@@ -55,7 +67,11 @@ export function SetupPage({ onDone }: { onDone: (password: string) => Promise<vo
     <AuthCard
       testId="analytics-setup"
       title="Set up analytics"
-      lede="Create the admin password. The bootstrap password is the one-time secret from the server's configuration (SPARKLYTICS_BOOTSTRAP_PASSWORD)."
+      lede={
+        fromLink
+          ? "Create the admin password. The one-time setup link filled in the bootstrap password."
+          : `Create the admin password. ${SETUP_SECRET_HINT}`
+      }
     >
       <form className="an-form" onSubmit={(event) => void submit(event)} noValidate>
         <Field
@@ -219,7 +235,7 @@ export function ForcedChangePage({ knownCurrent, onDone }: { knownCurrent?: stri
     <AuthCard
       testId="analytics-forced-change"
       title="Choose a new password"
-      lede="This installation was set up with the built-in default bootstrap password, so the server asks for a fresh password before showing any data."
+      lede="This installation was set up with the publicly known bootstrap password “sparklytics”, so the server asks for a fresh password before showing any data."
     >
       <PasswordForm knownCurrent={knownCurrent} onDone={onDone} submitLabel="Save new password" />
     </AuthCard>

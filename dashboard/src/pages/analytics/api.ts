@@ -274,6 +274,9 @@ export const login = (password: string) =>
 
 export const logout = () => data<{ ok: boolean }>("/api/auth/logout", { method: "POST", quietAuth: true });
 
+/** Ends every session on every device (the server rotates its signing secret), this one too. */
+export const logoutEverywhere = () => data<{ ok: boolean }>("/api/auth/logout-all", { method: "POST", quietAuth: true });
+
 export const changePassword = (current_password: string, new_password: string) =>
   data<{ ok: boolean }>("/api/auth/password", { method: "PUT", json: { current_password, new_password }, quietAuth: true });
 
