@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -23,11 +22,12 @@ from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse
 
+from appliance.platform import accesslog
 from appliance.platform.errors import ErrorRenderer, ServiceError, envelope
+from appliance.platform.sanic_compat import install_header_sanitize_patch
 from appliance.platform.settings import IPNetwork, PlatformSettings
 
 log = logging.getLogger("sparkhouse.http")
-access_log = logging.getLogger("sparkhouse.access")
 
 API_PREFIXES = ("/api/", "/socket/")
 PLATFORM_PATHS = frozenset({"/healthz"})
@@ -147,7 +147,7 @@ class JsonErrorHandler(ErrorHandler):
         log.exception(
             "unhandled error on %s %s",
             request.method if request else "?",
-            request.path if request else "?",
+            accesslog.loggable_path(request) if request else "?",
             exc_info=exception,
         )
         return platform_error(500, "Internal error; the server log has the details")
@@ -226,6 +226,24 @@ def allowed_origin(request: Request, allow_list: Sequence[str]) -> str | None:
     return origin if origin.rstrip("/") in allow_list else None
 
 
+class BodyLimitedRequest(Request):
+    """Sanic's request, held to its route's ``ctx_body_limit``: set in ``receive_body``, the
+    hook Sanic gives request classes, which it calls after routing and before reading the
+    body, so an oversized body is refused unread (a routing signal would cost a dispatch on
+    every request)."""
+
+    __slots__ = ()
+
+    async def receive_body(self) -> None:
+        route = self.route
+        stream = self.stream
+        if route is not None and stream is not None:
+            limit = getattr(route.ctx, "body_limit", None)
+            if limit is not None:
+                stream.request_max_size = limit
+        await super().receive_body()
+
+
 def install(app: Sanic, settings: PlatformSettings) -> None:
     """Error handler, body limits, CORS, security headers and the access log."""
     server = settings.server
@@ -233,16 +251,23 @@ def install(app: Sanic, settings: PlatformSettings) -> None:
     app.config.REQUEST_MAX_SIZE = max(server.max_body_bytes, 1024)
     app.config.FALLBACK_ERROR_FORMAT = "json"
 
-    @app.signal("http.routing.after")
-    async def apply_body_limit(request: Request, route: Any, **_: Any) -> None:
-        # Runs before Sanic reads the body, so an oversized one is refused unread.
-        limit = getattr(route.ctx, "body_limit", None)
-        if limit is not None and request.stream is not None:
-            request.stream.request_max_size = limit
+    app.request_class = BodyLimitedRequest  # per-route body limits, without a signal
+    install_header_sanitize_patch()
 
-    @app.on_request(priority=100)  # type: ignore[call-arg]
-    async def start_clock(request: Request) -> None:
-        request.ctx.started = time.perf_counter()
+    # The access log's lines gather on the loop and a thread writes them (platform/accesslog.py);
+    # the redaction of secret path segments is worked out once every route exists.
+    access = accesslog.AccessLog() if accesslog.enabled(server.access_log) else None
+
+    @app.before_server_start
+    async def start_access_log(app: Sanic, _: Any = None) -> None:
+        redaction = app.ctx.redaction = accesslog.Redaction(app.router.routes)
+        if access is not None:
+            access.start(redaction)
+
+    @app.after_server_stop  # registered first, so it runs last: every answered request is in
+    async def stop_access_log(app: Sanic, _: Any = None) -> None:
+        if access is not None:
+            access.stop()
 
     @app.on_response(priority=100)
     async def decorate(request: Request, response: HTTPResponse) -> None:
@@ -251,33 +276,18 @@ def install(app: Sanic, settings: PlatformSettings) -> None:
             headers.setdefault(name, value)
         if (response.content_type or "").startswith("text/html"):
             headers.setdefault("Content-Security-Policy", HTML_CSP)
-        origin = allowed_origin(request, server.cors_origins)
-        if origin:
-            headers["Access-Control-Allow-Origin"] = origin
-            if route_option(request, "cors", "allow-list") == "reflect":
-                headers["Access-Control-Allow-Credentials"] = "true"
-            exposed = route_option(request, "cors_expose", None)
-            if exposed:
-                headers["Access-Control-Expose-Headers"] = exposed
-        if request.headers.get("origin"):
+        if request.headers.get("origin"):  # most requests name none: no CORS work at all
+            origin = allowed_origin(request, server.cors_origins)
+            if origin:
+                headers["Access-Control-Allow-Origin"] = origin
+                if route_option(request, "cors", "allow-list") == "reflect":
+                    headers["Access-Control-Allow-Credentials"] = "true"
+                exposed = route_option(request, "cors_expose", None)
+                if exposed:
+                    headers["Access-Control-Expose-Headers"] = exposed
             headers["Vary"] = "Origin"
-        if server.access_log:
-            _log_access(request, response)
-
-
-def _log_access(request: Request, response: HTTPResponse) -> None:
-    started = getattr(request.ctx, "started", None)
-    duration = (time.perf_counter() - started) * 1000 if started else None
-    # No address, user agent, query string or cookie: nothing that identifies a person.
-    record = {
-        "method": request.method,
-        "path": request.path,
-        "route": request.route.name if request.route else None,
-        "status": response.status,
-        "bytes": len(response.body) if response.body is not None else None,
-        "ms": round(duration, 2) if duration is not None else None,
-    }
-    access_log.info(orjson.dumps(record).decode())
+        if access is not None:
+            access.add(request, response)
 
 
 def add_preflight_routes(app: Sanic, settings: PlatformSettings) -> None:

@@ -17,6 +17,7 @@ import sanic
 from sanic.http.http1 import Http
 from sanic.mixins.routes import RouteMixin
 from sanic.request import Request
+from sanic.response.types import BaseHTTPResponse
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.protocol import State
 
@@ -91,3 +92,30 @@ def response_is_raw_chunked(request: Request) -> bool:
     """
     func = getattr(request.stream, "response_func", None)
     return getattr(func, "__name__", "") == CHUNKED_RESPONSE_FUNC
+
+
+# -- response headers ---------------------------------------------------------------------
+
+# Sanic's own sanitizer, kept so the patch can fall back to it and tests can compare the two.
+SANIC_SANITIZE_HEADER: Any = BaseHTTPResponse._sanitize_header_value
+HEADER_UNSAFE = "\r\n\x00"
+"""The characters Sanic deletes from response header names and values (its
+``HEADER_TRANSLATION_TABLE``); tests/platform/test_sanic_compat.py checks it still is."""
+
+
+def _sanitize_header_value(value: str) -> str:
+    if "\r" in value or "\n" in value or "\x00" in value:
+        return str(SANIC_SANITIZE_HEADER(value))
+    return value
+
+
+def install_header_sanitize_patch() -> None:
+    """Skip Sanic's ``str.translate`` of a response header when it has nothing to delete.
+
+    Sanic sends every header name and value of every response through ``str.translate`` with
+    a dict table that deletes CR, LF and NUL; with a dict table that is a lookup per character,
+    twice per header, and the platform adds five security headers to every answer. Looking for
+    the three characters first (three ``in`` scans at C speed) gives the same bytes: a value
+    that holds one still goes through Sanic's translate. Idempotent.
+    """
+    BaseHTTPResponse._sanitize_header_value = staticmethod(_sanitize_header_value)  # type: ignore[method-assign]

@@ -87,7 +87,11 @@ class ServerSettings(SettingsSection):
         1024 * 1024, ge=1024, description="Default request body limit in bytes."
     )
     log_level: str = Field("INFO", description="Python log level (DEBUG, INFO, WARNING, …).")
-    access_log: bool = Field(True, description="Write one JSON access-log line per request.")
+    access_log: bool = Field(
+        True,
+        description="Write one JSON access-log line per request (to stderr, in batches every "
+        "100 ms; at log level INFO or lower).",
+    )
     bench_baseline: bool = Field(
         False, description="Mount POST /bench/bare, the baseline endpoint of make bench."
     )

@@ -142,3 +142,27 @@ async def test_response_is_raw_chunked_after_the_first_send(
     assert response.content == expected, changed(
         "response_is_raw_chunked(request) does not match the framing Sanic chose"
     )
+
+
+def test_sanic_deletes_only_cr_lf_and_nul_from_response_headers() -> None:
+    from sanic.response.types import HEADER_TRANSLATION_TABLE
+
+    assert str.maketrans("", "", sanic_compat.HEADER_UNSAFE) == HEADER_TRANSLATION_TABLE, changed(
+        "BaseHTTPResponse sanitizes response headers with another table"
+    )
+    assert "value.translate(HEADER_TRANSLATION_TABLE)" in inspect.getsource(
+        sanic_compat.SANIC_SANITIZE_HEADER
+    ), changed("BaseHTTPResponse._sanitize_header_value changed")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["nosniff", "camera=(), microphone=(), geolocation=()", "a\r\nSet-Cookie: x=1", "\x00", "é\n"],
+)
+def test_the_header_patch_gives_the_bytes_sanic_gives(value: str) -> None:
+    sanic_compat.install_header_sanitize_patch()
+    from sanic.response.types import BaseHTTPResponse
+
+    assert BaseHTTPResponse._sanitize_header_value(value) == sanic_compat.SANIC_SANITIZE_HEADER(
+        value
+    )
