@@ -13,9 +13,10 @@ from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, file
 
 from appliance import __version__
-from appliance.platform import benchmark, frozen, http
+from appliance.platform import benchmark, frozen, http, openapi
 from appliance.platform.jobs import Jobs
 from appliance.platform.lifecycle import once_serving
+from appliance.platform.openapi import HEALTHZ_DOC, HIDDEN, SYSTEM_DOC
 from appliance.platform.parts import Part, PartInfo, Platform
 from appliance.platform.realtime import phoenix, sse
 from appliance.platform.realtime.broker import Broker
@@ -90,7 +91,7 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
         if part.health is not None
     ]
 
-    @app.get("/healthz", name="healthz")
+    @app.get("/healthz", name="healthz", ctx_docs=HEALTHZ_DOC)
     async def healthz(request: Request) -> HTTPResponse:
         problems = [
             {"part": name, "problem": problem}
@@ -101,7 +102,7 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
             return http.json_response({"ok": False, "problems": problems}, 503)
         return http.json_response({"ok": True})
 
-    @app.get("/api/system", name="system")
+    @app.get("/api/system", name="system", ctx_docs=SYSTEM_DOC)
     async def system(request: Request) -> HTTPResponse:
         return http.json_response(
             {
@@ -129,6 +130,8 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     if settings.server.bench_baseline:
         benchmark.install(app)
 
+    part_tags = [(part.name, part.description) for part in parts]
+    openapi.install(app, title="Sparkhouse", version=__version__, tags=part_tags)
     _mount_dashboard(app, public_paths)
     http.add_preflight_routes(app, settings)
     return app
@@ -211,11 +214,11 @@ def _mount_dashboard(app: Sanic, public_paths: frozenset[str]) -> None:
     if (DIST / "assets").is_dir():
         app.static("/assets", DIST / "assets", name="dashboard_assets")
 
-    @app.route("/", methods=["GET", "HEAD"], name="dashboard_home")
+    @app.route("/", methods=["GET", "HEAD"], name="dashboard_home", ctx_docs=HIDDEN)
     async def home(request: Request) -> HTTPResponse:
         return await _index(index)
 
-    @app.route("/<path:path>", methods=ALL_METHODS, name="dashboard_spa")
+    @app.route("/<path:path>", methods=ALL_METHODS, name="dashboard_spa", ctx_docs=HIDDEN)
     async def spa(request: Request, path: str) -> HTTPResponse:
         # Browser routes (/board, /rooms, …) get the app; API paths and other methods a 404.
         if request.method not in ("GET", "HEAD") or http.is_api_path(request.path, public_paths):

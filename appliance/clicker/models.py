@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Annotated, NamedTuple, TypedDict
+from typing import Annotated, Any, NamedTuple, NotRequired
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic describes only this one on 3.11
 
 from appliance.platform.errors import ServiceError
 from appliance.platform.ratelimit import retry_after_header
@@ -175,3 +176,46 @@ class GameFull(ServiceError):
             extra={"retry_after_ms": retry_after_ms},
         )
         self.retry_after_ms = retry_after_ms
+
+
+# -- the API's documentation (platform/openapi.py) --------------------------------------------
+
+
+class PlayerPath(BaseModel):
+    player_id: str = Field(pattern=f"^{_UUID.pattern}$", description="The player's UUID.")
+
+
+class LeaderboardQuery(BaseModel):
+    player_id: str | None = Field(None, description="Also answer this player's own rank (a UUID).")
+
+
+class ClickAnswer(TypedDict):
+    """A counted click: the new live score and the 1-based rank."""
+
+    player_id: str
+    score: int
+    rank: int | None
+
+
+class Leaderboard(TypedDict):
+    top: list[LeaderboardEntry]
+    player: NotRequired[PlayerView]
+
+
+class SnapshotStats(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    writes: int
+    skips: int
+    last: dict[str, Any]
+    recent: list[dict[str, Any]]
+
+
+class ClickerStats(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    players: int
+    live_players: int
+    clicks_counted: int
+    clicks_throttled: int
+    snapshot: SnapshotStats

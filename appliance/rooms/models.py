@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -78,3 +78,70 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return type(value).__name__
+
+
+# -- the API's documentation (platform/openapi.py) --------------------------------------------
+
+
+class RoomPath(BaseModel):
+    room_id: str = Field(pattern=f"^{ROOM_ID_PATTERN.pattern}$", description=ROOM_ID_RULE)
+
+
+class IfMatch(BaseModel):
+    if_match: str | None = Field(
+        None,
+        alias="If-Match",
+        description='Write only over this version: "7", W/"7", a comma list, or * (exists); '
+        '"0" asks that the room does not exist yet.',
+    )
+
+
+class LastEventId(BaseModel):
+    last_event_id: str | None = Field(
+        None, alias="Last-Event-ID", description="The version a reconnecting stream last saw."
+    )
+
+
+class RoomError(BaseModel):
+    """A refusal in the rooms' flat shape (the 404 is exactly ``{"error": "room_not_found"}``;
+    a 412 adds the room's ``current`` record)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    message: str | None = None
+    field: str | None = None
+
+
+class RoomLimits(BaseModel):
+    max_rooms: int
+    max_subscribers_per_room: int
+    max_state_bytes: int
+    room_ttl_seconds: float
+    heartbeat_seconds: float
+
+
+class RoomsOverview(BaseModel):
+    """Counts and limits; never a room id (an id is all it takes to read and write a room)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    rooms: int
+    rooms_with_subscribers: int
+    subscribers: int
+    limits: RoomLimits
+
+
+class StreamQuery(BaseModel):
+    last_event_id: str | None = Field(
+        None, alias="lastEventId", description="As the Last-Event-ID header (for proxies)."
+    )
+
+
+class StateEvent(BaseModel):
+    """One event of a room's stream (``text/event-stream``); heartbeats are comments."""
+
+    event: Literal["state"]
+    data: str = Field(description="The room's record (RoomRecord) as JSON text.")
+    id: str | None = Field(None, description="The record's version, for Last-Event-ID.")
+    retry: int | None = Field(None, description="Reconnect delay in milliseconds.")

@@ -16,10 +16,23 @@ from sanic.response import HTTPResponse
 
 from appliance.platform.errors import ServiceError
 from appliance.platform.http import error_response, json_response, register_error_renderer
+from appliance.platform.openapi import Doc, Reply
 from appliance.platform.realtime.sse import SseStream, sse_event, sse_retry
 from appliance.platform.validation import parse_model
 from appliance.rooms.channels import SSE_FORMAT, STATE_EVENT, room_topic, state_event
-from appliance.rooms.models import ROOM_ID_RULE, PutRoomBody, valid_room_id
+from appliance.rooms.models import (
+    ROOM_ID_RULE,
+    IfMatch,
+    LastEventId,
+    PutRoomBody,
+    RoomError,
+    RoomPath,
+    RoomRecord,
+    RoomsOverview,
+    StateEvent,
+    StreamQuery,
+    valid_room_id,
+)
 from appliance.rooms.service import RoomService, VersionCondition
 from appliance.rooms.settings import RoomsSettings
 
@@ -31,9 +44,16 @@ STREAM_HEADERS = {"Cache-Control": "no-cache"}  # exactly as the spec lists it
 def create_blueprint(settings: RoomsSettings) -> Blueprint:
     """The routes; built at mount time because the PUT body limit is a setting."""
     blueprint = Blueprint("rooms")
-    blueprint.add_route(rooms_overview, "/api/rooms", methods=["GET"], name="rooms_overview")
     blueprint.add_route(
-        get_room, ROOM_PATH, methods=["GET"], name="get_room", ctx_cors_expose="ETag"
+        rooms_overview, "/api/rooms", methods=["GET"], name="rooms_overview", ctx_docs=OVERVIEW_DOC
+    )
+    blueprint.add_route(
+        get_room,
+        ROOM_PATH,
+        methods=["GET"],
+        name="get_room",
+        ctx_cors_expose="ETag",
+        ctx_docs=GET_DOC,
     )
     blueprint.add_route(
         put_room,
@@ -42,11 +62,59 @@ def create_blueprint(settings: RoomsSettings) -> Blueprint:
         name="put_room",
         ctx_body_limit=settings.max_state_bytes,  # refused before the body is read
         ctx_cors_expose="ETag",
+        ctx_docs=PUT_DOC,
     )
-    blueprint.add_route(stream_room, ROOM_PATH + "/stream", methods=["GET"], name="stream_room")
+    blueprint.add_route(
+        stream_room, ROOM_PATH + "/stream", methods=["GET"], name="stream_room", ctx_docs=STREAM_DOC
+    )
     blueprint.exception(PayloadTooLarge)(state_too_large)
     register_error_renderer(blueprint, render_room_error)
     return blueprint
+
+
+ETAG = {"ETag": "The room's version, quoted"}
+OVERVIEW_DOC = Doc(summary="Room counts and limits", tag="rooms", responses={200: RoomsOverview})
+GET_DOC = Doc(
+    summary="A room's record",
+    tag="rooms",
+    path=RoomPath,
+    responses={
+        200: Reply(RoomRecord, headers=ETAG),
+        400: RoomError,
+        404: Reply(RoomError, description='No such room: {"error": "room_not_found"}'),
+    },
+)
+PUT_DOC = Doc(
+    summary="Write a room's state (the last write wins)",
+    tag="rooms",
+    path=RoomPath,
+    headers=IfMatch,
+    body=PutRoomBody,
+    responses={
+        200: Reply(RoomRecord, headers=ETAG),
+        400: RoomError,
+        412: Reply(
+            RoomError, description="If-Match does not hold; carries `current`", headers=ETAG
+        ),
+        413: RoomError,
+        422: RoomError,
+        429: RoomError,
+        503: RoomError,
+    },
+)
+STREAM_DOC = Doc(
+    summary="Server-Sent Events: the record now, then every write",
+    tag="rooms",
+    path=RoomPath,
+    query=StreamQuery,
+    headers=LastEventId,
+    responses={
+        200: Reply(StateEvent, media_type="text/event-stream", description="`state` events"),
+        400: RoomError,
+        429: RoomError,
+        503: RoomError,
+    },
+)
 
 
 def render_room_error(error: ServiceError) -> dict[str, Any]:

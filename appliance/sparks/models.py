@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 BOARD_SIZE = 512
 MAX_GROW_SECONDS = 60.0
@@ -37,3 +37,29 @@ class SparkEvent(BaseModel):
     time_to_grow: float = Field(
         ge=0, le=MAX_GROW_SECONDS, description="Seconds to grow to full radius, 0..60."
     )
+
+
+# The wire shapes around a spark, for the API's documentation (platform/openapi.py): the body
+# is the spark without its position, which comes from the path.
+SparkBody = create_model(
+    "SparkBody",
+    __config__=SparkEvent.model_config,
+    __doc__="The body of ``POST /api/<x>/<y>``: the spark without its position.",
+    **{
+        name: (info.annotation, info)
+        for name, info in SparkEvent.model_fields.items()
+        if name not in ("x", "y")
+    },  # type: ignore[call-overload]
+)
+BoardPosition = create_model(
+    "BoardPosition",
+    __doc__="A cell of the board, from the path.",
+    **{name: (int, SparkEvent.model_fields[name]) for name in ("x", "y")},  # type: ignore[call-overload]
+)
+
+
+class SparkErrors(BaseModel):
+    """A refused spark: every offending field with its messages (``body`` for the body as a
+    whole, ``rate`` for the rate limit)."""
+
+    errors: dict[str, list[str]]

@@ -10,8 +10,10 @@ from sanic.response import HTTPResponse
 
 from appliance.platform.errors import Problem, ServiceError, envelope
 from appliance.platform.http import client_ip, json_response, register_error_renderer
+from appliance.platform.openapi import Doc, ErrorEnvelope, Reply
 from appliance.platform.ratelimit import retry_after_header
 from appliance.platform.validation import read_json
+from appliance.sparks.models import BoardPosition, SparkBody, SparkErrors, SparkEvent
 from appliance.sparks.service import SparkService, is_board_position
 
 blueprint = Blueprint("sparks")
@@ -37,7 +39,30 @@ def render_spark_error(error: ServiceError) -> Any:
 register_error_renderer(blueprint, render_spark_error)
 
 
-@blueprint.post("/api/<x>/<y>", name="create_spark", ctx_body_limit=SPARK_BODY_LIMIT)
+CREATE_DOC = Doc(
+    summary="Send a spark to the board",
+    tag="sparks",
+    path=BoardPosition,
+    body=SparkBody,
+    responses={
+        202: Reply(SparkEvent, description="Accepted; broadcast on board:lobby"),
+        400: Reply(SparkErrors, description="Every offending field with its messages"),
+        413: ErrorEnvelope,
+        415: SparkErrors,
+        429: Reply(SparkErrors, headers={"Retry-After": "Seconds to wait"}),
+    },
+)
+OTHER_METHODS_DOC = Doc(
+    summary="Only POST makes a spark",
+    tag="sparks",
+    path=BoardPosition,
+    responses={405: Reply(ErrorEnvelope, headers={"Allow": "OPTIONS, POST"}), 404: ErrorEnvelope},
+)
+
+
+@blueprint.post(
+    "/api/<x>/<y>", name="create_spark", ctx_body_limit=SPARK_BODY_LIMIT, ctx_docs=CREATE_DOC
+)
 async def create_spark(request: Request, x: str, y: str) -> HTTPResponse:
     service: SparkService = request.app.ctx.sparks.service
     wait = service.limiter.hit(client_ip(request, service.trusted_proxies))
@@ -57,7 +82,10 @@ async def create_spark(request: Request, x: str, y: str) -> HTTPResponse:
 
 
 @blueprint.route(
-    "/api/<x>/<y>", methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"], name="spark_other_methods"
+    "/api/<x>/<y>",
+    methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"],
+    name="spark_other_methods",
+    ctx_docs=OTHER_METHODS_DOC,
 )
 async def spark_other_methods(request: Request, x: str, y: str) -> HTTPResponse:
     """Only POST makes a spark. Any other method on a board position is a 405; on any other

@@ -5,9 +5,9 @@ strength, domain, time zone) live in the services; these only fix the shape."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from appliance.platform.errors import ServiceError, Wording
 from appliance.platform.validation import JsonRequest, parse_model
@@ -78,3 +78,193 @@ class IngestLimitsBody(_Body):
 
     peak_events_per_sec: StrictInt | None = None
     queue_max_events: StrictInt | None = None
+
+
+# -- answers and query strings, for the API's documentation (platform/openapi.py) -------------
+
+
+class PageQuery(BaseModel):
+    limit: int | None = Field(None, description="Items per page, clamped to 1..100 (default 20).")
+    offset: int | None = Field(None, ge=0, description="Items to skip.")
+
+
+class CursorQuery(BaseModel):
+    limit: int | None = Field(None, description="Items per page, clamped to 1..100 (default 20).")
+    cursor: str | None = Field(None, description="The pagination.cursor of the previous page.")
+
+
+class AuthStatus(BaseModel):
+    mode: Literal["local", "password"]
+    setup_required: bool
+    authenticated: bool
+    password_change_required: bool
+
+
+class OkData(BaseModel):
+    ok: Literal[True]
+
+
+class Ok(BaseModel):
+    data: OkData
+
+
+class LoginData(BaseModel):
+    expires_at: str = Field(description="RFC 3339")
+
+
+class LoginAnswer(BaseModel):
+    data: LoginData
+
+
+class SessionData(BaseModel):
+    authenticated: Literal[True]
+    mode: Literal["local", "password"]
+    expires_at: str | None
+
+
+class SessionAnswer(BaseModel):
+    data: SessionData
+
+
+class KeyCreatedData(BaseModel):
+    id: str
+    name: str
+    key: str = Field(description="The key itself, shown this once.")
+    prefix: str
+    created_at: str | None
+
+
+class KeyCreated(BaseModel):
+    data: KeyCreatedData
+
+
+class KeyRow(BaseModel):
+    id: str
+    name: str
+    key_prefix: str
+    created_at: str | None
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class KeysPagination(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class KeysPage(BaseModel):
+    data: list[KeyRow]
+    pagination: KeysPagination
+
+
+class WebsiteCreatedData(BaseModel):
+    id: str
+    tenant_id: str | None
+    name: str
+    domain: str
+    timezone: str
+    tracking_snippet: str
+    created_at: str
+
+
+class WebsiteCreated(BaseModel):
+    data: WebsiteCreatedData
+
+
+class WebsiteRow(BaseModel):
+    id: str
+    tenant_id: str | None
+    name: str
+    domain: str
+    timezone: str
+    ingest_peak_eps: int | None
+    ingest_queue_max_events: int | None
+    share_id: str | None
+    created_at: str
+    updated_at: str
+
+
+class WebsitesPagination(BaseModel):
+    total: int
+    limit: int
+    cursor: str | None
+    has_more: bool
+
+
+class WebsitesPage(BaseModel):
+    data: list[WebsiteRow]
+    pagination: WebsitesPagination
+
+
+class WebsiteDetailData(BaseModel):
+    id: str
+    tenant_id: str | None
+    name: str
+    domain: str
+    timezone: str
+    share_id: str | None
+    tracking_snippet: str
+    created_at: str
+    updated_at: str
+
+
+class WebsiteDetail(BaseModel):
+    data: WebsiteDetailData
+
+
+class WebsiteUpdatedData(BaseModel):
+    id: str
+    name: str
+    domain: str
+    timezone: str
+    updated_at: str
+
+
+class WebsiteUpdated(BaseModel):
+    data: WebsiteUpdatedData
+
+
+class IngestLimitsData(BaseModel):
+    website_id: str
+    peak_events_per_sec: int
+    queue_max_events: int
+    custom: dict[str, int]
+    source: dict[str, Literal["custom", "default"]]
+
+
+class IngestLimitsAnswer(BaseModel):
+    data: IngestLimitsData
+
+
+class ShareData(BaseModel):
+    share_id: str
+    share_url: str
+
+
+class ShareAnswer(BaseModel):
+    data: ShareData
+
+
+class Goal(BaseModel):
+    id: str
+    website_id: str
+    name: str
+    goal_type: Literal["page_view", "event"]
+    match_value: str
+    match_operator: Literal["equals", "contains"]
+    value_mode: Literal["none", "fixed", "event_property"]
+    fixed_value: float | None
+    value_property_key: str | None
+    currency: str | None
+    created_at: str
+    updated_at: str
+
+
+class GoalAnswer(BaseModel):
+    data: Goal
+
+
+class GoalList(BaseModel):
+    data: list[Goal]

@@ -10,6 +10,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from appliance.analytics.access.docs import BODY_ROUTE, COOKIE_ONLY, GUARDED, RETRY, TAG
 from appliance.analytics.access.guard import (
     analytics_auth,
     auth_route,
@@ -17,19 +18,29 @@ from appliance.analytics.access.guard import (
     session_token,
 )
 from appliance.analytics.admin.models import (
+    AuthStatus,
     KeyCreateBody,
+    KeyCreated,
+    KeysPage,
+    LoginAnswer,
     LoginBody,
+    Ok,
+    PageQuery,
     PasswordChangeBody,
+    SessionAnswer,
     SetupBody,
     int_arg,
     parse_body,
 )
 from appliance.platform.auth import ApiKey
 from appliance.platform.http import client_ip, json_response
+from appliance.platform.openapi import Doc, ErrorEnvelope, Reply
 
 blueprint = Blueprint("analytics_auth")
 
 AUTH_BODY_LIMIT = 16 * 1024
+ABSENT = {404: Reply(ErrorEnvelope, description="Auth is off (SPARKLYTICS_AUTH=none)")}
+COOKIE = {"Set-Cookie": "The spk_session login cookie"}
 
 
 def _rfc3339(moment: datetime | None) -> str | None:
@@ -46,7 +57,15 @@ def _session_cookie(request: Request, token: str, max_age: int) -> str:
 # -- /api/auth ---------------------------------------------------------------------------------
 
 
-@blueprint.get("/api/auth/status", name="auth_status")
+@blueprint.get(
+    "/api/auth/status",
+    name="auth_status",
+    ctx_docs=Doc(
+        summary="The auth mode, and whether setup or a login is needed",
+        tag=TAG,
+        responses={200: AuthStatus, **ABSENT},
+    ),
+)
 @auth_route
 async def auth_status(request: Request) -> HTTPResponse:
     status = (await analytics_auth(request)).status(session_token(request))
@@ -60,7 +79,24 @@ async def auth_status(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.post("/api/auth/setup", name="auth_setup", ctx_body_limit=AUTH_BODY_LIMIT)
+@blueprint.post(
+    "/api/auth/setup",
+    name="auth_setup",
+    ctx_body_limit=AUTH_BODY_LIMIT,
+    ctx_docs=Doc(
+        summary="First run: set the admin password (needs the bootstrap password)",
+        tag=TAG,
+        body=SetupBody,
+        responses={
+            201: Ok,
+            **BODY_ROUTE,
+            401: ErrorEnvelope,
+            **ABSENT,
+            410: Reply(ErrorEnvelope, description="Setup is done already"),
+            429: Reply(ErrorEnvelope, headers=RETRY),
+        },
+    ),
+)
 @auth_route
 async def auth_setup(request: Request) -> HTTPResponse:
     auth = await analytics_auth(request)
@@ -72,7 +108,24 @@ async def auth_setup(request: Request) -> HTTPResponse:
     return json_response({"data": {"ok": True}}, 201)
 
 
-@blueprint.post("/api/auth/login", name="auth_login", ctx_body_limit=AUTH_BODY_LIMIT)
+@blueprint.post(
+    "/api/auth/login",
+    name="auth_login",
+    ctx_body_limit=AUTH_BODY_LIMIT,
+    ctx_docs=Doc(
+        summary="Log in: sets the session cookie",
+        tag=TAG,
+        body=LoginBody,
+        responses={
+            200: Reply(LoginAnswer, headers=COOKIE),
+            **BODY_ROUTE,
+            401: ErrorEnvelope,
+            403: Reply(ErrorEnvelope, description="setup_required"),
+            **ABSENT,
+            429: Reply(ErrorEnvelope, description="Too many failed logins", headers=RETRY),
+        },
+    ),
+)
 @auth_route
 async def auth_login(request: Request) -> HTTPResponse:
     auth = await analytics_auth(request)
@@ -87,7 +140,16 @@ async def auth_login(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.post("/api/auth/logout", name="auth_logout")
+@blueprint.post(
+    "/api/auth/logout",
+    name="auth_logout",
+    ctx_docs=Doc(
+        summary="Log out: clears the session cookie",
+        tag=TAG,
+        responses={200: Reply(Ok, headers=COOKIE), **GUARDED, **ABSENT},
+        security=COOKIE_ONLY,
+    ),
+)
 @cookie_only(allowed_during_rotation=True)
 async def auth_logout(request: Request) -> HTTPResponse:
     # The token is not revoked server-side (7.1): the cookie is cleared.
@@ -96,7 +158,16 @@ async def auth_logout(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.post("/api/auth/logout-all", name="auth_logout_all")
+@blueprint.post(
+    "/api/auth/logout-all",
+    name="auth_logout_all",
+    ctx_docs=Doc(
+        summary="Log out everywhere: ends every session, on every device",
+        tag=TAG,
+        responses={200: Reply(Ok, headers=COOKIE), **GUARDED, **ABSENT},
+        security=COOKIE_ONLY,
+    ),
+)
 @cookie_only(allowed_during_rotation=True)
 async def auth_logout_all(request: Request) -> HTTPResponse:
     # A new signing secret: every session token stops verifying; this browser's cookie goes.
@@ -106,7 +177,16 @@ async def auth_logout_all(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.get("/api/auth/session", name="auth_session")
+@blueprint.get(
+    "/api/auth/session",
+    name="auth_session",
+    ctx_docs=Doc(
+        summary="The current login session",
+        tag=TAG,
+        responses={200: SessionAnswer, **GUARDED, **ABSENT},
+        security=COOKIE_ONLY,
+    ),
+)
 @cookie_only(allowed_during_rotation=True)
 async def auth_session(request: Request) -> HTTPResponse:
     auth = await analytics_auth(request)
@@ -122,7 +202,24 @@ async def auth_session(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.put("/api/auth/password", name="auth_password", ctx_body_limit=AUTH_BODY_LIMIT)
+@blueprint.put(
+    "/api/auth/password",
+    name="auth_password",
+    ctx_body_limit=AUTH_BODY_LIMIT,
+    ctx_docs=Doc(
+        summary="Change the admin password (ends every session)",
+        tag=TAG,
+        body=PasswordChangeBody,
+        responses={
+            200: Ok,
+            **BODY_ROUTE,
+            **GUARDED,
+            **ABSENT,
+            405: Reply(ErrorEnvelope, description="Mode password: the password is configured"),
+        },
+        security=COOKIE_ONLY,
+    ),
+)
 @cookie_only(allowed_during_rotation=True)
 async def auth_password(request: Request) -> HTTPResponse:
     auth = await analytics_auth(request)
@@ -146,7 +243,18 @@ def _key_row(key: ApiKey) -> dict[str, Any]:
     }
 
 
-@blueprint.post("/api/auth/keys", name="auth_keys_create", ctx_body_limit=AUTH_BODY_LIMIT)
+@blueprint.post(
+    "/api/auth/keys",
+    name="auth_keys_create",
+    ctx_body_limit=AUTH_BODY_LIMIT,
+    ctx_docs=Doc(
+        summary="Make an API key (the key is shown once)",
+        tag=TAG,
+        body=KeyCreateBody,
+        responses={201: KeyCreated, **BODY_ROUTE, **GUARDED, **ABSENT},
+        security=COOKIE_ONLY,
+    ),
+)
 @cookie_only(allowed_during_rotation=False)
 async def auth_keys_create(request: Request) -> HTTPResponse:
     auth = await analytics_auth(request)
@@ -166,7 +274,17 @@ async def auth_keys_create(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.get("/api/auth/keys", name="auth_keys_list")
+@blueprint.get(
+    "/api/auth/keys",
+    name="auth_keys_list",
+    ctx_docs=Doc(
+        summary="The API keys, newest first, revoked ones included",
+        tag=TAG,
+        query=PageQuery,
+        responses={200: KeysPage, 400: ErrorEnvelope, **GUARDED, **ABSENT},
+        security=COOKIE_ONLY,
+    ),
+)
 @cookie_only(allowed_during_rotation=False)
 async def auth_keys_list(request: Request) -> HTTPResponse:
     limit = int_arg(request.args, "limit", 20, 1, 100)
@@ -186,7 +304,16 @@ async def auth_keys_list(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.delete("/api/auth/keys/<key_id:str>", name="auth_keys_revoke")
+@blueprint.delete(
+    "/api/auth/keys/<key_id:str>",
+    name="auth_keys_revoke",
+    ctx_docs=Doc(
+        summary="Revoke an API key",
+        tag=TAG,
+        responses={204: None, **GUARDED, 404: ErrorEnvelope},
+        security=COOKIE_ONLY,
+    ),
+)
 @cookie_only(allowed_during_rotation=False)
 async def auth_keys_revoke(request: Request, key_id: str) -> HTTPResponse:
     auth = await analytics_auth(request)

@@ -4,21 +4,30 @@ string, the service, the answer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from appliance.analytics.access.docs import BODY_ROUTE, PROTECTED, READ_ROUTE, TAG, WEBSITE_ROUTE
 from appliance.analytics.access.guard import protected
-from appliance.analytics.admin.goals import GoalService
-from appliance.analytics.admin.models import ADMIN_WORDING
+from appliance.analytics.admin.goals import GoalCreate, GoalService, GoalUpdate
+from appliance.analytics.admin.models import ADMIN_WORDING, GoalAnswer, GoalList
+from appliance.analytics.query.models import GoalStats, ReportQuery
 from appliance.analytics.query.routes import WEBSITE, params_of, query_service
 from appliance.analytics.sites.repository import Website
 from appliance.platform.http import json_response
+from appliance.platform.openapi import Doc
 from appliance.platform.validation import read_json
 
 blueprint = Blueprint("analytics_goals")
 
 GOAL = f"{WEBSITE}/goals/<goal_id:str>"
 GOAL_BODY_LIMIT = 16 * 1024
+
+
+def _doc(summary: str, responses: dict[int, Any], **more: Any) -> Doc:
+    return Doc(summary=summary, tag=TAG, responses=responses, security=PROTECTED, **more)
 
 
 async def _goals(request: Request, website_id: str) -> tuple[GoalService, Website]:
@@ -28,14 +37,27 @@ async def _goals(request: Request, website_id: str) -> tuple[GoalService, Websit
     return goals, site
 
 
-@blueprint.get(f"{WEBSITE}/goals", name="goals_list")
+@blueprint.get(
+    f"{WEBSITE}/goals",
+    name="goals_list",
+    ctx_docs=_doc("A website's goals", {200: GoalList, **WEBSITE_ROUTE}),
+)
 @protected
 async def goals_list(request: Request, website_id: str) -> HTTPResponse:
     goals, _ = await _goals(request, website_id)
     return json_response({"data": await goals.list(website_id)})
 
 
-@blueprint.post(f"{WEBSITE}/goals", name="goals_create", ctx_body_limit=GOAL_BODY_LIMIT)
+@blueprint.post(
+    f"{WEBSITE}/goals",
+    name="goals_create",
+    ctx_body_limit=GOAL_BODY_LIMIT,
+    ctx_docs=_doc(
+        "Define a goal (422 names the field; at most 50 per website)",
+        {201: GoalAnswer, **BODY_ROUTE, **WEBSITE_ROUTE},
+        body=GoalCreate,
+    ),
+)
 @protected
 async def goals_create(request: Request, website_id: str) -> HTTPResponse:
     goals, _ = await _goals(request, website_id)
@@ -43,7 +65,16 @@ async def goals_create(request: Request, website_id: str) -> HTTPResponse:
     return json_response({"data": await goals.create(website_id, body)}, 201)
 
 
-@blueprint.put(GOAL, name="goals_update", ctx_body_limit=GOAL_BODY_LIMIT)
+@blueprint.put(
+    GOAL,
+    name="goals_update",
+    ctx_body_limit=GOAL_BODY_LIMIT,
+    ctx_docs=_doc(
+        "Change a goal (its type stays)",
+        {200: GoalAnswer, **BODY_ROUTE, **WEBSITE_ROUTE},
+        body=GoalUpdate,
+    ),
+)
 @protected
 async def goals_update(request: Request, website_id: str, goal_id: str) -> HTTPResponse:
     goals, _ = await _goals(request, website_id)
@@ -51,7 +82,9 @@ async def goals_update(request: Request, website_id: str, goal_id: str) -> HTTPR
     return json_response({"data": await goals.update(website_id, goal_id, body)})
 
 
-@blueprint.delete(GOAL, name="goals_delete")
+@blueprint.delete(
+    GOAL, name="goals_delete", ctx_docs=_doc("Delete a goal", {204: None, **WEBSITE_ROUTE})
+)
 @protected
 async def goals_delete(request: Request, website_id: str, goal_id: str) -> HTTPResponse:
     goals, _ = await _goals(request, website_id)
@@ -59,7 +92,15 @@ async def goals_delete(request: Request, website_id: str, goal_id: str) -> HTTPR
     return HTTPResponse(status=204)
 
 
-@blueprint.get(f"{GOAL}/stats", name="goals_stats")
+@blueprint.get(
+    f"{GOAL}/stats",
+    name="goals_stats",
+    ctx_docs=_doc(
+        "A goal's conversions, with the period before",
+        {200: GoalStats, **READ_ROUTE},
+        query=ReportQuery,
+    ),
+)
 @protected
 async def goals_stats(request: Request, website_id: str, goal_id: str) -> HTTPResponse:
     goals, site = await _goals(request, website_id)

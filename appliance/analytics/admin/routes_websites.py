@@ -10,22 +10,35 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from appliance.analytics.access.docs import BODY_ROUTE, GUARDED, PROTECTED, TAG, WEBSITE_ROUTE
 from appliance.analytics.access.guard import protected
 from appliance.analytics.admin.models import (
+    CursorQuery,
+    IngestLimitsAnswer,
     IngestLimitsBody,
+    ShareAnswer,
     WebsiteCreateBody,
+    WebsiteCreated,
+    WebsiteDetail,
+    WebsitesPage,
     WebsiteUpdateBody,
+    WebsiteUpdated,
     int_arg,
     parse_body,
 )
 from appliance.analytics.admin.websites import IngestLimits, WebsiteService
 from appliance.analytics.sites.repository import Website
 from appliance.platform.http import json_response
+from appliance.platform.openapi import Doc, ErrorEnvelope
 
 blueprint = Blueprint("analytics_websites")
 
 WEBSITE_BODY_LIMIT = 16 * 1024
 WEBSITE = "/api/websites/<website_id:str>"
+
+
+def _doc(summary: str, responses: dict[int, Any], **more: Any) -> Doc:
+    return Doc(summary=summary, tag=TAG, responses=responses, security=PROTECTED, **more)
 
 
 def _websites(request: Request) -> WebsiteService:
@@ -60,7 +73,16 @@ def _website_row(site: Website) -> dict[str, Any]:
     }
 
 
-@blueprint.post("/api/websites", name="websites_create", ctx_body_limit=WEBSITE_BODY_LIMIT)
+@blueprint.post(
+    "/api/websites",
+    name="websites_create",
+    ctx_body_limit=WEBSITE_BODY_LIMIT,
+    ctx_docs=_doc(
+        "Add a website to track",
+        {201: WebsiteCreated, **BODY_ROUTE, **GUARDED},
+        body=WebsiteCreateBody,
+    ),
+)
 @protected
 async def websites_create(request: Request) -> HTTPResponse:
     body = parse_body(request, WebsiteCreateBody)
@@ -78,7 +100,15 @@ async def websites_create(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.get("/api/websites", name="websites_list")
+@blueprint.get(
+    "/api/websites",
+    name="websites_list",
+    ctx_docs=_doc(
+        "The websites, by id",
+        {200: WebsitesPage, 400: ErrorEnvelope, **GUARDED},
+        query=CursorQuery,
+    ),
+)
 @protected
 async def websites_list(request: Request) -> HTTPResponse:
     limit = int_arg(request.args, "limit", 20, 1, 100)
@@ -97,7 +127,11 @@ async def websites_list(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.get(WEBSITE, name="websites_get")
+@blueprint.get(
+    WEBSITE,
+    name="websites_get",
+    ctx_docs=_doc("A website, with its tracking snippet", {200: WebsiteDetail, **WEBSITE_ROUTE}),
+)
 @protected
 async def websites_get(request: Request, website_id: str) -> HTTPResponse:
     service = _websites(request)
@@ -115,7 +149,16 @@ async def websites_get(request: Request, website_id: str) -> HTTPResponse:
     )
 
 
-@blueprint.put(WEBSITE, name="websites_update", ctx_body_limit=WEBSITE_BODY_LIMIT)
+@blueprint.put(
+    WEBSITE,
+    name="websites_update",
+    ctx_body_limit=WEBSITE_BODY_LIMIT,
+    ctx_docs=_doc(
+        "Change a website's name, domain or time zone",
+        {200: WebsiteUpdated, **BODY_ROUTE, **WEBSITE_ROUTE},
+        body=WebsiteUpdateBody,
+    ),
+)
 @protected
 async def websites_update(request: Request, website_id: str) -> HTTPResponse:
     body = parse_body(request, WebsiteUpdateBody)
@@ -135,7 +178,11 @@ async def websites_update(request: Request, website_id: str) -> HTTPResponse:
     )
 
 
-@blueprint.delete(WEBSITE, name="websites_delete")
+@blueprint.delete(
+    WEBSITE,
+    name="websites_delete",
+    ctx_docs=_doc("Delete a website and all its data", {204: None, **WEBSITE_ROUTE}),
+)
 @protected
 async def websites_delete(request: Request, website_id: str) -> HTTPResponse:
     await _websites(request).delete(website_id)
@@ -165,14 +212,25 @@ def _limits_body(limits: IngestLimits) -> dict[str, Any]:
     }
 
 
-@blueprint.get(f"{WEBSITE}/ingest-limits", name="websites_ingest_limits")
+@blueprint.get(
+    f"{WEBSITE}/ingest-limits",
+    name="websites_ingest_limits",
+    ctx_docs=_doc("A website's ingest limits", {200: IngestLimitsAnswer, **WEBSITE_ROUTE}),
+)
 @protected
 async def websites_ingest_limits(request: Request, website_id: str) -> HTTPResponse:
     return json_response(_limits_body(await _websites(request).ingest_limits(website_id)))
 
 
 @blueprint.put(
-    f"{WEBSITE}/ingest-limits", name="websites_ingest_limits_set", ctx_body_limit=WEBSITE_BODY_LIMIT
+    f"{WEBSITE}/ingest-limits",
+    name="websites_ingest_limits_set",
+    ctx_body_limit=WEBSITE_BODY_LIMIT,
+    ctx_docs=_doc(
+        "Set or reset a website's ingest limits",
+        {200: IngestLimitsAnswer, **BODY_ROUTE, **WEBSITE_ROUTE},
+        body=IngestLimitsBody,
+    ),
 )
 @protected
 async def websites_ingest_limits_set(request: Request, website_id: str) -> HTTPResponse:
@@ -185,7 +243,11 @@ async def websites_ingest_limits_set(request: Request, website_id: str) -> HTTPR
 # -- share links (11.5) ------------------------------------------------------------------------
 
 
-@blueprint.post(f"{WEBSITE}/share", name="websites_share")
+@blueprint.post(
+    f"{WEBSITE}/share",
+    name="websites_share",
+    ctx_docs=_doc("Turn the public share link on", {201: ShareAnswer, **WEBSITE_ROUTE}),
+)
 @protected
 async def websites_share(request: Request, website_id: str) -> HTTPResponse:
     service = _websites(request)
@@ -195,7 +257,11 @@ async def websites_share(request: Request, website_id: str) -> HTTPResponse:
     )
 
 
-@blueprint.delete(f"{WEBSITE}/share", name="websites_unshare")
+@blueprint.delete(
+    f"{WEBSITE}/share",
+    name="websites_unshare",
+    ctx_docs=_doc("Turn the public share link off", {204: None, **WEBSITE_ROUTE}),
+)
 @protected
 async def websites_unshare(request: Request, website_id: str) -> HTTPResponse:
     await _websites(request).disable_share(website_id)

@@ -6,7 +6,7 @@ are strict, ``null`` is accepted for every optional field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -73,3 +73,28 @@ class PlausibleEvent(BaseModel):
     r: str | None = None
     p: Any = None
     w: int | None = None
+
+
+# -- the API's documentation (platform/openapi.py) --------------------------------------------
+
+CollectBody = (
+    CollectEvent | Annotated[list[CollectEvent], Field(min_length=1, max_length=MAX_BATCH)]
+)
+"""One event, or a batch of at most 50."""
+
+
+class Collected(BaseModel):
+    ok: Literal[True]
+
+
+class UmamiAnswer(BaseModel):
+    """What Umami's tracker keeps between sends."""
+
+    cache: str
+    sessionId: str  # Umami's names
+    visitId: str
+
+
+class AnalyticsHealth(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str

@@ -8,10 +8,20 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from appliance import __version__
+from appliance.analytics.access.docs import RETRY, TAG
+from appliance.analytics.ingest.models import (
+    AnalyticsHealth,
+    CollectBody,
+    Collected,
+    PlausibleEvent,
+    UmamiAnswer,
+    UmamiSend,
+)
 from appliance.analytics.ingest.service import Client, IngestService
 from appliance.analytics.ingest.tracker import Tracker
 from appliance.platform.errors import ServiceError
 from appliance.platform.http import client_ip, json_response
+from appliance.platform.openapi import Doc, ErrorEnvelope, Reply
 
 blueprint = Blueprint("analytics")
 
@@ -22,6 +32,22 @@ EXPOSED = ", ".join(
     for name in ("ack", "queue-events", "queue-capacity", "accepted-events", "dropped-events")
 )
 CORS = {"ctx_cors": "reflect", "ctx_cors_expose": EXPOSED}
+ADMITTED = {name.strip(): "Ingest queue state" for name in EXPOSED.split(",")}
+REFUSED = {
+    400: ErrorEnvelope,
+    404: Reply(ErrorEnvelope, description="Unknown website"),
+    413: ErrorEnvelope,
+    415: ErrorEnvelope,
+    422: ErrorEnvelope,
+    429: Reply(ErrorEnvelope, headers=RETRY),
+    503: Reply(ErrorEnvelope, description="Ingest overloaded", headers=RETRY),
+}
+COLLECT_DOC = Doc(
+    summary="Collect page views and events (the Sparklytics tracker's endpoint)",
+    tag=TAG,
+    body=CollectBody,
+    responses={202: Reply(Collected, headers=ADMITTED), **REFUSED},
+)
 
 
 def _service(request: Request) -> IngestService:
@@ -52,10 +78,16 @@ def _require_json(request: Request) -> None:
     methods=["POST"],
     name="collect",
     ctx_body_limit=COLLECT_BODY_LIMIT,
+    ctx_docs=COLLECT_DOC,
     **CORS,
 )
 @blueprint.route(
-    "/e", methods=["POST"], name="collect_e", ctx_body_limit=COLLECT_BODY_LIMIT, **CORS
+    "/e",
+    methods=["POST"],
+    name="collect_e",
+    ctx_body_limit=COLLECT_BODY_LIMIT,
+    ctx_docs=COLLECT_DOC,
+    **CORS,
 )
 async def collect(request: Request) -> HTTPResponse:
     _require_json(request)
@@ -69,6 +101,12 @@ async def collect(request: Request) -> HTTPResponse:
     methods=["POST"],
     name="umami_send",
     ctx_body_limit=ADAPTER_BODY_LIMIT,
+    ctx_docs=Doc(
+        summary="Umami's tracker endpoint",
+        tag=TAG,
+        body=UmamiSend,
+        responses={200: Reply(UmamiAnswer, headers=ADMITTED), **REFUSED},
+    ),
     **CORS,
 )
 async def umami_send(request: Request) -> HTTPResponse:
@@ -84,6 +122,12 @@ async def umami_send(request: Request) -> HTTPResponse:
     methods=["POST"],
     name="plausible_event",
     ctx_body_limit=ADAPTER_BODY_LIMIT,
+    ctx_docs=Doc(
+        summary="Plausible's tracker endpoint (any Content-Type: its script sends text/plain)",
+        tag=TAG,
+        body=PlausibleEvent,
+        responses={202: Reply(str, "text/plain", "ok", ADMITTED), **REFUSED},
+    ),
     **CORS,
 )
 async def plausible_event(request: Request) -> HTTPResponse:
@@ -95,7 +139,15 @@ async def plausible_event(request: Request) -> HTTPResponse:
     )
 
 
-@blueprint.get("/s.js", name="tracker_script")
+@blueprint.get(
+    "/s.js",
+    name="tracker_script",
+    ctx_docs=Doc(
+        summary="The tracker script",
+        tag=TAG,
+        responses={200: Reply(str, "application/javascript", "The s.js tracker")},
+    ),
+)
 async def tracker_script(request: Request) -> HTTPResponse:
     tracker: Tracker = request.app.ctx.analytics.tracker
     gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
@@ -103,7 +155,16 @@ async def tracker_script(request: Request) -> HTTPResponse:
     return HTTPResponse(body, headers=headers, content_type="application/javascript; charset=utf-8")
 
 
-@blueprint.get("/health", name="analytics_health", ctx_cors="none")
+@blueprint.get(
+    "/health",
+    name="analytics_health",
+    ctx_cors="none",
+    ctx_docs=Doc(
+        summary="Whether the events store answers",
+        tag=TAG,
+        responses={200: AnalyticsHealth, 503: AnalyticsHealth},
+    ),
+)
 async def health(request: Request) -> HTTPResponse:
     """Section 2: public, no CORS; 503 when the events store does not answer or the journal
     cannot commit (the reason is on /healthz)."""

@@ -12,12 +12,15 @@ from sanic import Blueprint, Request
 from sanic.models.handler_types import RouteHandler
 from sanic.response import HTTPResponse
 
+from appliance.analytics.access.docs import PROTECTED, READ_ROUTE, TAG
 from appliance.analytics.access.guard import protected
+from appliance.analytics.query.models import ANSWERS, QUERIES, ExportQuery, SessionDetail
 from appliance.analytics.query.params import QueryParams, parse_params
 from appliance.analytics.query.rules import Endpoint
 from appliance.analytics.query.service import QueryService
 from appliance.analytics.sites.repository import Website
 from appliance.platform.http import json_response
+from appliance.platform.openapi import Doc, Reply
 
 blueprint = Blueprint("analytics_queries")
 
@@ -66,13 +69,49 @@ def _handler(endpoint: Endpoint, report: Report) -> RouteHandler:
     return cast("RouteHandler", handler)  # protected keeps it a coroutine function
 
 
-for _path, _name, _endpoint, _report in REPORTS:
-    blueprint.add_route(
-        _handler(_endpoint, _report), f"{WEBSITE}/{_path}", methods=["GET"], name=_name
+SUMMARIES = {
+    "stats": "Visitors, pageviews, sessions, bounce rate and duration, with the period before",
+    "pageviews": "Pageviews and visitors per hour, day or month",
+    "metrics": "A breakdown by one dimension (pages, referrers, countries…)",
+    "realtime": "Active visitors and the events of the last 30 minutes",
+    "sessions": "Sessions, newest first, a page at a time",
+    "events": "Custom event names with their counts",
+    "events/properties": "The properties of one custom event",
+    "events/timeseries": "One custom event per hour, day or month",
+}
+
+
+def report_doc(path: str) -> Doc:
+    """The documentation of the report at ``path`` below the website."""
+    return Doc(
+        summary=SUMMARIES[path],
+        tag=TAG,
+        query=QUERIES[path],
+        responses={200: ANSWERS[path], **READ_ROUTE},
+        security=PROTECTED,
     )
 
 
-@blueprint.get(f"{WEBSITE}/sessions/<session_id:str>", name="session_detail")
+for _path, _name, _endpoint, _report in REPORTS:
+    blueprint.add_route(
+        _handler(_endpoint, _report),
+        f"{WEBSITE}/{_path}",
+        methods=["GET"],
+        name=_name,
+        ctx_docs=report_doc(_path),
+    )
+
+
+@blueprint.get(
+    f"{WEBSITE}/sessions/<session_id:str>",
+    name="session_detail",
+    ctx_docs=Doc(
+        summary="One session with its events, oldest first",
+        tag=TAG,
+        responses={200: SessionDetail, **READ_ROUTE},
+        security=PROTECTED,
+    ),
+)
 @protected
 async def session_detail(request: Request, website_id: str, session_id: str) -> HTTPResponse:
     queries = query_service(request)
@@ -80,7 +119,20 @@ async def session_detail(request: Request, website_id: str, session_id: str) -> 
     return json_response(await queries.session(site, session_id))
 
 
-@blueprint.get(f"{WEBSITE}/export", name="export")
+@blueprint.get(
+    f"{WEBSITE}/export",
+    name="export",
+    ctx_docs=Doc(
+        summary="The raw events of a range as CSV",
+        tag=TAG,
+        query=ExportQuery,
+        responses={
+            200: Reply(str, "text/csv", "One row per event, streamed"),
+            **READ_ROUTE,
+        },
+        security=PROTECTED,
+    ),
+)
 @protected
 async def export(request: Request, website_id: str) -> HTTPResponse:
     """11.6: every 400 before the first byte, then the CSV streamed chunk by chunk."""

@@ -9,10 +9,13 @@ from typing import cast
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from appliance.analytics.access.docs import RETRY, TAG
 from appliance.analytics.ingest.service import IngestService
+from appliance.analytics.query.models import ANSWERS, DatesQuery, ShareMetricsQuery
 from appliance.analytics.query.routes import params_of
 from appliance.analytics.share.service import SHARE_REPORTS, Report, ShareService
 from appliance.platform.http import client_ip, json_response
+from appliance.platform.openapi import Doc, ErrorEnvelope, Reply
 
 blueprint = Blueprint("analytics_share")
 
@@ -34,4 +37,16 @@ for _report in SHARE_REPORTS:
         methods=["GET"],
         name=f"share_{_report}",
         ctx_cors="none",  # section 1.4: public share routes have no CORS layer
+        ctx_docs=Doc(
+            summary=f"A shared dashboard's {_report} (no login: the share id is the key)",
+            tag=TAG,
+            query=ShareMetricsQuery if _report == "metrics" else DatesQuery,
+            responses={
+                200: ANSWERS[_report],
+                400: ErrorEnvelope,
+                404: ErrorEnvelope,
+                429: Reply(ErrorEnvelope, headers=RETRY),
+                503: Reply(ErrorEnvelope, headers=RETRY),
+            },
+        ),
     )

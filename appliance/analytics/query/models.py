@@ -1,0 +1,328 @@
+"""The read API on the wire, for its documentation (platform/openapi.py): each route's query
+string as the client writes it (params.py parses it, under the route's rules) and each
+report's answer (analytics-api.md 9.2–9.5, 11.1–11.3, 11.5)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from appliance.analytics.query.params import EVENT_NAME_MAX_CHARS, METRIC_COLUMNS
+from appliance.analytics.query.rules import MAX_REPORT_DAYS
+
+Bool = Literal["true", "false"]
+Granularity = Literal["hour", "day", "month"]
+
+
+def _metric_type() -> Any:
+    return Field(json_schema_extra={"enum": list(METRIC_COLUMNS)}, description="The dimension.")
+
+
+# -- query strings ----------------------------------------------------------------------------
+
+
+class DatesQuery(BaseModel):
+    start_date: date | None = Field(None, description="YYYY-MM-DD; default: end_date − 6 days.")
+    end_date: date | None = Field(None, description="YYYY-MM-DD; default: today (UTC).")
+
+
+class ReportQuery(DatesQuery):
+    """The common parameters of 9.1."""
+
+    timezone: str | None = Field(None, description="An IANA zone for the day boundaries.")
+    include_bots: Bool | None = None
+    filter_country: str | None = None
+    filter_page: str | None = Field(None, description="url contains this")
+    filter_referrer: str | None = None
+    filter_browser: str | None = None
+    filter_os: str | None = None
+    filter_language: str | None = None
+    filter_region: str | None = None
+    filter_city: str | None = None
+    filter_device: str | None = None
+    filter_utm_source: str | None = None
+    filter_utm_medium: str | None = None
+    filter_utm_campaign: str | None = None
+    filter_hostname: str | None = None
+    compare_mode: Literal["none", "previous_period", "previous_year", "custom"] | None = None
+    compare_start_date: date | None = Field(None, description="With compare_mode=custom.")
+    compare_end_date: date | None = Field(None, description="With compare_mode=custom.")
+
+
+class PageviewsQuery(ReportQuery):
+    granularity: Granularity | None = Field(
+        None, description="Default: hour up to 2 days, day up to 60, else month."
+    )
+
+
+class MetricsQuery(ReportQuery):
+    type: str = _metric_type()
+    limit: int | None = Field(None, description="Rows per page, clamped to 1..100 (default 10).")
+    offset: int | None = Field(None, description="Rows to skip (negative: 0).")
+
+
+class RealtimeQuery(BaseModel):
+    include_bots: Bool | None = None
+
+
+class SessionsQuery(ReportQuery):
+    limit: int | None = Field(None, ge=1, le=200, description="Sessions per page (default 50).")
+    cursor: str | None = Field(None, description="The next_cursor of the previous page.")
+
+
+class EventsQuery(ReportQuery):
+    include_bots: Literal["true", "false", "1", "0"] | None = None  # type: ignore[assignment]
+
+
+class EventQuery(EventsQuery):
+    event_name: str = Field(min_length=1, max_length=EVENT_NAME_MAX_CHARS)
+    granularity: Granularity | None = None
+
+
+class ExportQuery(BaseModel):
+    start_date: date
+    end_date: date = Field(description=f"At most {MAX_REPORT_DAYS} days after start_date.")
+    format: Literal["csv"] | None = None
+
+
+class ShareMetricsQuery(DatesQuery):
+    type: str = _metric_type()
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+class Compare(BaseModel):
+    mode: str
+    primary_range: list[str]
+    comparison_range: list[str]
+
+
+class StatsData(BaseModel):
+    pageviews: int
+    visitors: int
+    sessions: int
+    bounce_rate: float
+    avg_duration_seconds: float
+    prev_pageviews: int
+    prev_visitors: int
+    prev_sessions: int
+    prev_bounce_rate: float
+    prev_avg_duration_seconds: float
+    timezone: str
+
+
+class Stats(BaseModel):
+    data: StatsData
+    compare: Compare | None = None
+
+
+class Point(BaseModel):
+    date: str = Field(description="YYYY-MM-DDTHH:00:00Z, YYYY-MM-DD or YYYY-MM")
+    pageviews: int
+    visitors: int
+
+
+class Series(BaseModel):
+    series: list[Point]
+    granularity: Granularity
+
+
+class PageviewsData(Series):
+    compare_series: list[Point] | None
+
+
+class Pageviews(BaseModel):
+    data: PageviewsData
+    compare: Compare | None = None
+
+
+class MetricRow(BaseModel):
+    model_config = ConfigDict(extra="allow")  # prev_* and delta_* with a comparison
+
+    value: str | None
+    visitors: int
+    pageviews: int
+    bounce_rate: float
+    avg_duration_seconds: float
+
+
+class MetricsData(BaseModel):
+    type: str
+    rows: list[MetricRow]
+
+
+class OffsetPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class Metrics(BaseModel):
+    data: MetricsData
+    pagination: OffsetPage
+    compare: Compare | None
+
+
+class RecentEvent(BaseModel):
+    event_type: str
+    url: str | None
+    referrer_domain: str | None
+    country: str | None
+    browser: str | None
+    device_type: str | None
+    ts: str
+
+
+class RealtimePage(BaseModel):
+    limit: int
+    total_in_window: int
+
+
+class RealtimeData(BaseModel):
+    active_visitors: int
+    recent_events: list[RecentEvent]
+    pagination: RealtimePage
+
+
+class Realtime(BaseModel):
+    data: RealtimeData
+
+
+class SessionRow(BaseModel):
+    session_id: str
+    visitor_id: str
+    first_seen: str
+    last_seen: str
+    duration_seconds: int
+    pageview_count: int
+    event_count: int
+    entry_page: str | None
+    exit_page: str | None
+    country: str | None
+    browser: str | None
+    os: str | None
+    device_type: str | None
+
+
+class CursorPage(BaseModel):
+    limit: int
+    next_cursor: str | None
+    has_more: bool
+
+
+class Sessions(BaseModel):
+    data: list[SessionRow]
+    pagination: CursorPage
+
+
+class SessionEvent(BaseModel):
+    id: str
+    event_type: str
+    url: str | None
+    event_name: str | None
+    event_data: str | None = Field(description="JSON text, or null")
+    created_at: str
+
+
+class SessionDetailData(BaseModel):
+    session: SessionRow
+    events: list[SessionEvent]
+    truncated: bool
+
+
+class SessionDetail(BaseModel):
+    data: SessionDetailData
+
+
+class EventNameRow(BaseModel):
+    event_name: str
+    count: int
+    visitors: int
+
+
+class EventNamesData(BaseModel):
+    rows: list[EventNameRow]
+    total: int
+
+
+class EventNames(BaseModel):
+    data: EventNamesData
+
+
+class PropertyRow(BaseModel):
+    property_key: str
+    property_value: str | None
+    count: int
+
+
+class EventPropertiesData(BaseModel):
+    event_name: str
+    total_occurrences: int
+    sample_size: int
+    properties: list[PropertyRow]
+
+
+class EventProperties(BaseModel):
+    data: EventPropertiesData
+
+
+class EventSeries(BaseModel):
+    data: Series
+
+
+class GoalStatsData(BaseModel):
+    goal_id: str
+    conversions: int
+    converting_sessions: int
+    total_sessions: int
+    conversion_rate: float
+    prev_conversions: int | None
+    prev_conversion_rate: float | None
+    trend_pct: float | None
+
+
+class GoalStats(BaseModel):
+    data: GoalStatsData
+
+
+class MetricRows(BaseModel):
+    rows: list[MetricRow]
+
+
+class OverviewData(BaseModel):
+    stats: StatsData
+    pageviews: Series
+    metrics: dict[str, MetricRows]
+
+
+class Overview(BaseModel):
+    data: OverviewData
+
+
+ANSWERS: dict[str, Any] = {
+    "stats": Stats,
+    "pageviews": Pageviews,
+    "metrics": Metrics,
+    "realtime": Realtime,
+    "sessions": Sessions,
+    "events": EventNames,
+    "events/properties": EventProperties,
+    "events/timeseries": EventSeries,
+    "overview": Overview,
+}
+"""A report's answer by its path below the website (or the share)."""
+QUERIES: dict[str, type[BaseModel]] = {
+    "stats": ReportQuery,
+    "pageviews": PageviewsQuery,
+    "metrics": MetricsQuery,
+    "realtime": RealtimeQuery,
+    "sessions": SessionsQuery,
+    "events": EventsQuery,
+    "events/properties": EventQuery,
+    "events/timeseries": EventQuery,
+}
+"""A report's query string by its path below the website."""
