@@ -1,5 +1,5 @@
 import { Suspense, useEffect, useRef } from "react";
-import { routes } from "./routes";
+import { API_DOCS_PATH, routes } from "./routes";
 import NotFound from "./pages/NotFound";
 import { Link, ParamsProvider, RoutesProvider, findRoute, matchPath, usePathname } from "./lib/router";
 import { useSocketState, type SocketState } from "./lib/socket";
@@ -41,9 +41,10 @@ function Header({ pathname }: { pathname: string }) {
     }
   } else {
     for (const route of routes) {
-      if (route.path !== "/" && !route.path.includes(":")) items.push({ path: route.path.replace(/\/\*$/, ""), title: route.title });
+      if (route.path !== "/" && route.path !== API_DOCS_PATH && !route.path.includes(":")) items.push({ path: route.path.replace(/\/\*$/, ""), title: route.title });
     }
   }
+  items.push({ path: API_DOCS_PATH, title: "API" });
 
   return (
     <header className="site-header">

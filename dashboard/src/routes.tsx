@@ -18,6 +18,10 @@ import Rooms from "./pages/Rooms";
 
 const Analytics = lazy(() => import("./pages/analytics/Analytics"));
 const SharedDashboard = lazy(() => import("./pages/analytics/SharedDashboard"));
+const ApiDocs = lazy(() => import("./pages/ApiDocs"));
+
+/** The API reference, linked from the navigation after the parts. */
+export const API_DOCS_PATH = "/docs/api";
 
 export const routes: RouteDef[] = [
   { path: "/", title: "Home", element: <Home /> },
@@ -26,4 +30,5 @@ export const routes: RouteDef[] = [
   { path: "/rooms", title: "Rooms", element: <Rooms /> },
   { path: "/analytics/*", title: "Analytics", element: <Analytics /> },
   { path: "/share/:id", title: "Shared dashboard", element: <SharedDashboard /> },
+  { path: API_DOCS_PATH, title: "API", element: <ApiDocs /> },
 ];
