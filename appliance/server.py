@@ -13,7 +13,7 @@ from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, file
 
 from appliance import __version__
-from appliance.platform import benchmark, frozen, http, openapi
+from appliance.platform import benchmark, frozen, http, openapi, origins
 from appliance.platform.jobs import Jobs
 from appliance.platform.lifecycle import once_serving
 from appliance.platform.openapi import HEALTHZ_DOC, HIDDEN, SYSTEM_DOC
@@ -81,6 +81,8 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
         platform.channels.add(*part.channels(context))
         part.jobs(context, platform.jobs)
     public_paths = frozenset().union(*(part.public_paths for part in PARTS))
+    public_urls = [url for part in PARTS for url in part.public_urls(part.section(settings))]
+    origins.install(app, settings.server, public_urls)
     _install_lifecycle(app, platform, mounted)
     parts: list[PartInfo] = [part.info for part in PARTS]
     app.ctx.parts = parts

@@ -171,6 +171,11 @@ async def _stop(context: AnalyticsContext) -> None:
     context.auth.identity.close()
 
 
+def _public_urls(settings: AnalyticsSettings) -> list[str]:
+    """Where browsers reach the server: share links, and tracking snippets' /s.js."""
+    return [url for url in (settings.public_url, settings.tracking_public_base) if url]
+
+
 def _notices(settings: AnalyticsSettings, platform: PlatformSettings) -> list[str]:
     from appliance.analytics.access.auth import setup_notices
     from appliance.platform.auth.firstrun import FirstRunSecret
@@ -196,6 +201,7 @@ PART = Part(
     stop=_stop,
     commands=add_commands,
     public_paths=frozenset({"/e", "/s.js"}),
+    public_urls=_public_urls,
     notices=_notices,
     migrations=VERSIONS,
     health=_health,

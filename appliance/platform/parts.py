@@ -97,6 +97,9 @@ class Part(Generic[SectionT, ContextT]):
     """Adds the part's ``sparkhouse …`` subcommands."""
     public_paths: frozenset[str] = frozenset()
     """Paths outside ``/api/`` that answer JSON errors and carry their own CORS or no auth."""
+    public_urls: Callable[[SectionT], Sequence[str]] = _nothing
+    """URLs the part's settings say browsers reach the appliance at (analytics' public URL):
+    their hosts pass the Host check and their origins count as the appliance's own."""
     notices: Callable[[SectionT, PlatformSettings], Sequence[str]] | None = None
     """Lines ``sparkhouse config`` prints after the settings: something a person must do now
     (e.g. analytics' pending first-run setup)."""

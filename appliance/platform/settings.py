@@ -72,6 +72,13 @@ class ServerSettings(SettingsSection):
         description="Comma- or space-separated browser origins allowed to call the API "
         "cross-origin (never '*'); SPARKLYTICS_CORS_ORIGINS is read when CORS_ORIGINS is unset.",
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the server also answers to (comma-separated; '.example.com' "
+        "includes its subdomains, '*' turns the check off). IP addresses, localhost, the bind "
+        "address and the public URL's host always work; any other Host header gets 421 "
+        "(protection against DNS rebinding).",
+    )
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(
         default_factory=list,
         validation_alias=AliasChoices(
@@ -105,6 +112,11 @@ class ServerSettings(SettingsSection):
                 raise ValueError("'*' is not allowed: list the origins that may call the API")
             return [origin.rstrip("/") for origin in origins]
         return origins
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        return split_commas(value)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

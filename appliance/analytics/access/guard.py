@@ -7,9 +7,12 @@
 Checks, in order: (1) mode ``local`` before setup → 403 ``setup_required``; (2) an
 ``Authorization: Bearer`` token → 403 ``forbidden`` on cookie-only routes without looking it
 up, else it must be an active API key or 401; (3) else a valid ``spk_session`` cookie;
-(4) else 401 "Not authenticated". A pending forced password change then gives 403
-``password_change_required`` on protected routes and on cookie-only routes not allowed
-during rotation. In mode ``none`` protected routes are open and every auth route is 404.
+(4) else 401 "Not authenticated". A cookie-authenticated request that changes state must come
+from this server's pages or a CORS_ORIGINS origin (its Origin, or Sec-Fetch-Site without one),
+else 403 ``forbidden`` (SameSite alone is no CSRF protection). A pending forced password
+change then gives 403 ``password_change_required`` on protected routes and on cookie-only
+routes not allowed during rotation. In mode ``none`` protected routes are open and every auth
+route is 404.
 
 The guard sets ``request.ctx.principal``: ``"cookie"``, ``"api_key"`` or ``"anonymous"``
 (mode ``none``). Refusals are raised as :class:`ServiceError` and answered by the platform.
@@ -26,6 +29,7 @@ from sanic.response import HTTPResponse
 
 from appliance.analytics.access.auth import AnalyticsAuth
 from appliance.platform.errors import ServiceError
+from appliance.platform.origins import require_same_origin
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -71,6 +75,7 @@ async def _authenticate(request: Request, auth: AnalyticsAuth, *, cookie_only: b
             raise ServiceError(401, "unauthorized", "Invalid API key")
         return "api_key"
     if auth.session(session_token(request)) is not None:
+        require_same_origin(request)
         return "cookie"
     raise ServiceError(401, "unauthorized", "Not authenticated")
 

@@ -26,6 +26,7 @@ LOCAL_ENV = {
     "SPARKLYTICS_JWT_SECRET": JWT_SECRET,
     "SPARKLYTICS_SESSION_DAYS": "2",
     "SPARKLYTICS_TRUSTED_PROXIES": "127.0.0.1/32",
+    "CORS_ORIGINS": "https://app.example",
 }
 
 
@@ -517,3 +518,38 @@ def test_log_out_everywhere(make_server: Callable[..., RunningServer]) -> None:
     # API keys are not sessions: they stay until revoked
     assert httpx.get(f"{server.url}/api/websites", headers=bearer).status_code == 200
     assert session_status(server, logged_in(server)) == 200
+
+
+def test_cookie_writes_from_another_site_are_refused(
+    admin: httpx.Client, local_server: RunningServer
+) -> None:
+    created = admin.post("/api/websites", json={"name": "CSRF target", "domain": "csrf.example"})
+    site = created.json()["data"]["id"]
+    share = f"/api/websites/{site}/share"
+    evil = {"Origin": "https://evil.example"}
+
+    refused = error(admin.post(share, headers=evil), 403, "forbidden")
+    assert "https://evil.example" in str(refused["message"])
+    assert admin.get(f"/api/websites/{site}").json()["data"]["share_id"] is None
+    error(admin.post(share, headers={"Sec-Fetch-Site": "cross-site"}), 403, "forbidden")
+    error(admin.post(share, headers={"Origin": "null"}), 403, "forbidden")
+    error(
+        admin.post(share, headers={"Origin": local_server.url.replace("127.0.0.1", "localhost")}),
+        403,
+        "forbidden",
+    )
+    error(admin.post("/api/auth/logout", headers=evil), 403, "forbidden")
+    error(admin.post("/api/auth/keys", json={"name": "x"}, headers=evil), 403, "forbidden")
+    # reads change nothing (and CORS keeps their answers from other sites' scripts)
+    assert admin.get(f"/api/websites/{site}", headers=evil).status_code == 200
+
+    # this server's own pages, a CORS_ORIGINS origin, and clients that are no browser
+    assert admin.post(share, headers={"Origin": local_server.url}).status_code == 201
+    assert admin.delete(share, headers={"Origin": "https://app.example"}).status_code == 204
+    assert admin.post(share, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 201
+    assert admin.delete(share).status_code == 204
+
+    # an API key is no ambient credential: a script may send any Origin
+    key = admin.post("/api/auth/keys", json={"name": "csrf"}).json()["data"]["key"]
+    bearer = {"Authorization": f"Bearer {key}", **evil}
+    assert httpx.post(f"{local_server.url}{share}", headers=bearer).status_code == 201
