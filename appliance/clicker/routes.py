@@ -30,6 +30,8 @@ blueprint = Blueprint("clicker", url_prefix="/api/clicker")
 BODY_LIMIT = 4 * 1024  # the largest body is a 24-character name
 BAD_INPUT = 400
 """The clicker answers input its models refuse with 400 (docs/clicker.md), not 422."""
+SECRET = ("player_id",)
+"""A player id is the player's only credential: never in a log (platform/accesslog.py)."""
 REFUSED = {400: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope}
 TAG = "clicker"
 
@@ -119,6 +121,7 @@ async def new_player(request: Request) -> HTTPResponse:
 @blueprint.get(
     "/players/<player_id:str>",
     name="clicker_player",
+    ctx_secret_params=SECRET,
     ctx_docs=Doc(
         summary="A player's name, live score and rank",
         tag=TAG,
@@ -133,6 +136,7 @@ async def player(request: Request, player_id: str) -> HTTPResponse:
 @blueprint.put(
     "/players/<player_id:str>/name",
     name="clicker_name",
+    ctx_secret_params=SECRET,
     ctx_body_limit=BODY_LIMIT,
     ctx_docs=Doc(
         summary="Name (or rename) a player",

@@ -37,6 +37,7 @@ from appliance.rooms.service import RoomService, VersionCondition
 from appliance.rooms.settings import RoomsSettings
 
 ROOM_PATH = "/api/rooms/<room_id>"
+SECRET_PARAMS = ("room_id",)  # a room id is the only key to its room: never in a log
 _VERSION = re.compile(r"[0-9]{1,18}")
 STREAM_HEADERS = {"Cache-Control": "no-cache"}  # exactly as the spec lists it
 
@@ -54,6 +55,7 @@ def create_blueprint(settings: RoomsSettings) -> Blueprint:
         name="get_room",
         ctx_cors_expose="ETag",
         ctx_docs=GET_DOC,
+        ctx_secret_params=SECRET_PARAMS,
     )
     blueprint.add_route(
         put_room,
@@ -63,9 +65,15 @@ def create_blueprint(settings: RoomsSettings) -> Blueprint:
         ctx_body_limit=settings.max_state_bytes,  # refused before the body is read
         ctx_cors_expose="ETag",
         ctx_docs=PUT_DOC,
+        ctx_secret_params=SECRET_PARAMS,
     )
     blueprint.add_route(
-        stream_room, ROOM_PATH + "/stream", methods=["GET"], name="stream_room", ctx_docs=STREAM_DOC
+        stream_room,
+        ROOM_PATH + "/stream",
+        methods=["GET"],
+        name="stream_room",
+        ctx_docs=STREAM_DOC,
+        ctx_secret_params=SECRET_PARAMS,
     )
     blueprint.exception(PayloadTooLarge)(state_too_large)
     register_error_renderer(blueprint, render_room_error)

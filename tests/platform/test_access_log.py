@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -93,6 +94,43 @@ def test_a_crash_loses_at_most_the_last_flush_interval(make_server) -> None:  # 
     running.stop(signal.SIGKILL)
     lines = [r for r in access_records(running.log()) if r["path"] == "/api/6/7"]
     assert len(lines) == requests
+
+
+def test_secret_path_segments_never_reach_the_log(make_server) -> None:  # type: ignore[no-untyped-def]
+    running: RunningServer = make_server()
+    share_id = f"share{uuid.uuid4().hex}"
+    room_id = f"room-{uuid.uuid4().hex}"
+    with httpx.Client(base_url=running.url) as client:
+        player_id = client.post("/api/clicker/players").json()["player_id"]
+        answers = {
+            "share": client.get(f"/api/share/{share_id}/stats").status_code,
+            "share, no such report": client.get(f"/api/share/{share_id}/nothing").status_code,
+            "room put": client.put(f"/api/rooms/{room_id}", json={"state": {}}).status_code,
+            "room get": client.get(f"/api/rooms/{room_id}").status_code,
+            "room, wrong method": client.delete(f"/api/rooms/{room_id}").status_code,
+            "room, no such path": client.get(f"/api/rooms/{room_id}/nothing").status_code,
+            "player": client.get(f"/api/clicker/players/{player_id}").status_code,
+            "rename": client.put(
+                f"/api/clicker/players/{player_id}/name", json={"name": "someone"}
+            ).status_code,
+        }
+        with client.stream("GET", f"/api/rooms/{room_id}/stream") as stream:
+            answers["stream"] = stream.status_code
+    assert answers["room put"] == 200 and answers["stream"] == 200, answers
+    running.stop(signal.SIGTERM)
+    log = running.log()
+    for secret in (share_id, room_id, player_id):
+        assert secret not in log
+    paths = {r["path"] for r in access_records(log)}
+    assert {
+        "/api/share/<share_id>/stats",
+        "/api/share/<share_id>/nothing",
+        "/api/rooms/<room_id>",
+        "/api/rooms/<room_id>/nothing",
+        "/api/rooms/<room_id>/stream",
+        "/api/clicker/players/<player_id>",
+        "/api/clicker/players/<player_id>/name",
+    } <= paths, paths
 
 
 def test_a_route_declaring_a_secret_it_does_not_have_fails_at_start() -> None:

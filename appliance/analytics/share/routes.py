@@ -49,4 +49,5 @@ for _report in SHARE_REPORTS:
                 503: Reply(ErrorEnvelope, headers=RETRY),
             },
         ),
+        ctx_secret_params=("share_id",),  # the link's credential: never in a log
     )
