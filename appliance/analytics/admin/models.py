@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from appliance.analytics.query.params import MAX_OFFSET
 from appliance.platform.errors import ServiceError, Wording
 from appliance.platform.validation import JsonRequest, parse_model
 
@@ -24,8 +25,17 @@ def parse_body(request: JsonRequest, model: type[Body]) -> Body:
     return parse_model(request, model, wording=ADMIN_WORDING)
 
 
-def int_arg(args: Mapping[str, Any], name: str, default: int, low: int, high: int | None) -> int:
-    """An integer query argument, clamped to ``[low, high]``; absent or empty → ``default``."""
+def int_arg(
+    args: Mapping[str, Any],
+    name: str,
+    default: int,
+    low: int,
+    high: int | None,
+    *,
+    most: int | None = None,
+) -> int:
+    """An integer query argument, clamped to ``[low, high]``; absent or empty → ``default``;
+    past ``most`` a 400 that names the limit (an offset: the store takes no larger number)."""
     raw = args.get(name)
     if raw is None or raw == "":
         return default
@@ -33,6 +43,8 @@ def int_arg(args: Mapping[str, Any], name: str, default: int, low: int, high: in
         value = int(raw)
     except ValueError:
         raise ServiceError(400, "validation_error", f"{name} must be an integer", name) from None
+    if most is not None and value > most:
+        raise ServiceError(400, "validation_error", f"{name} must be at most {most}", name)
     value = max(low, value)
     return min(high, value) if high is not None else value
 
@@ -85,7 +97,7 @@ class IngestLimitsBody(_Body):
 
 class PageQuery(BaseModel):
     limit: int | None = Field(None, description="Items per page, clamped to 1..100 (default 20).")
-    offset: int | None = Field(None, ge=0, description="Items to skip.")
+    offset: int | None = Field(None, ge=0, le=MAX_OFFSET, description="Items to skip.")
 
 
 class CursorQuery(BaseModel):

@@ -32,6 +32,7 @@ from appliance.analytics.admin.models import (
     int_arg,
     parse_body,
 )
+from appliance.analytics.query.params import MAX_OFFSET
 from appliance.platform.auth import ApiKey
 from appliance.platform.http import client_ip, json_response
 from appliance.platform.openapi import Doc, ErrorEnvelope, Reply
@@ -288,7 +289,7 @@ async def auth_keys_create(request: Request) -> HTTPResponse:
 @cookie_only(allowed_during_rotation=False)
 async def auth_keys_list(request: Request) -> HTTPResponse:
     limit = int_arg(request.args, "limit", 20, 1, 100)
-    offset = int_arg(request.args, "offset", 0, 0, None)
+    offset = int_arg(request.args, "offset", 0, 0, None, most=MAX_OFFSET)
     auth = await analytics_auth(request)
     page = await auth.list_keys(limit, offset)
     return json_response(

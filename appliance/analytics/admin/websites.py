@@ -38,6 +38,11 @@ class ShareNotFound(ServiceError):
         self.website_id = website_id
 
 
+MAX_INGEST_LIMIT = 1_000_000_000
+"""The largest custom ingest limit: far past what one process ingests, and a number the store
+keeps (a 64-bit integer)."""
+
+
 class InvalidWebsite(ServiceError):
     """A name, domain, time zone or ingest limit the website cannot have (section 8: 400)."""
 
@@ -253,8 +258,10 @@ class WebsiteService:
         }
         values: dict[str, Any] = {}
         for field, value in changes.items():
-            if value is not None and value <= 0:
-                raise InvalidWebsite(field, f"{field} must be a positive integer or null")
+            if value is not None and not 0 < value <= MAX_INGEST_LIMIT:
+                raise InvalidWebsite(
+                    field, f"{field} must be a positive integer up to {MAX_INGEST_LIMIT}, or null"
+                )
             values[columns[field]] = value
         await self.get(website_id)
         if values:
