@@ -11,6 +11,8 @@ always queues, a slower start-up).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from typing import Any
 
 import sanic
@@ -18,10 +20,13 @@ from sanic.http.http1 import Http
 from sanic.mixins.routes import RouteMixin
 from sanic.request import Request
 from sanic.response.types import BaseHTTPResponse
+from sanic.server.websockets.frame import WebsocketFrameAssembler
 from sanic.server.websockets.impl import WebsocketImplProtocol
+from websockets.frames import Frame
 from websockets.protocol import State
 
 SANIC_VERSION: str = sanic.__version__
+log = logging.getLogger("sparkhouse.realtime")
 
 
 # -- routes -------------------------------------------------------------------------------
@@ -75,6 +80,124 @@ def ws_is_open(ws: WebsocketImplProtocol) -> bool:
     state): frames written past a close handshake would break the protocol, and Sanic's
     wrapper exposes no public state."""
     return ws.ws_proto.state is State.OPEN
+
+
+INVALID_DATA_CLOSE_CODE = 1007
+"""RFC 6455: the payload does not match its type (a text frame that is not UTF-8)."""
+
+# Sanic's own method, kept so the patch can call it and tests can check what it does.
+SANIC_ASSEMBLER_PUT: Any = WebsocketFrameAssembler.put
+
+
+async def _put_failing_on_invalid_utf8(self: WebsocketFrameAssembler, frame: Frame) -> None:
+    try:
+        await SANIC_ASSEMBLER_PUT(self, frame)
+    except UnicodeDecodeError as exc:
+        self.decoder = None
+        self.chunks = []
+        if self.protocol.ws_proto.state is not State.OPEN:
+            return  # closing already: dropped like any frame that arrives now
+        # Worded as the websockets library words it; never the frame itself.
+        reason = f"{exc.reason} at position {exc.start}"
+        log.warning("closing a websocket: a text frame is not UTF-8 (%s)", reason)
+        self.protocol.fail_connection(INVALID_DATA_CLOSE_CODE, f"invalid UTF-8: {reason}")
+
+
+def install_websocket_utf8_patch() -> None:
+    """Close a websocket whose text frame is not UTF-8 with 1007, as RFC 6455 asks.
+
+    Sanic decodes text frames in ``WebsocketFrameAssembler.put``, which runs in a task nobody
+    awaits: the UnicodeDecodeError (whose repr holds the whole frame) is logged by asyncio as
+    an unretrieved task exception, and the socket is left open with the message lost, its
+    reader waiting. The patch fails the connection instead and logs one short line.
+    Idempotent.
+    """
+    WebsocketFrameAssembler.put = _put_failing_on_invalid_utf8  # type: ignore[method-assign]
+
+
+# Sanic's own methods, kept so the patches below can call them.
+SANIC_ASYNC_DATA_RECEIVED: Any = WebsocketImplProtocol.async_data_received
+SANIC_ASYNC_EOF_RECEIVED: Any = WebsocketImplProtocol.async_eof_received
+SANIC_CONNECTION_LOST: Any = WebsocketImplProtocol.connection_lost
+SANIC_AUTO_CLOSE: Any = WebsocketImplProtocol.auto_close_connection
+SANIC_END_CONNECTION: Any = WebsocketImplProtocol.end_connection
+SANIC_FAIL_CONNECTION: Any = WebsocketImplProtocol.fail_connection
+_PENDING_READS = "_sparkhouse_pending_reads"
+_DRAINING = "_sparkhouse_draining"
+
+
+def _tracked(sanic_method: Any) -> Any:
+    async def tracked(self: WebsocketImplProtocol, *args: Any) -> None:
+        pending: set[asyncio.Task[Any]] = self.__dict__.setdefault(_PENDING_READS, set())
+        task = asyncio.current_task()
+        if task is not None:
+            pending.add(task)
+        try:
+            await sanic_method(self, *args)
+        finally:
+            pending.discard(task)
+
+    return tracked
+
+
+def _connection_lost_releasing_reads(self: WebsocketImplProtocol, exc: Exception | None) -> None:
+    SANIC_CONNECTION_LOST(self, exc)
+    for task in list(self.__dict__.get(_PENDING_READS, ())):
+        task.cancel()
+
+
+def _keep_reading_while_draining(sanic_method: Any) -> Any:
+    # Sanic pauses reading when it ends or fails a connection; while the closer waits for
+    # the client to close, reading must go on (or the client's FIN is never seen).
+    def keep_reading(self: WebsocketImplProtocol, *args: Any, **kwargs: Any) -> Any:
+        result = sanic_method(self, *args, **kwargs)
+        io_proto = self.io_proto
+        if self.__dict__.get(_DRAINING) and io_proto is not None and io_proto.transport:
+            io_proto.transport.resume_reading()
+        return result
+
+    return keep_reading
+
+
+async def _auto_close_after_the_peer(self: WebsocketImplProtocol) -> None:
+    try:
+        if self.data_finished_fut is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.data_finished_fut
+        io_proto = self.io_proto
+        transport = io_proto.transport if io_proto is not None else None
+        if transport is not None and not transport.is_closing() and self.connection_lost_waiter:
+            self.can_pause = False
+            self.__dict__[_DRAINING] = True
+            if transport.can_write_eof():
+                transport.write_eof()
+            transport.resume_reading()
+            await self.wait_for_connection_lost(timeout=self.close_timeout)
+    except asyncio.CancelledError:
+        pass  # Sanic's closer, below, does what a cancelled closer must
+    await SANIC_AUTO_CLOSE(self)
+
+
+def install_websocket_close_patch() -> None:
+    """End websocket connections the way RFC 6455 asks, and let go of their reads.
+
+    Sanic's closer closes the TCP connection as soon as the data phase ends, with the
+    connection's reading paused: bytes the client sent meanwhile (frames sent before it saw
+    our close frame, its close reply) sit unread, and closing a socket with unread data makes
+    the kernel answer with a reset, which drops our close frame before the client reads it
+    (the client sees 1006 instead of 1003/1007/1000). The patched closer half-closes, keeps
+    reading, and waits (``close_timeout`` at most) for the client to close its side first.
+
+    Sanic also reads each burst of frames in a task nobody awaits; a task holding a message
+    the handler never fetched (it stopped reading to close) waits forever, frame and all. The
+    patch cancels those tasks when the connection is lost. Idempotent.
+    """
+    WebsocketImplProtocol.async_data_received = _tracked(SANIC_ASYNC_DATA_RECEIVED)  # type: ignore[method-assign]
+    WebsocketImplProtocol.async_eof_received = _tracked(SANIC_ASYNC_EOF_RECEIVED)  # type: ignore[method-assign]
+    WebsocketImplProtocol.connection_lost = _connection_lost_releasing_reads  # type: ignore[method-assign]
+    WebsocketImplProtocol.auto_close_connection = _auto_close_after_the_peer  # type: ignore[method-assign]
+    WebsocketImplProtocol.end_connection = _keep_reading_while_draining(SANIC_END_CONNECTION)  # type: ignore[method-assign]
+    WebsocketImplProtocol.fail_connection = _keep_reading_while_draining(SANIC_FAIL_CONNECTION)  # type: ignore[method-assign]
 
 
 # -- streamed HTTP responses --------------------------------------------------------------

@@ -6,6 +6,8 @@ attribute, rather than leaving the appliance to misbehave quietly.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 from typing import Any
 
@@ -19,6 +21,7 @@ from sanic.http.http1 import Http
 from sanic.mixins.routes import RouteMixin
 from sanic.response import HTTPResponse, text
 from sanic.server.protocols.base_protocol import SanicProtocol
+from sanic.server.websockets.frame import WebsocketFrameAssembler
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from sanic.touchup.service import TouchUp
 from websockets.exceptions import ConnectionClosedOK
@@ -26,6 +29,7 @@ from websockets.protocol import Protocol, State
 
 from appliance.platform import sanic_compat
 from tests.conftest import RunningServer
+from tests.support.phoenix_raw import RawSocket
 
 
 def changed(what: str) -> str:
@@ -70,6 +74,34 @@ def test_http_stream_keeps_response_func_and_the_chunked_writer() -> None:
     # appliance/platform/http.py sets and reads the per-request body limit on the stream.
     slots = {name for cls in Http.__mro__ for name in getattr(cls, "__slots__", ())}
     assert "request_max_size" in slots, changed("Http has no attribute 'request_max_size'")
+
+
+def test_the_frame_assembler_decodes_text_frames_in_put() -> None:
+    source = inspect.getsource(sanic_compat.SANIC_ASSEMBLER_PUT)
+    assert "self.decoder.decode(" in source, changed(
+        "WebsocketFrameAssembler.put no longer decodes text frames (is the UTF-8 patch needed?)"
+    )
+    assert {"decoder", "chunks"} <= set(WebsocketFrameAssembler.__slots__), changed(
+        "WebsocketFrameAssembler has no 'decoder' or 'chunks'"
+    )
+    assert callable(getattr(WebsocketImplProtocol, "fail_connection", None)), changed(
+        "WebsocketImplProtocol has no fail_connection"
+    )
+
+
+def test_websocket_reads_and_closer_are_where_the_close_patch_looks() -> None:
+    data_received = inspect.getsource(WebsocketImplProtocol.data_received)
+    assert "asyncio.create_task(" in data_received and "async_data_received" in data_received, (
+        changed("WebsocketImplProtocol.data_received no longer reads in async_data_received tasks")
+    )
+    closer = inspect.getsource(sanic_compat.SANIC_AUTO_CLOSE)
+    assert "await self.data_finished_fut" in closer, changed(
+        "auto_close_connection no longer waits for data_finished_fut"
+    )
+    for name in ("connection_lost_waiter", "close_timeout", "can_pause", "data_finished_fut"):
+        assert name in inspect.get_annotations(WebsocketImplProtocol), changed(
+            f"WebsocketImplProtocol has no attribute {name!r}"
+        )
 
 
 def test_touchup_marks_the_classes_it_recompiled() -> None:
@@ -144,6 +176,37 @@ async def test_response_is_raw_chunked_after_the_first_send(
     )
 
 
+@pytest.mark.parametrize("fragmented", [False, True])
+async def test_a_text_frame_that_is_not_utf8_closes_with_1007_and_one_short_line(
+    platform_server: RunningServer, fragmented: bool
+) -> None:
+    """Unpatched, Sanic's decode fails in a task nobody awaits: asyncio logs a traceback that
+    holds the whole frame, and the socket hangs with its reader waiting."""
+    marker = "frame-body-never-logged-"
+    payload = (marker * 8000).encode() + b"\xff\xfe"  # ~190 kB, the bad bytes at the end
+    logged_before = len(platform_server.log())
+    sock = await RawSocket.open(platform_server.ws_url)
+    if fragmented:  # the bad bytes in a continuation frame
+        await sock.connection.send([payload[:1000], payload[1000:]], text=True)
+    else:
+        await sock.connection.send(payload, text=True)
+    assert await sock.closed_with(timeout=5) == 1007
+    deadline = asyncio.get_running_loop().time() + 5
+    while "not UTF-8" not in platform_server.log()[logged_before:]:
+        assert asyncio.get_running_loop().time() < deadline, "no log line about the frame"
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # an unretrieved task exception is logged when collected
+    logged = platform_server.log()[logged_before:]
+    assert marker not in logged and "Traceback" not in logged, logged[:2000]
+    (line,) = [line for line in logged.splitlines() if "not UTF-8" in line]
+    assert len(line) < 200, line
+    # The server is fine: a new socket still gets its heartbeat answered.
+    fresh = await RawSocket.open(platform_server.ws_url)
+    ref, reply = await fresh.heartbeat()
+    assert reply == [None, ref, "phoenix", "phx_reply", {"status": "ok", "response": {}}]
+    await fresh.close()
+
+
 def test_sanic_deletes_only_cr_lf_and_nul_from_response_headers() -> None:
     from sanic.response.types import HEADER_TRANSLATION_TABLE
 
@@ -166,3 +229,49 @@ def test_the_header_patch_gives_the_bytes_sanic_gives(value: str) -> None:
     assert BaseHTTPResponse._sanitize_header_value(value) == sanic_compat.SANIC_SANITIZE_HEADER(
         value
     )
+
+
+async def test_a_socket_closed_mid_burst_gets_its_close_code_and_leaves_no_read_behind(
+    platform_server: RunningServer,
+) -> None:
+    """The server closes (a binary frame: 1003) while the client is still sending. Unpatched,
+    Sanic closes the TCP connection with those frames unread: the kernel resets it and the
+    client never sees the close frame; and each read task holding a frame nobody fetched
+    stays pending for the life of the server."""
+    codes = []
+    for _ in range(10):
+        sock = await RawSocket.open(platform_server.ws_url)
+        await sock.send_raw(b"binary frames are refused")
+        with contextlib.suppress(websockets.ConnectionClosed):
+            for n in range(20):
+                await sock.send(None, str(n), "phoenix", "heartbeat", {"pad": "x" * 10_000})
+        codes.append(await sock.closed_with(timeout=5))
+    assert codes == [1003] * 10
+    async with httpx.AsyncClient(base_url=platform_server.url, timeout=10) as client:
+        deadline = asyncio.get_running_loop().time() + 5
+        while (await client.get("/_compat/ws-pending-reads")).json()["pending"]:
+            assert asyncio.get_running_loop().time() < deadline, "read tasks left pending"
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("first", [b"[]", b"binary"])
+async def test_a_late_bad_frame_does_not_hold_a_closing_socket_open(
+    platform_server: RunningServer, first: bytes
+) -> None:
+    """The server is closing (a malformed frame: 1007; a binary one: 1003) when a text frame
+    that is not UTF-8 arrives. Sanic pauses reading as it fails or ends a connection: the
+    client's FIN went unread and the connection stayed open until the close timeout."""
+    async with httpx.AsyncClient(base_url=platform_server.url, timeout=10) as client:
+        for _ in range(3):
+            sock = await RawSocket.open(platform_server.ws_url, vsn="1.0.0")
+            if first == b"[]":
+                await sock.send_raw("[]")
+            else:
+                await sock.send_raw(first)
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await sock.connection.send(b"\x80\xeat", text=True)
+            assert await sock.closed_with(timeout=5) in (1003, 1007)
+            deadline = asyncio.get_running_loop().time() + 2  # the close timeout is 10 s
+            while (await client.get("/_compat/ws-pending-reads")).json()["pending"]:
+                assert asyncio.get_running_loop().time() < deadline, "the connection lingers"
+                await asyncio.sleep(0.05)

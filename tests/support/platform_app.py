@@ -77,6 +77,17 @@ def add_compat_probes(app: Sanic) -> None:
         await asyncio.wait_for(closed.wait(), 10)
         return json(after_close)
 
+    @app.get("/_compat/ws-pending-reads")
+    async def compat_ws_pending_reads(request: Request) -> HTTPResponse:
+        # Sanic's websocket read tasks still alive (each may hold a frame).
+        names = {
+            "_tracked.<locals>.tracked",
+            "WebsocketImplProtocol.async_data_received",
+            "WebsocketImplProtocol.async_eof_received",
+        }
+        tasks = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ in names]
+        return json({"pending": len(tasks)})
+
     @app.get("/_compat/framing")
     async def compat_framing(request: Request) -> None:
         # Two body bytes: "x", then "1" when Sanic chose raw chunked framing, else "0".

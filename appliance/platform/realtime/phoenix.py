@@ -30,7 +30,12 @@ from appliance.platform.realtime.wire import (
     phoenix_v2,
     websocket_text_frame,
 )
-from appliance.platform.sanic_compat import ws_is_open, ws_transport
+from appliance.platform.sanic_compat import (
+    install_websocket_close_patch,
+    install_websocket_utf8_patch,
+    ws_is_open,
+    ws_transport,
+)
 from appliance.platform.settings import PlatformSettings
 
 log = logging.getLogger("sparkhouse.realtime")
@@ -335,6 +340,8 @@ def install(
     app: Sanic, broker: Broker, registry: ChannelRegistry, settings: PlatformSettings
 ) -> None:
     """Mount ``/socket/websocket``. Refusals (origin, vsn) are plain 403s before the upgrade."""
+    install_websocket_utf8_patch()
+    install_websocket_close_patch()
     app.config.WEBSOCKET_MAX_SIZE = settings.realtime.max_frame_bytes
     counter = {"open": 0}
 
