@@ -27,6 +27,47 @@ from appliance.platform.errors import (
 Model = TypeVar("Model", bound=BaseModel)
 Expect = Literal["object", "object or array", "any"]
 
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects read from a client. orjson reads 1024 levels but
+writes only 254, so a deeper value, once read, could be neither stored nor sent back; no real
+document comes near this."""
+
+
+class JsonTooDeep(ValueError):
+    """JSON nested deeper than :data:`MAX_JSON_DEPTH`."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"arrays and objects nest deeper than {limit} levels")
+
+
+def loads_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``orjson.loads``, refusing nesting deeper than ``max_depth``: raises
+    ``orjson.JSONDecodeError`` or :class:`JsonTooDeep` (both ValueErrors). Every JSON a
+    client sends (bodies, socket frames, JSON inside a field) is read through here."""
+    value = orjson.loads(raw)
+    if isinstance(value, dict | list) and _may_nest_deeper(raw, max_depth):
+        _check_depth(value, max_depth)
+    return value
+
+
+def _may_nest_deeper(raw: bytes | str, limit: int) -> bool:
+    # Fewer opening brackets than the limit (counted in C, strings included) cannot nest
+    # deeper: the common small body skips the walk.
+    if isinstance(raw, str):
+        return raw.count("[") + raw.count("{") > limit
+    return raw.count(b"[") + raw.count(b"{") > limit
+
+
+def _check_depth(value: dict[str, Any] | list[Any], limit: int) -> None:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise JsonTooDeep(limit)
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+
 
 class JsonRequest(Protocol):
     """A request, as far as reading its body goes (Sanic's ``Request`` is one)."""
@@ -48,10 +89,10 @@ def read_json(
     """Decode a body as JSON.
 
     From a request, its Content-Type must be JSON (else 415); from bytes any type will do
-    (rooms accept ``curl -d``). An empty body, bad JSON, or JSON that is not what ``expect``
-    says is a 400 ``invalid_json`` (or ``wording``'s code; ``"any"`` leaves the kind of value
-    to the model). The errors name ``field``: None, or "body" where the part's shape needs a
-    name.
+    (rooms accept ``curl -d``). An empty body, bad JSON, JSON nested deeper than
+    :data:`MAX_JSON_DEPTH`, or JSON that is not what ``expect`` says is a 400 ``invalid_json``
+    (or ``wording``'s code; ``"any"`` leaves the kind of value to the model). The errors name
+    ``field``: None, or "body" where the part's shape needs a name.
     """
     code = wording.code or "invalid_json"
     if isinstance(source, bytes):
@@ -69,9 +110,11 @@ def read_json(
     if not raw:
         raise ServiceError(400, code, "The request body is empty; send a JSON object", field)
     try:
-        value = orjson.loads(raw)
+        value = loads_json(raw)
     except orjson.JSONDecodeError as exc:
         raise ServiceError(400, code, f"The body is not valid JSON: {exc}", field) from None
+    except JsonTooDeep as exc:
+        raise ServiceError(400, code, f"The body is refused: {exc}", field) from None
     if (
         expect == "any"
         or isinstance(value, dict)

@@ -44,7 +44,13 @@ from appliance.platform.errors import ServiceError, Wording
 from appliance.platform.ids import derived_uuid, uuid7
 from appliance.platform.ratelimit import RateLimiter, retry_after_header
 from appliance.platform.settings import IPNetwork
-from appliance.platform.validation import parse_model, read_json, validate
+from appliance.platform.validation import (
+    JsonTooDeep,
+    loads_json,
+    parse_model,
+    read_json,
+    validate,
+)
 
 log = logging.getLogger("sparkhouse.analytics")
 
@@ -259,7 +265,9 @@ class IngestService:
         props = event.p
         if isinstance(props, str):
             try:
-                props = orjson.loads(props)
+                props = loads_json(props)
+            except JsonTooDeep as exc:
+                raise ServiceError(400, "validation_error", f"p: {exc}") from None
             except orjson.JSONDecodeError:
                 raise ServiceError(400, "validation_error", "p: not a JSON object") from None
         pageview = event.n == "pageview"

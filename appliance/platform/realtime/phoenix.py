@@ -38,6 +38,7 @@ from appliance.platform.sanic_compat import (
 )
 from appliance.platform.settings import PlatformSettings
 
+from appliance.platform.validation import JsonTooDeep, loads_json
 log = logging.getLogger("sparkhouse.realtime")
 
 SOCKET_PATH = "/socket/websocket"
@@ -77,10 +78,12 @@ def _opt_str(value: Any) -> str | None:
 def decode_frame(raw: str | bytes, vsn: int) -> Incoming:
     """Parse one text frame of either serializer; MalformedFrame names what is wrong."""
     try:
-        value = orjson.loads(raw)
+        value = loads_json(raw)
     except orjson.JSONDecodeError:
         raise MalformedFrame("frame is not JSON") from None
     if vsn == 2:
+    except JsonTooDeep as exc:
+        raise MalformedFrame(f"frame refused: {exc}") from None
         if not isinstance(value, list) or len(value) != 5:
             raise MalformedFrame("a V2 frame is a JSON array of 5 elements")
         join_ref, ref, topic, event, payload = value
