@@ -122,9 +122,8 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
                 ],
                 "realtime": {
                     "sockets": app.ctx.socket_counter["open"],
-                    "topics": {
-                        t: platform.broker.subscriber_count(t) for t in platform.broker.topics()
-                    },
+                    # Per prefix only: a room's topic names its id, the room's only key.
+                    "topics": platform.broker.subscribers_by_prefix(),
                 },
             }
         )

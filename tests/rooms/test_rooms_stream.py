@@ -25,9 +25,11 @@ async def put(client: httpx.AsyncClient, room_id: str, state: object) -> dict:
     return response.json()
 
 
-def room_topics(http: httpx.Client) -> dict[str, int]:
-    topics = http.get("/api/system").json()["realtime"]["topics"]
-    return {topic: count for topic, count in topics.items() if topic.startswith("room:")}
+def room_subscribers(http: httpx.Client) -> int:
+    """Open room streams, as /api/system counts them: by topic prefix, never by room id."""
+    topics: dict[str, int] = http.get("/api/system").json()["realtime"]["topics"]
+    assert not [topic for topic in topics if topic.startswith("room:") and topic != "room:*"]
+    return topics.get("room:*", 0)
 
 
 def server_rss_kib(server: RunningServer) -> int:
@@ -174,14 +176,16 @@ async def test_ttl_sweep_deletes_idle_rooms(fast_server: RunningServer) -> None:
             await put(client, kept, {"n": n})
             await asyncio.sleep(0.2)
         assert (await client.get(f"/api/rooms/{kept}")).json()["version"] == 8
-        # Empty subscriber sets do not linger either.
+        # Empty subscriber sets do not linger either (every stream of these tests has ended).
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline:
-            topics = (await client.get("/api/system")).json()["realtime"]["topics"]
-            if f"room:{room_id}" not in topics:
+            overview = (await client.get("/api/rooms")).json()
+            if overview["rooms_with_subscribers"] == 0:
                 break
             await asyncio.sleep(0.05)
-        assert f"room:{room_id}" not in topics
+        assert overview["rooms_with_subscribers"] == overview["subscribers"] == 0
+        topics = (await client.get("/api/system")).json()["realtime"]["topics"]
+        assert "room:*" not in topics
 
 
 @own_loop
@@ -207,6 +211,7 @@ async def test_no_leak_after_thousands_of_connects(
     room_id = new_room_id("leak")
     path = STREAM.format(room_id)
     http.put(f"/api/rooms/{room_id}", json={"state": {"big": "x" * 4000}})
+    streams_before = room_subscribers(http)
 
     async def connect_and_leave(n: int) -> None:
         stream = await SseClient.connect(server.url, path)
@@ -224,10 +229,10 @@ async def test_no_leak_after_thousands_of_connects(
     await churn(2500)
     churn_seconds = time.monotonic() - started
     deadline = time.monotonic() + 5
-    while room_topics(http).get(f"room:{room_id}") and time.monotonic() < deadline:
+    while room_subscribers(http) > streams_before and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    assert f"room:{room_id}" not in room_topics(http)
-    assert http.get("/api/rooms").json()["subscribers"] == sum(room_topics(http).values())
+    assert room_subscribers(http) == streams_before
+    assert http.get("/api/rooms").json()["subscribers"] == streams_before
     growth_kib = server_rss_kib(server) - rss_before
     assert growth_kib < 8 * 1024, f"server grew {growth_kib} KiB over 2500 streams"
     assert churn_seconds < 20
@@ -279,3 +284,18 @@ async def test_shutdown_closes_streams_promptly(make_server: Callable[..., Runni
     assert time.monotonic() - started < 5
     assert returncode == 0
     assert "closed 5 event stream(s) for shutdown" in running.log()
+
+
+@own_loop
+async def test_no_public_answer_names_a_room_id(server: RunningServer, room_id: str) -> None:
+    """A room's id is the only key to it: /api/system counts room streams under ``room:*``
+    and nothing else that anyone may read lists an id."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+        await put(client, room_id, {"secret": True})
+        async with await SseClient.connect(server.url, STREAM.format(room_id)) as stream:
+            await stream.next_event()
+            system = await client.get("/api/system")
+            assert system.json()["realtime"]["topics"].get("room:*", 0) >= 1
+            for path in ("/api/system", "/api/rooms", "/healthz", "/api/openapi.json"):
+                answer = await client.get(path)
+                assert room_id not in answer.text, path

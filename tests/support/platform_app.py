@@ -124,6 +124,12 @@ def main() -> None:
         )
     )
     add_compat_probes(app)
+
+    @app.get("/_test/subscribers")
+    async def subscribers(request: Request) -> HTTPResponse:
+        # One topic's subscribers by name: /api/system counts them by prefix only.
+        return json({"subscribers": broker.subscriber_count(request.args.get("topic", ""))})
+
     app.run(host="127.0.0.1", port=port, single_process=True, access_log=False, motd=False)
 
 

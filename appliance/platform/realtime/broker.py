@@ -15,6 +15,12 @@ from typing import Any, Protocol
 log = logging.getLogger("sparkhouse.realtime")
 
 
+def topic_prefix(topic: str) -> str:
+    """``room:*`` for ``room:abc``; a topic without ``:`` stands for itself."""
+    head, colon, _ = topic.partition(":")
+    return f"{head}:*" if colon else topic
+
+
 class Message:
     """One published message; its wire encodings are computed once and cached."""
 
@@ -66,6 +72,16 @@ class Broker:
 
     def topics(self) -> list[str]:
         return list(self._topics)
+
+    def subscribers_by_prefix(self) -> dict[str, int]:
+        """Subscribers per topic prefix (``room:*``, …), what may be shown publicly: a topic's
+        full name can be a secret (a room's id is all it takes to read and write it), so
+        nothing public lists topics by name."""
+        counts: dict[str, int] = {}
+        for topic, subscribers in self._topics.items():
+            prefix = topic_prefix(topic)
+            counts[prefix] = counts.get(prefix, 0) + len(subscribers)
+        return counts
 
     def publish(self, topic: str, event: str, payload: dict[str, Any]) -> int:
         """Deliver to every current subscriber of ``topic``; returns how many took it."""

@@ -14,8 +14,15 @@ export type SystemInfo = {
   name: string;
   version: string;
   parts: Part[];
+  /** Subscribers per topic prefix (`room:*`): a topic's full name can be a secret (a room id). */
   realtime: { sockets: number; topics: Record<string, number> };
 };
+
+/** The prefix `/api/system` counts a topic under: `board:*` for `board:lobby`. */
+export function topicPrefix(topic: string): string {
+  const colon = topic.indexOf(":");
+  return colon >= 0 ? `${topic.slice(0, colon)}:*` : topic;
+}
 
 export type SystemState = {
   data: SystemInfo | null;

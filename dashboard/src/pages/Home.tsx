@@ -3,10 +3,11 @@ import { CodeBlock } from "../components/CodeBlock";
 import { cliUrlFlag } from "../lib/hints";
 import { Link, useHasPage } from "../lib/router";
 import { useSocketState } from "../lib/socket";
-import { refreshSystem, useSystem, type Part } from "../lib/system";
+import { refreshSystem, topicPrefix, useSystem, type Part } from "../lib/system";
 
 function PartCard({ part, topics, hasPage }: { part: Part; topics: Record<string, number>; hasPage: boolean }) {
-  const listening = part.topics.reduce((sum, topic) => sum + (topics[topic] ?? 0), 0);
+  const prefixes = new Set(part.topics.map(topicPrefix));
+  const listening = [...prefixes].reduce((sum, prefix) => sum + (topics[prefix] ?? 0), 0);
   return (
     <li className="card part-card" data-testid={`part-${part.name}`}>
       <div className="card-head">
@@ -143,7 +144,7 @@ export default function Home() {
               <table className="table" data-testid="topics">
                 <thead>
                   <tr>
-                    <th scope="col">Topic</th>
+                    <th scope="col">Topics</th>
                     <th scope="col" className="num">
                       Subscribers
                     </th>
