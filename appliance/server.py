@@ -71,7 +71,7 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     app.ctx.platform = platform
     app.ctx.broker = platform.broker
     phoenix.install(app, platform.broker, platform.channels, platform_settings)
-    sse.install(app)  # open streams end promptly when the server stops
+    sse.install(app, platform_settings)  # per-address caps; streams end promptly at a stop
 
     mounted = [(part, part.build(platform, part.section(settings))) for part in PARTS]
     for part, context in mounted:

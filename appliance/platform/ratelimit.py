@@ -6,8 +6,11 @@ Keys are whatever the caller limits on — for per-IP limits always the address 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
+from functools import lru_cache
+from typing import Protocol
 
 
 class RateLimiter:
@@ -53,3 +56,68 @@ class RateLimiter:
 
 def retry_after_header(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
+
+
+@lru_cache(maxsize=4096)
+def address_key(address: str) -> str:
+    """What a per-address limit counts: an IPv4 address, or an IPv6 address's /64 (a single
+    host is usually handed a whole /64, so counting IPv6 addresses one by one caps nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return address
+
+
+class Connection(Protocol):
+    def is_closing(self) -> bool: ...
+
+
+class OpenPerAddress:
+    """At most ``limit`` connections open at once per client address (0: no cap).
+
+    A connection counts while its transport is open, so one whose release never comes (a
+    client gone between the check and the handler) stops counting once it closes: nothing
+    leaks, and memory is bounded by the open connections.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: dict[str, set[Connection]] = {}
+        self._prune_at = 1024
+
+    def admit(self, address: str, connection: Connection) -> bool:
+        """Count ``connection`` for ``address``; False (counting nothing) when it is at its cap."""
+        if self.limit <= 0:
+            return True
+        if len(self._open) >= self._prune_at:
+            self._prune()
+        held = self._open.setdefault(address_key(address), set())
+        if len(held) >= self.limit:
+            held.difference_update([c for c in held if c.is_closing()])
+            if len(held) >= self.limit:
+                return False
+        held.add(connection)
+        return True
+
+    def release(self, address: str, connection: Connection) -> None:
+        key = address_key(address)
+        held = self._open.get(key)
+        if held is not None:
+            held.discard(connection)
+            if not held:
+                del self._open[key]
+
+    def count(self, address: str) -> int:
+        return len(self._open.get(address_key(address), ()))
+
+    def _prune(self) -> None:
+        for key, held in list(self._open.items()):
+            held.difference_update([c for c in held if c.is_closing()])
+            if not held:
+                del self._open[key]
+        self._prune_at = max(1024, 2 * len(self._open))

@@ -141,7 +141,7 @@ class ServerSettings(SettingsSection):
 
 
 class RealtimeSettings(SettingsSection):
-    """The Phoenix Channels socket and the broker behind it."""
+    """The Phoenix Channels socket, the SSE streams and the broker behind them."""
 
     model_config = SettingsConfigDict(
         env_prefix="SPARKHOUSE_WS_", extra="ignore", populate_by_name=True
@@ -158,6 +158,19 @@ class RealtimeSettings(SettingsSection):
         4 * 1024 * 1024,
         ge=64 * 1024,
         description="Bytes queued for one subscriber before it is disconnected as too slow.",
+    )
+    max_sockets_per_address: int = Field(
+        500,
+        ge=0,
+        description="WebSocket connections one client address may hold open (an IPv6 client "
+        "counts by its /64); one more upgrade is refused with 429. 0 turns the cap off.",
+    )
+    max_streams_per_address: int = Field(
+        500,
+        ge=0,
+        validation_alias=AliasChoices("SPARKHOUSE_SSE_MAX_STREAMS_PER_ADDRESS"),
+        description="Server-Sent Events streams one client address may hold open (an IPv6 "
+        "client counts by its /64); one more gets 429. 0 turns the cap off.",
     )
 
 

@@ -26,7 +26,8 @@ class RoomsContext:
 def _build(platform: Platform, settings: RoomsSettings) -> RoomsContext:
     from appliance.rooms.service import RoomService
 
-    return RoomsContext(RoomService(platform.broker, settings))
+    trusted = platform.settings.server.trusted_proxies
+    return RoomsContext(RoomService(platform.broker, settings, trusted_proxies=trusted))
 
 
 def _blueprints(context: RoomsContext) -> Sequence[Blueprint]:

@@ -15,7 +15,12 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse
 
 from appliance.platform.errors import ServiceError
-from appliance.platform.http import error_response, json_response, register_error_renderer
+from appliance.platform.http import (
+    client_ip,
+    error_response,
+    json_response,
+    register_error_renderer,
+)
 from appliance.platform.openapi import Doc, Reply
 from appliance.platform.realtime.sse import SseStream, sse_event, sse_retry
 from appliance.platform.validation import parse_model
@@ -177,7 +182,9 @@ async def put_room(request: Request, room_id: str) -> HTTPResponse:
     # Any Content-Type will do as long as the bytes are JSON; a body that is no object is the
     # model's 422 (invalid_body), as the spec's "not valid JSON object/array (422)".
     body = parse_model(request.body, PutRoomBody, field="body", expect="any")
-    room = _service(request).put(room_id, body.state, condition)
+    service = _service(request)
+    client = client_ip(request, service.trusted_proxies)
+    room = service.put(room_id, body.state, condition, client=client)
     return _record_response(room.record_json, room.version)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,9 @@ import orjson
 from appliance.platform.accesslog import secret_ref
 from appliance.platform.clock import utc_now_aware
 from appliance.platform.errors import ServiceError
+from appliance.platform.ratelimit import address_key
 from appliance.platform.realtime.broker import Broker
+from appliance.platform.settings import IPNetwork
 from appliance.rooms.channels import STATE_EVENT, TOPIC_PREFIX, room_topic
 from appliance.rooms.settings import RoomsSettings
 
@@ -38,6 +40,9 @@ class Room:
     and served as is by GET, PUT and every stream."""
     written_at: float
     """Monotonic time of the write, for the TTL (immune to wall-clock jumps)."""
+    creator: str = ""
+    """The client address (its ``address_key``) that created the room; the room counts
+    against that address's ``max_rooms_per_address`` until it expires."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,17 @@ class TooManyRooms(ServiceError):
         )
 
 
+class TooManyRoomsFromAddress(ServiceError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            429,
+            "too_many_rooms_from_address",
+            f"Cannot create a room: rooms created from this address already number {limit} "
+            "(SPARKHOUSE_ROOMS_MAX_ROOMS_PER_ADDRESS); they expire ROOM_TTL_SECONDS after "
+            "their last write",
+        )
+
+
 class TooManySubscribers(ServiceError):
     def __init__(self, limit: int) -> None:
         super().__init__(
@@ -109,9 +125,12 @@ class RoomService:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now_aware,
+        trusted_proxies: Sequence[IPNetwork] = (),
     ) -> None:
         self.broker = broker
         self.settings = settings
+        self.trusted_proxies = trusted_proxies
+        self._created_by: dict[str, int] = {}  # address key → rooms it created, still held
         self._monotonic = monotonic
         self._now = now
         # Kept in write order (a write moves its room to the end), so the sweep stops at the
@@ -135,15 +154,28 @@ class RoomService:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def put(self, room_id: str, state: Any, condition: VersionCondition | None = None) -> Room:
+    def put(
+        self,
+        room_id: str,
+        state: Any,
+        condition: VersionCondition | None = None,
+        *,
+        client: str = "",
+    ) -> Room:
         """Store ``state`` (a parsed JSON object or array) as the room's next version and
-        broadcast the record. Raises VersionMismatch or TooManyRooms, changing nothing."""
+        broadcast the record; ``client`` is the writer's address. Raises VersionMismatch,
+        TooManyRooms or TooManyRoomsFromAddress, changing nothing."""
         previous = self._rooms.get(room_id)
         current_version = previous.version if previous else 0
         if condition is not None and not condition.holds(current_version):
             raise VersionMismatch(current_version, self.current(room_id)[1])
-        if previous is None and len(self._rooms) >= self.settings.max_rooms:
-            raise TooManyRooms(self.settings.max_rooms)
+        creator = previous.creator if previous else address_key(client) if client else ""
+        if previous is None:
+            if len(self._rooms) >= self.settings.max_rooms:
+                raise TooManyRooms(self.settings.max_rooms)
+            per_address = self.settings.max_rooms_per_address
+            if creator and per_address and self._created_by.get(creator, 0) >= per_address:
+                raise TooManyRoomsFromAddress(per_address)
         state_json = orjson.dumps(state)
         version = current_version + 1
         updated_at = utc_timestamp(self._now())
@@ -160,9 +192,12 @@ class RoomService:
             state_bytes=len(state_json),
             record_json=record_json,
             written_at=self._monotonic(),
+            creator=creator,
         )
         if previous is not None:
             del self._rooms[room_id]
+        elif creator:
+            self._created_by[creator] = self._created_by.get(creator, 0) + 1
         self._rooms[room_id] = room
         # The spec's log of each PUT; the room id is its only key, so a reference stands in.
         log.info(
@@ -188,7 +223,13 @@ class RoomService:
                 break
             expired.append(room_id)
         for room_id in expired:
-            del self._rooms[room_id]
+            creator = self._rooms.pop(room_id).creator
+            if creator:
+                held = self._created_by[creator] - 1
+                if held:
+                    self._created_by[creator] = held
+                else:
+                    del self._created_by[creator]
             self._broadcast(room_id, 0, empty_record_json(room_id))
         if expired:
             log.info("swept %d room(s) idle for %gs", len(expired), self.settings.room_ttl_seconds)
@@ -219,6 +260,7 @@ class RoomService:
             "limits": {
                 "max_rooms": self.settings.max_rooms,
                 "max_subscribers_per_room": self.settings.max_subscribers_per_room,
+                "max_rooms_per_address": self.settings.max_rooms_per_address,
                 "max_state_bytes": self.settings.max_state_bytes,
                 "room_ttl_seconds": self.settings.room_ttl_seconds,
                 "heartbeat_seconds": self.settings.heartbeat_seconds,

@@ -40,6 +40,12 @@ class RoomsSettings(SettingsSection):
     max_subscribers_per_room: int = Field(
         10_000, ge=1, description="Open streams per room; one more gets 503."
     )
+    max_rooms_per_address: int = Field(
+        1000,
+        ge=0,
+        description="Rooms one client address may have created and still held (an IPv6 "
+        "client counts by its /64); a PUT creating one more gets 429. 0 turns the cap off.",
+    )
     sweep_seconds: float = Field(60, gt=0, description="How often the TTL sweep runs.")
     retry_ms: int = Field(
         2000, ge=0, description="The 'retry:' reconnect delay sent to EventSource clients."

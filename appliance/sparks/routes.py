@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse
 from appliance.platform.errors import Problem, ServiceError, envelope
 from appliance.platform.http import client_ip, json_response, register_error_renderer
 from appliance.platform.openapi import Doc, ErrorEnvelope, Reply
-from appliance.platform.ratelimit import retry_after_header
+from appliance.platform.ratelimit import address_key, retry_after_header
 from appliance.platform.validation import read_json
 from appliance.sparks.models import BoardPosition, SparkBody, SparkErrors, SparkEvent
 from appliance.sparks.service import SparkService, is_board_position
@@ -65,7 +65,7 @@ OTHER_METHODS_DOC = Doc(
 )
 async def create_spark(request: Request, x: str, y: str) -> HTTPResponse:
     service: SparkService = request.app.ctx.sparks.service
-    wait = service.limiter.hit(client_ip(request, service.trusted_proxies))
+    wait = service.limiter.hit(address_key(client_ip(request, service.trusted_proxies)))
     if wait:
         raise ServiceError(
             429,

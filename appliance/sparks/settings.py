@@ -16,5 +16,8 @@ class SparksSettings(SettingsSection):
     )
 
     rate_per_minute: int = Field(
-        0, ge=0, description="Sparks one client IP may post per minute; 0 turns the limit off."
+        600,
+        ge=0,
+        description="Sparks one client address may post per minute (an IPv6 client counts by "
+        "its /64); past it 429 with Retry-After. 0 turns the limit off.",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -351,3 +352,55 @@ async def test_slow_subscriber_is_dropped_not_buffered(platform_server: RunningS
     assert received < count
     assert "fell behind" in platform_server.log()
     await reader.close()
+
+
+async def test_sockets_per_address_are_capped(make_server) -> None:  # type: ignore[no-untyped-def]
+    """Past SPARKHOUSE_WS_MAX_SOCKETS_PER_ADDRESS the upgrade is refused with a 429 JSON
+    answer; another address has its own count, and a closed socket frees its place."""
+    running = make_server(
+        env={
+            "SPARKHOUSE_WS_MAX_SOCKETS_PER_ADDRESS": "3",
+            "SPARKHOUSE_TRUSTED_PROXIES": "127.0.0.1",
+        }
+    )
+    client_a = {"X-Forwarded-For": "203.0.113.1"}
+    held = [await RawSocket.open(running.ws_url, headers=client_a) for _ in range(3)]
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await RawSocket.open(running.ws_url, headers=client_a)
+    response = refused.value.response
+    assert response.status_code == 429
+    assert b'"too_many_sockets"' in response.body
+    other = await RawSocket.open(running.ws_url, headers={"X-Forwarded-For": "203.0.113.2"})
+    _, reply = await other.heartbeat()
+    assert reply[4] == OK
+    await held.pop().close()
+    held.append(await open_when_admitted(running.ws_url, headers=client_a))
+    for sock in [*held, other]:
+        await sock.close()
+
+
+async def open_when_admitted(url: str, **options: Any) -> RawSocket:
+    """Open a socket, retrying a 429 for a few seconds: the server notices a closed
+    connection a moment after the client closed it."""
+    deadline = asyncio.get_running_loop().time() + 5
+    while True:
+        try:
+            return await RawSocket.open(url, **options)
+        except websockets.InvalidStatus as refused:
+            assert refused.response.status_code == 429
+            assert asyncio.get_running_loop().time() < deadline, "the place was never freed"
+            await asyncio.sleep(0.05)
+
+
+async def test_a_client_gone_before_its_handler_runs_does_not_keep_its_place(make_server) -> None:  # type: ignore[no-untyped-def]
+    """A socket counts while its connection is open, whatever became of its handler: an
+    upgrade request whose connection closes is not counted forever."""
+    running = make_server(env={"SPARKHOUSE_WS_MAX_SOCKETS_PER_ADDRESS": "2"})
+    for _ in range(5):  # upgrade requests that are not upgrades; their connections close
+        async with httpx.AsyncClient(base_url=running.url) as client:
+            answer = await client.get("/socket/websocket", params={"vsn": "2.0.0"})
+            assert answer.status_code < 500
+    socks = [await open_when_admitted(running.ws_url) for _ in range(2)]
+    for sock in socks:
+        assert (await sock.heartbeat())[1][4] == OK
+        await sock.close()

@@ -182,3 +182,37 @@ async def test_rate_limit_when_configured(make_server) -> None:  # type: ignore[
         assert int(refused.headers["retry-after"]) >= 1
         assert "rate" in refused.json()["errors"]
     await asyncio.sleep(0)
+
+
+async def test_the_default_rate_limit_is_generous_but_there(make_server) -> None:  # type: ignore[no-untyped-def]
+    """At its defaults one address may post 600 sparks a minute (a person could not click that
+    fast); the 601st in the same minute is refused."""
+    running = make_server()
+    limit = 600
+    async with httpx.AsyncClient(base_url=running.url, timeout=10) as client:
+
+        async def post_many(count: int) -> list[int]:
+            return [(await client.post("/api/1/1", json=SPARK)).status_code for _ in range(count)]
+
+        batches = await asyncio.gather(*(post_many(limit // 20) for _ in range(20)))
+        assert [status for batch in batches for status in batch] == [202] * limit
+        refused = await client.post("/api/1/1", json=SPARK)
+    assert refused.status_code == 429, refused.text
+    assert int(refused.headers["retry-after"]) >= 1
+
+
+def test_an_ipv6_client_counts_by_its_64(make_server) -> None:  # type: ignore[no-untyped-def]
+    """One host is usually handed a whole /64: counting IPv6 addresses one by one would let
+    it walk around the limit."""
+    running = make_server(
+        env={"SPARKHOUSE_SPARKS_RATE_PER_MINUTE": "2", "SPARKHOUSE_TRUSTED_PROXIES": "127.0.0.0/8"}
+    )
+    with httpx.Client(base_url=running.url) as client:
+
+        def post_from(address: str) -> int:
+            headers = {"X-Forwarded-For": address}
+            return client.post("/api/1/1", json=SPARK, headers=headers).status_code
+
+        same_64 = [post_from(f"2001:db8:1:2::{n:x}") for n in range(1, 4)]
+        assert same_64 == [202, 202, 429]
+        assert post_from("2001:db8:1:3::1") == 202  # the next /64 is another client

@@ -24,13 +24,14 @@ class RawSocket:
         vsn: str | None = "2.0.0",
         origin: str | None = None,
         params: str = "",
+        headers: dict[str, str] | None = None,
         **options: Any,
     ) -> RawSocket:
         query = "&".join(part for part in (params, f"vsn={vsn}" if vsn else "") if part)
         url = base_ws_url + (f"?{query}" if query else "")
-        headers = {"Origin": origin} if origin else None
+        headers = {**({"Origin": origin} if origin else {}), **(headers or {})}
         connection = await websockets.connect(
-            url, additional_headers=headers, max_size=None, **options
+            url, additional_headers=headers or None, max_size=None, **options
         )
         return cls(connection, 2 if vsn == "2.0.0" else 1)
 

@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from appliance.platform.errors import ServiceError
 from appliance.platform.http import client_ip
+from appliance.platform.ratelimit import OpenPerAddress
 from appliance.platform.realtime.broker import Broker, Message
 from appliance.platform.realtime.channels import Channel, ChannelError, ChannelRegistry
 from appliance.platform.realtime.wire import (
@@ -37,8 +38,8 @@ from appliance.platform.sanic_compat import (
     ws_transport,
 )
 from appliance.platform.settings import PlatformSettings
-
 from appliance.platform.validation import JsonTooDeep, loads_json
+
 log = logging.getLogger("sparkhouse.realtime")
 
 SOCKET_PATH = "/socket/websocket"
@@ -81,9 +82,9 @@ def decode_frame(raw: str | bytes, vsn: int) -> Incoming:
         value = loads_json(raw)
     except orjson.JSONDecodeError:
         raise MalformedFrame("frame is not JSON") from None
-    if vsn == 2:
     except JsonTooDeep as exc:
         raise MalformedFrame(f"frame refused: {exc}") from None
+    if vsn == 2:
         if not isinstance(value, list) or len(value) != 5:
             raise MalformedFrame("a V2 frame is a JSON array of 5 elements")
         join_ref, ref, topic, event, payload = value
@@ -342,11 +343,13 @@ def origin_allowed(request: Request, allow_list: list[str]) -> bool:
 def install(
     app: Sanic, broker: Broker, registry: ChannelRegistry, settings: PlatformSettings
 ) -> None:
-    """Mount ``/socket/websocket``. Refusals (origin, vsn) are plain 403s before the upgrade."""
+    """Mount ``/socket/websocket``. Refusals are plain HTTP answers before the upgrade: 403
+    for the origin or vsn, 429 past the sockets one address may hold open."""
     install_websocket_utf8_patch()
     install_websocket_close_patch()
     app.config.WEBSOCKET_MAX_SIZE = settings.realtime.max_frame_bytes
     counter = {"open": 0}
+    per_address = OpenPerAddress(settings.realtime.max_sockets_per_address)
 
     @app.on_request
     async def check_upgrade(request: Request) -> HTTPResponse | None:
@@ -358,6 +361,18 @@ def install(
             )
         if request.args.get("vsn", "1.0.0") not in SUPPORTED_VSN:
             raise ServiceError(403, "unsupported_vsn", "Supported vsn: 2.0.0 and 1.0.0")
+        address = client_ip(request, settings.server.trusted_proxies)
+        # Counted from here, before the upgrade, so a burst of upgrades cannot overshoot;
+        # released when the socket's handler ends (or, never reaching it, once it closes).
+        if not per_address.admit(address, request.transport):
+            limit = settings.realtime.max_sockets_per_address
+            raise ServiceError(
+                429,
+                "too_many_sockets",
+                f"This address already holds {limit} open sockets "
+                "(SPARKHOUSE_WS_MAX_SOCKETS_PER_ADDRESS); close one first",
+            )
+        request.ctx.socket_address = address
         return None
 
     @app.websocket(SOCKET_PATH, name="phoenix_socket")
@@ -365,15 +380,8 @@ def install(
         vsn = SUPPORTED_VSN[request.args.get("vsn", "1.0.0")]
         params = {key: value for key, value in request.args.items() if key != "vsn"}
         flat = {key: values[-1] for key, values in params.items()}
-        socket = PhoenixSocket(
-            ws,
-            vsn,
-            flat,
-            client_ip(request, settings.server.trusted_proxies),
-            broker,
-            registry,
-            settings,
-        )
+        address: str = request.ctx.socket_address
+        socket = PhoenixSocket(ws, vsn, flat, address, broker, registry, settings)
         counter["open"] += 1
         try:
             await socket.serve()
@@ -381,5 +389,6 @@ def install(
             raise
         finally:
             counter["open"] -= 1
+            per_address.release(address, request.transport)
 
     app.ctx.socket_counter = counter

@@ -9,7 +9,8 @@ which it is dropped. The socket's kernel send buffer is kept small for the same 
 heartbeat comment keeps proxies from timing out.
 
 Every open stream of an app is tracked, so :func:`install` can end them all when the server
-stops instead of holding the graceful shutdown until its timeout.
+stops instead of holding the graceful shutdown until its timeout, and so one client address
+cannot hold more than its share open (``SPARKHOUSE_SSE_MAX_STREAMS_PER_ADDRESS``).
 """
 
 from __future__ import annotations
@@ -20,15 +21,19 @@ import logging
 import random
 import socket
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from appliance.platform.errors import ServiceError
+from appliance.platform.http import client_ip
+from appliance.platform.ratelimit import OpenPerAddress
 from appliance.platform.realtime.broker import Broker, Message
 from appliance.platform.sanic_compat import response_is_raw_chunked
+from appliance.platform.settings import IPNetwork, PlatformSettings
 
 log = logging.getLogger("sparkhouse.realtime")
 
@@ -82,12 +87,30 @@ class OpenStreams:
         self.closing = False
         self.shutdown_installed = False
         self._all_ended = asyncio.Event()
+        self.per_address = OpenPerAddress(0)
+        self.trusted_proxies: Sequence[IPNetwork] = ()
 
     def add(self, stream: SseStream) -> None:
         self.streams.add(stream)
 
+    def admit(self, stream: SseStream) -> None:
+        """Count the stream against its client address's cap, or refuse it with 429."""
+        address = client_ip(stream.request, self.trusted_proxies)
+        if not self.per_address.admit(address, stream.transport):
+            limit = self.per_address.limit
+            raise ServiceError(
+                429,
+                "too_many_streams",
+                f"This address already holds {limit} open event streams "
+                "(SPARKHOUSE_SSE_MAX_STREAMS_PER_ADDRESS); close one first",
+            )
+        stream.address = address
+
     def discard(self, stream: SseStream) -> None:
         self.streams.discard(stream)
+        if stream.address is not None:
+            self.per_address.release(stream.address, stream.transport)
+            stream.address = None
         if not self.streams:
             self._all_ended.set()
 
@@ -115,9 +138,12 @@ def open_streams(app: Sanic) -> OpenStreams:
     return registry
 
 
-def install(app: Sanic) -> None:
-    """End every open stream when the server stops (safe to call from several parts)."""
+def install(app: Sanic, settings: PlatformSettings) -> None:
+    """Cap the streams per client address, and end every open stream when the server stops
+    (safe to call more than once)."""
     registry = open_streams(app)
+    registry.per_address = OpenPerAddress(settings.realtime.max_streams_per_address)
+    registry.trusted_proxies = settings.server.trusted_proxies
     if registry.shutdown_installed:
         return
     registry.shutdown_installed = True
@@ -168,6 +194,7 @@ class SseStream:
         # The hot path's one test: framing known, our task not writing, stream not closed.
         self.direct = False
         self._chunk_formatter: MessageFormatter = lambda message: chunked(formatter(message))
+        self.address: str | None = None  # set while counted against its address's cap
         self.registry = open_streams(request.app)
         self.registry.add(self)
         if self.registry.closing:
@@ -191,13 +218,19 @@ class SseStream:
         topics: Iterable[str] = (),
         send_buffer_bytes: int | None = SEND_BUFFER_BYTES,
     ) -> SseStream:
-        """Subscribe to ``topics`` and start the response with ``first``.
+        """Subscribe to ``topics`` and start the response with ``first``; a ServiceError
+        (429) when the client's address already holds its cap of open streams.
 
         The subscription happens before anything is awaited, so a caller that reads its
         current state just before calling this misses no message published afterwards;
         messages published while the first chunk is sent follow it in order.
         """
         stream = cls(request, None, broker, formatter, format_name, coalesce=coalesce)
+        try:
+            stream.registry.admit(stream)
+        except ServiceError:
+            stream._release()
+            raise
         if send_buffer_bytes is not None:
             stream._limit_send_buffer(send_buffer_bytes)
         for topic in topics:
