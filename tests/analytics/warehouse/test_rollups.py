@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 
 from appliance.analytics.query.metrics import metrics_query
 from appliance.analytics.query.params import EQUALITY_FILTERS, METRIC_COLUMNS, parse_params
-from appliance.analytics.query.sources import PAGES, RAW, ROLLUP, VISITS, choose_source, window
+from appliance.analytics.query.sources import (
+    DIMENSIONS,
+    PAGES,
+    RAW,
+    ROLLUP,
+    VISITS,
+    choose_source,
+    window,
+)
 from appliance.analytics.query.stats import stats_query
 from appliance.analytics.query.timeseries import pageviews_query
 from appliance.analytics.warehouse import retention, rollup_levels, rollups, schema, seed
@@ -153,15 +161,64 @@ def test_each_query_reads_the_narrowest_level_that_answers_it() -> None:
     shift = window(plain, plain.range).shift
     assert choose_source(plain, shift) is VISITS
     assert choose_source(plain, shift, "url") is PAGES
-    assert choose_source(plain, shift, "country") is ROLLUP
+    assert choose_source(plain, shift, "country") is DIMENSIONS["country"]
     page = parse_params({"filter_page": "/docs"})
     assert choose_source(page, shift) is PAGES
     assert choose_source(page, shift, "country") is RAW
     country = parse_params({"filter_country": "DE"})
-    assert choose_source(country, shift) is ROLLUP
+    assert choose_source(country, shift) is DIMENSIONS["country"]
+    assert choose_source(country, shift, "country") is DIMENSIONS["country"]
+    assert choose_source(country, shift, "browser") is ROLLUP
     assert choose_source(country, shift, "url") is RAW
+    two = parse_params({"filter_country": "DE", "filter_browser": "Chrome"})
+    assert choose_source(two, shift) is ROLLUP
     india = parse_params({"timezone": "Asia/Kolkata"})
     assert choose_source(india, window(india, india.range).shift) is RAW
+
+
+def _cases_of_one_dimension(known: dict[str, list[str]]) -> Iterator[tuple[str, dict[str, str]]]:
+    """Every metrics type but page, and stats and pageviews with each equality filter alone
+    (its first known value and one that matches nothing), over ranges that start before,
+    inside and at the seeded days, in whole-hour zones, with and without bots."""
+    filters = {name: known[name][:1] + known[name][-1:] for name in known}
+    ranges = [(FIRST_DAY - timedelta(days=3), 35), (FIRST_DAY + timedelta(days=11), 0)]
+    ranges.append((FIRST_DAY + timedelta(days=4), 9))
+    for number, (start, days) in enumerate(ranges):
+        args = {
+            "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=days)).isoformat(),
+            "timezone": ZONES[number % 4],  # not Asia/Kolkata: raw events answer it
+            "include_bots": ("true", "false")[number % 2],
+        }
+        for metric in METRIC_COLUMNS:
+            if metric != "page":
+                yield "metrics", {**args, "type": metric, "limit": "100"}
+        for name, values in filters.items():
+            column = EQUALITY_FILTERS[name]
+            metric = next(key for key, value in METRIC_COLUMNS.items() if value == column)
+            for value in values:
+                one = {**args, name: value}
+                yield "stats", one
+                yield "pageviews", {**one, "compare_mode": "previous_period"}
+                yield "metrics", {**one, "type": metric, "limit": "100"}
+        browser = filters["filter_browser"][0]
+        yield "pageviews", {**args, "filter_browser": browser, "granularity": "month"}
+
+
+def test_every_dimension_level_equals_the_raw_answer(
+    warehouse_file: duckdb.DuckDBPyConnection,
+) -> None:
+    """Each dimension level answers its metrics type, and stats/pageviews/metrics filtered on
+    its column alone, exactly as raw events do."""
+    cases = list(_cases_of_one_dimension(_known_values(warehouse_file)))
+    assert len(cases) > 100
+    for endpoint, args in cases:
+        params = parse_params(args, endpoint=endpoint, today=NOW.date())
+        column = METRIC_COLUMNS[params.metric_type] if params.metric_type else None
+        source = choose_source(params, window(params, params.range).shift, column)
+        assert source is DIMENSIONS[column or params.equality[0][0]], (endpoint, args)
+        raw = _answer(warehouse_file, endpoint, args, "raw")
+        assert _answer(warehouse_file, endpoint, args, "auto") == raw, (endpoint, args)
 
 
 # -- maintenance --------------------------------------------------------------------------------
@@ -244,6 +301,67 @@ async def test_flusher_retention_and_website_deletion_keep_rollups_exact(tmp_pat
     assert query(tmp_path, "SELECT * FROM sessions WHERE website_id = ?", [OTHER_SITE]) == []
 
 
+async def test_flushes_that_add_to_stored_rows_keep_every_level_exact(tmp_path: Path) -> None:
+    """A flush adds its events to the stored rows of the same key or appends rows: events
+    landing in hours that already have rows (a session growing, a late event inside its
+    session), a visitor whose new session lies before its stored one (the neighbour hours of
+    the rows after it change), bot verdicts mixed within a session, a client-supplied visitor
+    id, dimension values appearing and changing mid-session, and a batch of several events of
+    one key. Each flush is checked against a recomputation from events."""
+    pipeline = flushing.pipeline(tmp_path, buffer_size=10)
+    await pipeline.start()
+    t0 = datetime.now().replace(minute=40, second=0, microsecond=0) - timedelta(days=1)
+    a, b = "00000000000000a1", "client-visitor-b"
+    batches = [
+        [
+            _record("/a", t0, a, country="DE", browser="Chrome", referrer_domain="x.org"),
+            _record("/a", t0 + timedelta(minutes=2), a, country="DE", browser="Chrome"),
+        ],
+        [  # the session grows within the hour and into the next, with a custom event
+            _record("/b", t0 + timedelta(minutes=10), a, country="DE", browser="Chrome"),
+            _record(
+                "/b",
+                t0 + timedelta(minutes=25),
+                a,
+                country="DE",
+                browser="Chrome",
+                event_type="event",
+                event_name="signup",
+                utm_source="news",
+            ),
+            _record("/c", t0 + timedelta(minutes=30), b, is_bot=True, screen="1x1"),
+        ],
+        [  # a bot verdict and a country change inside a's session; b's session goes on
+            _record("/c", t0 + timedelta(minutes=40), a, country="FR", is_bot=True),
+            _record("/c", t0 + timedelta(minutes=41), b, is_bot=None, screen="1x1"),
+            _record("/d", t0 + timedelta(minutes=42), b, is_bot=False, screen="2x2"),
+        ],
+        [  # a late event inside a's session (an hour that has rows), and a's session of
+            # three hours earlier: the rows after it get a previous visitor hour
+            _record("/a", t0 + timedelta(minutes=5), a, country="DE", browser="Chrome"),
+            _record("/z", t0 - timedelta(hours=3), a, country="DE", browser="Chrome"),
+        ],
+        [  # a session of a two hours after the first, another visitor in the same hours
+            _record("/a", t0 + timedelta(hours=2), a, country="DE", browser="Chrome"),
+            _record("/a", t0 + timedelta(hours=2, minutes=1), b, screen="2x2"),
+        ],
+    ]
+    for lines in batches:
+        await pipeline.append(lines)
+        await pipeline.flush()
+        await pipeline.stop()
+        _rollup_matches_events(tmp_path)
+        pipeline = flushing.pipeline(tmp_path, buffer_size=10)
+        await pipeline.start()
+    await pipeline.stop()
+    found = query(
+        tmp_path,
+        f"SELECT count(*) AS n FROM {rollup_levels.DIMENSION_TABLE} "
+        "WHERE session_prev IS NOT NULL OR visitor_prev IS NOT NULL",
+    )
+    assert found[0]["n"] > 0  # neighbour hours were exercised, not only NULLs
+
+
 def test_migration_2_backfills_rollups_from_existing_events(tmp_path: Path) -> None:
     path = tmp_path / "analytics.duckdb"
     with duckdb.connect(str(path)) as connection:
@@ -263,6 +381,29 @@ def test_migration_2_backfills_rollups_from_existing_events(tmp_path: Path) -> N
         assert schema.migrate(connection) == schema.LATEST
     rows = _rollup_matches_events(tmp_path)
     assert [(row["events"], row["pageviews"]) for row in rows] == [(2, 2)]
+
+
+def test_migration_4_backfills_the_dimension_level_of_a_version_3_file(tmp_path: Path) -> None:
+    """A file written by the previous schema (version 3: events, sessions and three levels)
+    gets the dimension level, filled with every dimension's rows (their sessions' facts and
+    neighbour hours included)."""
+    path = tmp_path / "analytics.duckdb"
+    connection = seed.connect(path, threads=1, memory_limit="256MB")
+    seed.seed(connection, SITE, "example.com", 3_000, 3, now=NOW)
+    # what version 3 had: no dimension level
+    connection.execute(f"DROP TABLE {rollup_levels.DIMENSION_TABLE}")
+    connection.execute("DELETE FROM schema_version WHERE version = 4")
+    connection.close()
+    with duckdb.connect(str(path)) as connection:
+        assert schema.migrate(connection) == schema.LATEST == 4
+    _rollup_matches_events(tmp_path)
+    found = query(
+        tmp_path,
+        "SELECT dimension, count(*) AS n, count(session_events) AS facts "
+        f"FROM {rollup_levels.DIMENSION_TABLE} GROUP BY ALL ORDER BY dimension",
+    )
+    assert [row["dimension"] for row in found] == list(rollup_levels.DIMENSION_CODES.values())
+    assert all(row["n"] == row["facts"] > 0 for row in found)
 
 
 def test_seeded_sessions_agree_with_their_events(warehouse_file: duckdb.DuckDBPyConnection) -> None:
