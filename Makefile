@@ -8,7 +8,7 @@ DASHBOARD_SOURCES := $(shell find dashboard -path dashboard/node_modules -prune 
 export PORT ?= 4000
 export HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast lint typecheck dashboard node-deps browser image-tools bench clean docs
+.PHONY: run test test-fast lint typecheck dashboard node-deps browser image-tools bench clean docs fuzz
 
 # Plain HTTP on 127.0.0.1: the dashboard's login cookie must not be marked Secure here.
 run: $(VENV)/.installed $(DIST)/index.html
@@ -24,6 +24,12 @@ test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed b
 # Inner loop: no browser, no Node.
 test-fast: $(VENV)/.packaging
 	$(BIN)/pytest -q -m "not browser and not node and not binary" -x
+
+# schemathesis against /api/openapi.json on a real server, many more examples per route than
+# make test runs (tests/fuzz/; FUZZ_EXAMPLES to change how many).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(VENV)/.installed
+	SPARKHOUSE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check appliance tests bench

@@ -148,6 +148,7 @@ def test_operations_carry_their_real_schemas(spec: dict[str, Any]) -> None:
     x = next(p for p in spark["parameters"] if p["name"] == "x")
     assert x["in"] == "path" and x["schema"] == {
         "type": "integer",
+        "format": "int64",
         "minimum": 0,
         "exclusiveMaximum": 512,
     }
@@ -293,7 +294,7 @@ def test_document_of_declared_routes() -> None:
             "name": "thing_id",
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1},
+            "schema": {"type": "integer", "format": "int64", "minimum": 1},
             "description": "The thing.",
         },
         {

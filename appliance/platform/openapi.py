@@ -120,7 +120,21 @@ class _Schemas:
     def build(self) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
         inputs = [(key[0], key[1], TypeAdapter(kind)) for key, kind in self.wanted.items()]
         schemas, definitions = TypeAdapter.json_schemas(inputs, ref_template=COMPONENTS)
+        _int64(schemas)
+        _int64(definitions)
         return dict(schemas), dict(definitions.get("$defs", {}))
+
+
+def _int64(node: Any) -> None:
+    """Every integer is a 64-bit one: what the stores keep and what clients may send."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            node.setdefault("format", "int64")
+        for value in node.values():
+            _int64(value)
+    elif isinstance(node, list):
+        for value in node:
+            _int64(value)
 
 
 def _route_docs(routes: Iterable[Any]) -> tuple[list[tuple[str, str, Doc]], list[str]]:

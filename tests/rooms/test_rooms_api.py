@@ -92,7 +92,8 @@ def _raw_request(server: RunningServer, head: bytes, body: bytes = b"") -> bytes
 def test_oversized_body_refused_before_it_is_read(server: RunningServer, room_id: str) -> None:
     # Announce 100 MB, send 10 bytes: the 413 must come back without waiting for the rest.
     head = (
-        f"PUT /api/rooms/{room_id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"PUT /api/rooms/{room_id} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\n"
         "Content-Length: 100000000\r\n\r\n"
     ).encode()
     started = time.monotonic()
@@ -104,7 +105,8 @@ def test_oversized_body_refused_before_it_is_read(server: RunningServer, room_id
 
 def test_oversized_chunked_body_refused(server: RunningServer, room_id: str) -> None:
     head = (
-        f"PUT /api/rooms/{room_id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"PUT /api/rooms/{room_id} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\n\r\n"
     ).encode()
     chunk = b"x" * 8192

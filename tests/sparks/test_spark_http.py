@@ -133,7 +133,7 @@ async def test_oversized_body_is_413_json_and_not_broadcast(
         # chunked, no Content-Length: refused while it streams in
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         writer.write(
-            b"POST /api/1/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST /api/1/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n" + b"400\r\n" + b" " * 1024 + b"\r\n"
         )
         for _ in range(40):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from appliance.analytics.query.params import EVENT_NAME_MAX_CHARS, METRIC_COLUMNS
+from appliance.analytics.query.params import EVENT_NAME_MAX_CHARS, MAX_OFFSET, METRIC_COLUMNS
 from appliance.analytics.query.rules import MAX_REPORT_DAYS
 
 Bool = Literal["true", "false"]
@@ -60,7 +60,9 @@ class PageviewsQuery(ReportQuery):
 class MetricsQuery(ReportQuery):
     type: str = _metric_type()
     limit: int | None = Field(None, description="Rows per page, clamped to 1..100 (default 10).")
-    offset: int | None = Field(None, description="Rows to skip (negative: 0).")
+    offset: int | None = Field(
+        None, le=MAX_OFFSET, description="Rows to skip (negative: 0); at most 100,000."
+    )
 
 
 class RealtimeQuery(BaseModel):

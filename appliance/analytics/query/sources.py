@@ -4,11 +4,13 @@ instants of a date range, and the WHERE clause of the parameters.
 :func:`choose_source` picks the narrowest rollup level (warehouse/rollup_levels.py, exact)
 that holds what a query needs, when the zone's offsets are whole hours — ``visit_rollups``
 without any filter or breakdown, ``page_rollups`` for ``type=page`` and the URL filters
-(without equality filters), ``event_rollups`` for equality filters and the other breakdowns —
-and raw ``events`` otherwise. Rollup rows carry their sessions' facts (event count,
-duration), so stats never join ``sessions`` there; on the visit and page levels rows also
-carry the hours of their key's neighbour rows (rollup_levels.Neighbour), so distinct
-visitors/sessions are filtered counts rather than hash tables of ids.
+(without equality filters), the dimension level of a column for its metrics type and for one
+equality filter on it (stats, pageviews, metrics of that type), ``event_rollups`` for the
+other mixes of equality filters and breakdowns — and raw ``events`` otherwise. Rollup rows
+carry their sessions' facts (event count, duration), so stats never join ``sessions`` there;
+on the narrow levels rows also carry the hours of their key's neighbour rows
+(rollup_levels.Neighbour), so distinct visitors/sessions are filtered counts rather than hash
+tables of ids.
 
 :func:`where` is the one filter of every read, reports included: every user value reaches SQL
 as a bound parameter; the SQL text is assembled only from constants of this package.
@@ -24,7 +26,13 @@ from zoneinfo import ZoneInfo
 from appliance.analytics.query.dates import DateRange
 from appliance.analytics.query.params import QueryParams
 from appliance.analytics.query.zones import ZoneShift, local_midnight_utc, zone_shift
-from appliance.analytics.warehouse.rollup_levels import PAGE_TABLE, ROLLUP_TABLE, VISIT_TABLE
+from appliance.analytics.warehouse.rollup_levels import (
+    DIMENSION_CODES,
+    DIMENSION_TABLE,
+    PAGE_TABLE,
+    ROLLUP_TABLE,
+    VISIT_TABLE,
+)
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
     import duckdb
@@ -52,6 +60,21 @@ class Source:
     facts: bool = False  # rows carry session_events / session_us
     human: str = "NOT coalesce(is_bot, false)"  # the rows of humans
     flags: bool = False  # rows carry neighbour hours (rollups.Neighbour)
+    column: str | None = None  # the one events column of a page or dimension level's reads
+    value: str | None = None  # the level's column holding it, when named otherwise
+    pinned: str = ""  # a constant condition of every read (which dimension)
+
+    def sql(self, column: str) -> str:
+        """The SQL of an events column on this source's rows."""
+        return self.value if self.value is not None and column == self.column else column
+
+    @property
+    def counts_rows(self) -> bool:
+        """Whether the rows a query reads hold one value each of every key they have, so
+        that a row whose previous (session / visitor) hour is before the range opens its
+        session / visitor: the visit level, and a dimension level (read with its value fixed
+        by an equality filter) — not the page level, whose URL filter matches many URLs."""
+        return self.flags and self.column != "url"
 
     @property
     def visitors(self) -> str:
@@ -82,8 +105,11 @@ ROLLUP = Source(
 )
 
 
-def _narrow_level(table: str, first: str, last: str) -> Source:
-    """rollups.VISITS or rollups.PAGES: integer ids, session facts, neighbour hours."""
+def _narrow_level(
+    table: str, first: str, last: str, column: str | None = None, **more: Any
+) -> Source:
+    """A narrow level (rollup_levels.VISITS, PAGES, DIMENSION): integer ids, session facts,
+    neighbour hours."""
     return Source(
         table,
         time="hour",
@@ -97,11 +123,25 @@ def _narrow_level(table: str, first: str, last: str) -> Source:
         facts=True,
         human="NOT bot",
         flags=True,
+        column=column,
+        **more,
     )
 
 
 VISITS = _narrow_level(VISIT_TABLE, first="NULL", last="NULL")  # no per-row times
-PAGES = _narrow_level(PAGE_TABLE, first="first_at", last="last_at")
+PAGES = _narrow_level(PAGE_TABLE, first="first_at", last="last_at", column="url")
+# the dimension level read for one column: its rows of that column's code
+DIMENSIONS: dict[str, Source] = {
+    column: _narrow_level(
+        DIMENSION_TABLE,
+        first="first_at",
+        last="last_at",
+        column=column,
+        value="value",
+        pinned=f"dimension = {code}",
+    )
+    for column, code in DIMENSION_CODES.items()
+}
 
 
 def choose_source(
@@ -114,8 +154,16 @@ def choose_source(
     source: Source | None = None
     if shift.whole_hours:
         url = params.needs_url or column == "url"
+        filtered = {name for name, _ in params.equality}
         if params.equality or (column is not None and column != "url"):
-            source = None if url else ROLLUP
+            if url:
+                source = None
+            elif column is not None and filtered <= {column}:
+                source = DIMENSIONS[column]
+            elif column is None and len(filtered) == 1:
+                source = DIMENSIONS[filtered.pop()]
+            else:
+                source = ROLLUP
         else:
             source = PAGES if url else VISITS
     if force == "rollup" and source is None:
@@ -157,6 +205,8 @@ def where(
     the scan covers their hull, each row must fall in one of them)."""
     windows = (span, *spans)
     sql = f"website_id = ? AND {source.time} >= ? AND {source.time} < ?"
+    if source.pinned:
+        sql += f" AND {source.pinned}"
     values: list[Any] = [
         website_id,
         min(one.start for one in windows),
@@ -173,7 +223,7 @@ def where(
     if not params.include_bots:
         sql += f" AND {source.human}"
     for column, value in params.equality:
-        sql += f" AND {column} = ?"  # column from EQUALITY_FILTERS, a constant
+        sql += f" AND {source.sql(column)} = ?"  # column from EQUALITY_FILTERS, a constant
         values.append(value)
     if params.page is not None:
         # QUIRK (9.1): LIKE '%v%', so % and _ in the value act as wildcards.

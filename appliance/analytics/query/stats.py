@@ -3,7 +3,9 @@
 Raw events are grouped by session and joined with ``sessions`` for bounce and duration. The
 rollup levels carry the sessions' facts on their rows, so no join: the wider levels run the
 current and the previous period in one scan (a period column) when the two ranges don't
-overlap; on the visit level one scan per period is faster (each compares with a constant).
+overlap; on the visit level, and on a dimension level read with one equality filter, rows
+open their sessions and visitors (neighbour hours), and one scan per period is faster (each
+compares with a constant).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from appliance.analytics.query.params import QueryParams
 from appliance.analytics.query.sources import (
     RAW,
-    VISITS,
     Source,
     SourceChoice,
     Window,
@@ -100,15 +101,20 @@ def _rollup_stats(
     return [_stats_row(found.get(index, _EMPTY_STATS)) for index in range(len(spans))]
 
 
-def _visit_stats(
-    connection: duckdb.DuckDBPyConnection, website_id: str, params: QueryParams, span: Window
+def _row_stats(
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    website_id: str,
+    params: QueryParams,
+    span: Window,
 ) -> dict[str, Any]:
-    """Stats of one range from the visit level, with no grouping: a row opens its session
-    (visitor) in a range [S, E) when the hour of the session's (visitor's) previous row is
-    NULL or before S (warehouse/rollup_levels.py, Neighbour). One scan per range: comparisons
-    with one constant S beat one scan over both ranges with per-row bounds
+    """Stats of one range from the visit level (or a dimension level, its value fixed by the
+    filter), with no grouping: a row opens its session (visitor) in a range [S, E) when the
+    hour of the session's (visitor's) previous row is NULL or before S
+    (warehouse/rollup_levels.py, Neighbour). One scan per range: comparisons with one
+    constant S beat one scan over both ranges with per-row bounds
     (docs/decisions/analytics-rollup-levels.md)."""
-    clause, values = where(VISITS, website_id, span, params)
+    clause, values = where(source, website_id, span, params)
     human = "" if params.include_bots else "_human"
     sql = (
         "SELECT coalesce(sum(events), 0), count(*) FILTER (WHERE new_visitor), "  # noqa: S608
@@ -118,7 +124,7 @@ def _visit_stats(
         "FROM (SELECT events, session_events, session_us, "
         f"visitor_prev{human} IS NULL OR visitor_prev{human} < ? AS new_visitor, "
         f"session_prev{human} IS NULL OR session_prev{human} < ? AS opens "
-        f"FROM {VISITS.table} WHERE {clause})"
+        f"FROM {source.table} WHERE {clause})"
     )
     return _stats_row(fetch(connection, sql, [span.start, span.start, *values])[0])
 
@@ -142,8 +148,10 @@ def stats_query(
         current, previous = (
             _raw_period_stats(connection, website_id, params, span) for span in spans
         )
-    elif source is VISITS:
-        current, previous = (_visit_stats(connection, website_id, params, span) for span in spans)
+    elif source.counts_rows:
+        current, previous = (
+            _row_stats(connection, source, website_id, params, span) for span in spans
+        )
     elif _overlap(*spans):  # a custom comparison over the primary range: a row in both
         current, previous = (
             _rollup_stats(connection, source, website_id, params, [span])[0] for span in spans

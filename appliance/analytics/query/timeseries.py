@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from appliance.analytics.query.dates import DateRange
 from appliance.analytics.query.params import QueryParams
 from appliance.analytics.query.sources import (
-    VISITS,
     Source,
     SourceChoice,
     Window,
@@ -45,6 +44,7 @@ def granularity_of(params: QueryParams) -> Granularity:
         return "day"
     return "month"
 
+
 def bucket_count(span: DateRange, granularity: Granularity) -> int:
     """How many buckets the series of ``span`` has (an hour more or less per DST change)."""
     if granularity == "hour":
@@ -64,7 +64,6 @@ def check_buckets(span: DateRange, granularity: Granularity) -> None:
             f"too many buckets: {count} with granularity={granularity} from {span.start} to "
             f"{span.end} (max {MAX_BUCKETS}); narrow the range or choose a coarser granularity",
         )
-
 
 
 def _month_start(day: date) -> date:
@@ -134,7 +133,7 @@ def counts(
         values += only[1]
     visitors: str = source.visitors
     visitor_values: list[Any] = []
-    if source is VISITS:
+    if source.counts_rows:
         # a row is its visitor's first of the bucket within the range when the previous
         # one is before the range or in another bucket (a month bucket may start before it)
         previous = "visitor_prev" if params.include_bots else "visitor_prev_human"

@@ -23,7 +23,8 @@ FlushStep = Callable[["duckdb.DuckDBPyConnection", str], None]
 """Runs inside a flush's DuckDB transaction, after its inserts (e.g. to maintain rollups), with
 the name of the temp table of the batch's new events (already in ``events``): id, website_id,
 visitor_id, created_at, session_id and ``late`` (it counted in its session without moving its
-clock). It commits or rolls back with the events."""
+clock); the events' other columns are in :data:`TEMP`'s ``batch``. It commits or rolls back
+with the events."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The three rollup levels of ``events``: the tables the analytics queries read instead of raw
 events, and the SQL that builds each one's rows.
 
-Three levels, each exact by construction, from narrow to wide; the query package picks the
+The levels, each exact by construction, from narrow to wide; the query package picks the
 narrowest one that holds what a query needs:
 
 * ``visit_rollups`` — one row per (website, UTC hour, bot, session, visitor), no dimension:
@@ -9,8 +9,16 @@ narrowest one that holds what a query needs:
   (docs/decisions/analytics-rollup-levels.md).
 * ``page_rollups`` — the same plus ``url``: metrics ``type=page`` and the URL filters
   (``filter_page`` is a ``LIKE`` on the row's url, ``filter_hostname`` a function of it).
+* ``dimension_rollups`` (migration 4, :data:`DIMENSION`) — the page level's shape for
+  every other dimension at once: its key holds ``dimension`` (the column's code,
+  :data:`DIMENSION_CODES`) and ``value`` instead of ``url``, one row per value an event
+  group has in each column: metrics of every other type, and stats and pageviews with one
+  equality filter (its column's rows). NULL values are left out (no metric or filter reads
+  them), except the referrer's, which is ``(direct)``. Rows are appended in (dimension,
+  hour) order, so a read of one dimension skips the others' stretches.
 * ``event_rollups`` (migration 2) — per (website, hour, session, visitor, is_bot) and every
-  other groupable/filterable dimension (not the URL): equality filters, other metric types.
+  other groupable/filterable dimension (not the URL): several equality filters, or a filter
+  on one column with metrics of another.
 
 Each row carries ``events`` (all event types), ``pageviews`` (type ``pageview``), the
 first/last event time of the group (page and event levels) and the facts of its *whole*
@@ -18,19 +26,19 @@ session from ``sessions``: ``session_events`` (its event count: 1 = a bounce) an
 ``session_us`` (last_seen − first_seen in microseconds), NULL when the session has no row —
 so stats never join ``sessions``.
 
-Keys. The two narrow levels hold session and visitor ids as integers: an id of exactly 16
-lower-case hex digits (the server's own hashes) is that number as ``UBIGINT`` (a bijection),
-with ``*_text`` NULL; any other id (a client-supplied visitor id) keeps its string in
-``*_text`` and a hash in ``*_key``. Keys are always (key, text) pairs, so a hash never stands
-alone for an id. The wide level keeps the VARCHAR ids.
+Keys. The narrow levels (all but ``event_rollups``) hold session and visitor ids as integers:
+an id of exactly 16 lower-case hex digits (the server's own hashes) is that number as
+``UBIGINT`` (a bijection), with ``*_text`` NULL; any other id (a client-supplied visitor id)
+keeps its string in ``*_text`` and a hash in ``*_key``. Keys are always (key, text) pairs, so a
+hash never stands alone for an id. The wide level keeps the VARCHAR ids.
 
-Neighbours (:class:`Neighbour`). Rows of the two narrow levels are unique per key and carry
-the hour of the previous row of their session / visitor (page level: of the same URL), among
-all rows and among human rows (``bot`` = coalesce(is_bot, false)), and on the page level the
-next row of the (URL, session). A row opens its session/visitor in a range [S, E) exactly when
-that previous hour is NULL or before S, so distinct counts become filtered counts with no hash
-table of ids; a (URL, session) group lies in a single row of the range when both neighbours
-are outside it, so only the rare spread groups are grouped.
+Neighbours (:class:`Neighbour`). Rows of the narrow levels are unique per key and carry the
+hour of the previous row of their session / visitor (page and dimension levels: of the same URL
+/ value), among all rows and among human rows (``bot`` = coalesce(is_bot, false)), and on the
+page and dimension levels the next row of the (value, session). A row opens its session/visitor
+in a range [S, E) exactly when that previous hour is NULL or before S, so distinct counts
+become filtered counts with no hash table of ids; a (value, session) group lies in a single row
+of the range when both neighbours are outside it, so only the rare spread groups are grouped.
 
 Why exact: counts are sums; distinct visitors/sessions are counted once each, never
 estimated; per-(value, session) spans are ``max(last_at) - min(first_at)``; range limits and
@@ -39,7 +47,7 @@ hours), so a row is entirely in or out of a range/bucket. Queries that need what
 (a URL together with another dimension, a zone with non-hour offsets) read raw events.
 
 How they are kept in step with ``events`` is rollups.py (flushes) and retention.py; their
-creation is migrations 2 and 3 in schema.py.
+creation is migrations 2, 3 and 4 in schema.py.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from datetime import datetime
 ROLLUP_TABLE = "event_rollups"
 VISIT_TABLE = "visit_rollups"
 PAGE_TABLE = "page_rollups"
+DIMENSION_TABLE = "dimension_rollups"
 # The dimension columns the rollup keeps (metric types and filters other than url/hostname).
 DIMENSIONS: tuple[str, ...] = (
     "referrer_domain",
@@ -65,6 +74,14 @@ DIMENSIONS: tuple[str, ...] = (
     "utm_medium",
     "utm_campaign",
     "event_name",
+)
+# ``dimension`` of the dimension level: the column's code (a small integer compares fastest)
+DIMENSION_CODES: dict[str, int] = {name: code for code, name in enumerate(DIMENSIONS)}
+_COLUMN_TYPES = {"dimension": "UTINYINT NOT NULL"}  # other key columns are VARCHAR
+# key columns that are never NULL (compared with =; the others with IS NOT DISTINCT FROM)
+_NOT_NULL = frozenset(
+    {"website_id", "hour", "bot", "session_key", "visitor_key", "session_id", "visitor_id"}
+    | {"url", "dimension"}
 )
 
 
@@ -110,18 +127,13 @@ _ORDERS = {
 
 
 def _neighbour_sql(neighbour: Neighbour, dimensions: tuple[str, ...]) -> str:
-    """SQL window over a level's rows: ``hour`` of the previous/next (human) row of the key."""
+    """SQL window over a level's rows: ``hour`` of the previous/next (human) row of the key.
+    ``hour`` leads the order, so the previous row's hour is the latest before (``lag``; among
+    human rows, skipping the others' NULLs) — cheaper than a max over a growing frame."""
     partition = ", ".join((_PARTITIONS[neighbour.of], *dimensions))
-    value = "CASE WHEN NOT bot THEN hour END" if neighbour.human else "hour"
-    if neighbour.forward:
-        return (
-            f"min({value}) OVER (PARTITION BY {partition} ORDER BY {_ORDERS[neighbour.of]} "
-            "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
-        )
-    return (
-        f"max({value}) OVER (PARTITION BY {partition} ORDER BY {_ORDERS[neighbour.of]} "
-        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-    )
+    value = "CASE WHEN NOT bot THEN hour END IGNORE NULLS" if neighbour.human else "hour"
+    function = "lead" if neighbour.forward else "lag"
+    return f"{function}({value}) OVER (PARTITION BY {partition} ORDER BY {_ORDERS[neighbour.of]})"
 
 
 VISIT_NEIGHBOURS: dict[str, Neighbour] = {
@@ -151,10 +163,18 @@ class Level:
     # with neighbours: ``bot`` (= coalesce(is_bot, false)) instead of ``is_bot``, and these
     # columns (rows unique per (website, hour, bot, session, visitor, dimensions))
     neighbours: tuple[tuple[str, Neighbour], ...] = ()
+    # the events' DIMENSIONS as (dimension, value) rows (the dimension level)
+    unpivot: bool = False
 
     @property
     def flags(self) -> bool:
         return bool(self.neighbours)
+
+    @property
+    def order(self) -> str:
+        """How rows are appended: by hour (tight zone maps on it), per dimension first on the
+        dimension level."""
+        return "dimension, hour" if self.unpivot else "hour"
 
     @property
     def session_columns(self) -> tuple[str, ...]:
@@ -171,7 +191,9 @@ class Level:
             "    hour TIMESTAMP NOT NULL,\n"
             + ("    bot BOOLEAN NOT NULL,\n" if self.flags else "    is_bot BOOLEAN,\n")
             + ids
-            + "".join(f"    {name} VARCHAR,\n" for name in self.dimensions)
+            + "".join(
+                f"    {name} {_COLUMN_TYPES.get(name, 'VARCHAR')},\n" for name in self.dimensions
+            )
             + "    events BIGINT NOT NULL,\n"
             "    pageviews BIGINT NOT NULL,\n"
             + (
@@ -185,18 +207,37 @@ class Level:
             ")"
         )
 
-    def select(self, source: str, where: str = "", facts: bool = True) -> str:
+    def select(
+        self,
+        source: str,
+        where: str = "",
+        facts: bool = True,
+        *,
+        rolled: bool = False,
+        windows: bool = True,
+    ) -> str:
         """Rows of this level from ``source`` (a constant table name or subquery, never
         input), with the facts of their sessions (NULL without ``facts``: the flusher sets
-        them after, without a join over every session), ordered by hour (tight zone maps)."""
+        them after, without a join over every session), ordered by hour (tight zone maps).
+        ``rolled``: ``source`` holds rows of the wide level (:data:`WIDE`, whose key holds
+        every other level's but the page level's), not events — sums of sums are exact, and
+        far fewer rows to group. Without ``windows`` the neighbour hours are left out (NULL
+        once inserted): for appends whose keys :meth:`refresh_neighbours` redoes anyway."""
         bot = "coalesce(is_bot, false) AS bot" if self.flags else "is_bot"
         groups = ", ".join(("visitor_id", bot, *self.dimensions))
-        aggregates = [
-            "count(*) AS events",
-            "count(*) FILTER (WHERE event_type = 'pageview') AS pageviews",
-        ]
-        if self.spans:
-            aggregates += ["min(created_at) AS first_at", "max(created_at) AS last_at"]
+        if rolled:
+            hour = "hour"
+            aggregates = ["sum(events)::BIGINT AS events", "sum(pageviews)::BIGINT AS pageviews"]
+            if self.spans:
+                aggregates += ["min(first_at) AS first_at", "max(last_at) AS last_at"]
+        else:
+            hour = "date_trunc('hour', created_at) AS hour"
+            aggregates = [
+                "count(*) AS events",
+                "count(*) FILTER (WHERE event_type = 'pageview') AS pageviews",
+            ]
+            if self.spans:
+                aggregates += ["min(created_at) AS first_at", "max(created_at) AS last_at"]
         if self.integer_ids:
             ids = (
                 f"{int_key('g.session_id')} AS session_key, "
@@ -220,51 +261,53 @@ class Level:
                 if facts
                 else "NULL::INTEGER AS session_events, NULL::BIGINT AS session_us "
             )
-            + "FROM (SELECT website_id, date_trunc('hour', created_at) AS hour, session_id, "  # noqa: S608
-            f"{groups}, {', '.join(aggregates)} FROM {source} {where} GROUP BY ALL) g"
+            + f"FROM (SELECT website_id, {hour}, session_id, "  # noqa: S608
+            f"{groups}, {', '.join(aggregates)} FROM {self._rows(source, where)} GROUP BY ALL) g"
             + (" LEFT JOIN sessions s ON s.session_id = g.session_id" if facts else "")
         )
-        if not self.flags:
-            return select + " ORDER BY g.hour"
-        windows = ", ".join(
+        if not self.flags or not windows:
+            return f"{select} ORDER BY {', '.join(f'g.{name}' for name in self.order.split(', '))}"
+        columns = ", ".join(
             f"{_neighbour_sql(neighbour, self.dimensions)} AS {name}"
             for name, neighbour in self.neighbours
         )
-        return f"SELECT *, {windows} FROM ({select}) ORDER BY hour"  # noqa: S608
+        return f"SELECT *, {columns} FROM ({select}) ORDER BY {self.order}"  # noqa: S608
 
-    def refresh_neighbours(self, of: str, touched: str) -> str:
-        """UPDATE the neighbour columns of the sessions' or visitors' (``of``) rows listed by
-        the ``touched`` subquery (website_id, {of}_key, {of}_text; constant SQL). Parameters
-        after the subquery's: the first hour any of those keys can have a row (the window's
-        input), then twice the first hour whose rows can have changed (the rows updated)."""
-        names = [name for name, neighbour in self.neighbours if neighbour.of == of]
+    def _rows(self, source: str, where: str) -> str:
+        """The FROM of :meth:`select`: ``source`` with ``where`` (its parameters unchanged);
+        on the dimension level, one row per (dimension, value) of each of its rows, NULL
+        values left out but the referrer's."""
+        if not self.unpivot:
+            return f"{source} {where}"
+        codes = ", ".join(str(DIMENSION_CODES[name]) for name in DIMENSIONS)
+        return (
+            f"(SELECT * FROM (SELECT * EXCLUDE ({', '.join(DIMENSIONS)}), "  # noqa: S608
+            f"unnest([{codes}])::UTINYINT AS dimension, "
+            f"unnest([{', '.join(DIMENSIONS)}]) AS value FROM {source} {where}) "
+            f"WHERE value IS NOT NULL OR dimension = {DIMENSION_CODES['referrer_domain']})"
+        )
+
+    def refresh_neighbours(self, touched: str) -> str:
+        """UPDATE the neighbour columns of the rows of the visitors listed by the ``touched``
+        subquery (website_id, visitor_key, visitor_text; constant SQL): every row of theirs is
+        the windows' input, their sessions' rows included (a session has one visitor); a row
+        is matched to its new values by ``rowid`` (one statement reads and writes the same
+        table version). Parameters after the subquery's: the first hour whose rows can have
+        changed."""
+        names = [name for name, _ in self.neighbours]
         windows = ", ".join(
             f"{_neighbour_sql(neighbour, self.dimensions)} AS {name}"
             for name, neighbour in self.neighbours
-            if neighbour.of == of
-        )
-        identity_columns = (
-            "website_id",
-            "hour",
-            "bot",
-            "session_key",
-            "session_text",
-            "visitor_key",
-            "visitor_text",
-            *self.dimensions,
-        )
-        identity = " AND ".join(
-            f"r.{column} IS NOT DISTINCT FROM x.{column}" for column in identity_columns
         )
         changed = " OR ".join(f"r.{name} IS DISTINCT FROM x.{name}" for name in names)
         return (
             f"UPDATE {self.table} r SET "  # noqa: S608
             f"{', '.join(f'{name} = x.{name}' for name in names)} "
-            f"FROM (SELECT * FROM (SELECT {', '.join(identity_columns)}, {windows} "
+            f"FROM (SELECT * FROM (SELECT v.rowid AS row_id, hour, {windows} "
             f"FROM {self.table} v SEMI JOIN ({touched}) t ON v.website_id = t.website_id "
-            f"AND v.{of}_key = t.{of}_key AND v.{of}_text IS NOT DISTINCT FROM t.{of}_text "
-            f"WHERE v.hour >= ?) WHERE hour >= ?) x "
-            f"WHERE r.hour >= ? AND {identity} AND ({changed})"
+            "AND v.visitor_key = t.visitor_key "
+            "AND v.visitor_text IS NOT DISTINCT FROM t.visitor_text) WHERE hour >= ?) x "
+            f"WHERE r.rowid = x.row_id AND ({changed})"
         )
 
     def clear_neighbours(self) -> str:
@@ -279,8 +322,17 @@ class Level:
             + " OR ".join(f"{name} < ?" for name in names)
         )
 
-    def insert(self, source: str, where: str = "", facts: bool = True) -> str:
-        return f"INSERT INTO {self.table} BY NAME {self.select(source, where, facts)}"
+    def insert(
+        self,
+        source: str,
+        where: str = "",
+        facts: bool = True,
+        *,
+        rolled: bool = False,
+        windows: bool = True,
+    ) -> str:
+        select = self.select(source, where, facts, rolled=rolled, windows=windows)
+        return f"INSERT INTO {self.table} BY NAME {select}"
 
     def _match(self, alias: str) -> str:
         if self.integer_ids:
@@ -290,13 +342,44 @@ class Level:
             )
         return f"r.session_id = {alias}.session_id"
 
-    def delete_touched(self, touched: str) -> str:
-        """DELETE the rows (from the hour ``?`` on) of the (website_id, session_id, hour) keys
-        listed by the ``touched`` subquery (constant SQL; its parameters come first)."""
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The columns a row is unique by."""
+        ids = (
+            ("session_key", "session_text", "visitor_key", "visitor_text")
+            if self.integer_ids
+            else ("session_id", "visitor_id")
+        )
+        return ("website_id", "hour", "bot" if self.flags else "is_bot", *ids, *self.dimensions)
+
+    def _same_key(self, one: str, other: str) -> str:
+        return " AND ".join(
+            f"{one}.{column} {'=' if column in _NOT_NULL else 'IS NOT DISTINCT FROM'} "
+            f"{other}.{column}"
+            for column in self.key
+        )
+
+    def add_rows(self, new: str) -> str:
+        """UPDATE: add the counts (and spans) of the rows of the table ``new`` (this level's
+        rows of events not counted yet) to the stored rows of the same key, from the hour
+        ``?`` on. Sums, minimums and maximums merge exactly."""
+        sets = ["events = r.events + n.events", "pageviews = r.pageviews + n.pageviews"]
+        if self.spans:
+            sets += [
+                "first_at = least(r.first_at, n.first_at)",
+                "last_at = greatest(r.last_at, n.last_at)",
+            ]
         return (
-            f"DELETE FROM {self.table} r USING ({touched}) t "  # noqa: S608
-            f"WHERE r.hour >= ? AND r.website_id = t.website_id AND r.hour = t.hour "
-            f"AND {self._match('t')}"
+            f"UPDATE {self.table} r SET {', '.join(sets)} FROM {new} n "  # noqa: S608
+            f"WHERE r.hour >= ? AND {self._same_key('r', 'n')}"
+        )
+
+    def fresh_rows(self, new: str) -> str:
+        """SELECT: the rows of the table ``new`` whose key has no stored row (from the hour
+        ``?`` on)."""
+        return (
+            f"SELECT n.* FROM {new} n ANTI JOIN (SELECT {', '.join(self.key)} "  # noqa: S608
+            f"FROM {self.table} WHERE hour >= ?) r ON {self._same_key('r', 'n')}"
         )
 
     def refresh_facts(self) -> str:
@@ -318,7 +401,17 @@ PAGES = Level(
     PAGE_TABLE, ("url",), integer_ids=True, spans=True, neighbours=tuple(PAGE_NEIGHBOURS.items())
 )
 WIDE = Level(ROLLUP_TABLE, DIMENSIONS, integer_ids=False, spans=True)
-LEVELS: tuple[Level, ...] = (VISITS, PAGES, WIDE)
+
+
+DIMENSION = Level(
+    DIMENSION_TABLE,
+    ("dimension", "value"),
+    integer_ids=True,
+    spans=True,
+    neighbours=tuple(PAGE_NEIGHBOURS.items()),
+    unpivot=True,
+)
+LEVELS: tuple[Level, ...] = (VISITS, PAGES, DIMENSION, WIDE)
 
 
 def floor_hour(moment: datetime) -> datetime:

@@ -1,13 +1,15 @@
 """Rollup maintenance: every level (rollup_levels.py) kept exact as events arrive, always in
 the same DuckDB transaction as the events it reflects.
 
-* A flush (:func:`flush_step`) recomputes, from ``events``, the rows of every
-  (website, session, hour) its batch touched in each level — delete + insert, so a session
-  that grows over several flushes still collapses — then the session facts of every row of
-  the touched sessions (older hours included) from the just-replaced ``sessions`` rows, then
-  the neighbour hours of the touched sessions' rows and of the touched visitors' rows from the
-  first touched hour on (a visitor's previous row may be anywhere: that step scans the visitor
-  keys of the whole level, the flush's dearest part on a big file).
+* A flush (:func:`flush_step`, :func:`add_events`) adds its batch's events to every level:
+  they are grouped once into wide-level rows (which every level but the page one groups
+  further), each level's rows of them are added to the stored rows of the same key — so a
+  session that grows over several flushes still collapses, and no stored event is read
+  again — or appended; then the session facts of every row of the batch's sessions (older
+  hours included) come from the just-replaced ``sessions`` rows, and the neighbour hours of
+  the visitors that got new rows are recomputed (a visitor's previous row may be anywhere:
+  that step reads the visitor keys of the whole level, the flush's dearest part on a big
+  file).
 * :func:`rebuild` recomputes every level from ``events``; :func:`insert_from` appends the rows
   of a table of new events (the seeder's bulk path).
 
@@ -16,115 +18,119 @@ Retention and website deletion cut the levels too: retention.py.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from appliance.analytics.warehouse.rollup_levels import LEVELS, floor_hour, int_key, text_key
+from appliance.analytics.warehouse.batches import TEMP
+from appliance.analytics.warehouse.rollup_levels import (
+    LEVELS,
+    PAGES,
+    WIDE,
+    floor_hour,
+    int_key,
+    text_key,
+)
 from appliance.analytics.warehouse.transactions import transaction
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (database.py)
     import duckdb
 
-_TOUCHED = (
-    "SELECT unnest(?::VARCHAR[]) AS website_id, unnest(?::VARCHAR[]) AS session_id, "
-    "unnest(?::TIMESTAMP[]) AS hour"
-)
 
-
-def _touched_keys(key: str) -> str:
-    """Subquery: (website_id, {key}_key, {key}_text) of two parallel lists of ids."""
+def _source_visitors(source: str) -> str:
+    """Subquery: the (website_id, visitor_key, visitor_text) of the events in ``source``."""
     return (
-        f"SELECT DISTINCT website_id, {int_key('id')} AS {key}_key, "  # noqa: S608
-        f"{text_key('id')} AS {key}_text "
-        "FROM (SELECT unnest(?::VARCHAR[]) AS website_id, unnest(?::VARCHAR[]) AS id)"
+        f"SELECT DISTINCT website_id, {int_key('visitor_id')} AS visitor_key, "  # noqa: S608
+        f"{text_key('visitor_id')} AS visitor_text FROM {source}"
     )
 
 
-def _source_keys(key: str, source: str) -> str:
-    """Subquery: the (website_id, {key}_key, {key}_text) of the events in ``source``."""
-    return (
-        f"SELECT DISTINCT website_id, {int_key(key + '_id')} AS {key}_key, "  # noqa: S608
-        f"{text_key(key + '_id')} AS {key}_text FROM {source}"
+_BEGINNING = datetime(1970, 1, 1)  # before any event
+# temp tables of one flush or seeded day
+_ROWS_TABLE = "rollup_wide_rows"
+_NEW_TABLE = "rollup_new_rows"
+_FRESH_TABLE = "rollup_fresh_rows"
+
+
+def _insert_levels(connection: duckdb.DuckDBPyConnection, events: str) -> None:
+    """Append every level's rows of the events in ``events`` (a constant table name), with
+    their sessions' facts. The events are grouped once into wide-level rows, whose key holds
+    every level's but the page level's: those levels group these far fewer rows (sums of sums
+    are exact); the page level groups the events."""
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_ROWS_TABLE} AS {WIDE.select(events, facts=False)}"
     )
-
-
-_BEGINNING = datetime(1970, 1, 1)  # before any event: the visitor windows see every row
-
-_TOUCHED_EVENTS = (
-    f"(SELECT e.* FROM events e SEMI JOIN ({_TOUCHED}) t "  # noqa: S608
-    "ON e.website_id = t.website_id AND e.session_id = t.session_id "
-    "AND date_trunc('hour', e.created_at) = t.hour "
-    "WHERE e.created_at >= ? AND e.created_at < ?)"
-)
-
-
-def refresh_touched(
-    connection: duckdb.DuckDBPyConnection,
-    touched: set[tuple[str, str, datetime]],
-    visitors: set[tuple[str, str]] | None = None,
-) -> None:
-    """Recompute the rows of these (website, session, hour) keys from ``events`` in every
-    level, then the session facts of every row of those sessions, then the previous-row hours
-    of the visit level for those sessions and these (website, visitor) pairs (every visitor
-    of the touched sessions must be listed)."""
-    if not touched:
-        return
-    websites, sessions, hours = (list(column) for column in zip(*sorted(touched), strict=True))
-    first = min(hours)
-    after = max(hours) + timedelta(hours=1)
     for level in LEVELS:
-        connection.execute(level.delete_touched(_TOUCHED), [websites, sessions, hours, first])
-        connection.execute(
-            level.insert(_TOUCHED_EVENTS, facts=False), [websites, sessions, hours, first, after]
-        )
-    ids = sorted(set(sessions))
-    # every touched session has an event at or after ``first``, so last_seen >= first
+        # no neighbour hours yet: the caller's refresh_neighbours computes them
+        if level is PAGES:
+            connection.execute(level.insert(events, windows=False))
+        else:
+            connection.execute(level.insert(_ROWS_TABLE, rolled=True, windows=False))
+    connection.execute(f"DROP TABLE {_ROWS_TABLE}")
+
+
+def add_events(
+    connection: duckdb.DuckDBPyConnection, events: str, sessions: list[str], first: datetime
+) -> None:
+    """Count the events of ``events`` (a constant subquery: events never counted before, with
+    their sessions, the earliest in the hour ``first``; ``sessions``: their session ids) in
+    every level, within the caller's transaction, after their ``sessions`` rows. Each level's
+    rows of those events are added to the stored rows of the same key (sums, minimums and
+    maximums merge exactly) or appended; then the session facts of every row of those
+    sessions (older hours included) are refreshed, and the neighbour hours of the visitors
+    that got new rows (a row merged into keeps its hour, so its neighbours stay)."""
+    # every session of the events has one at or after ``first``, so last_seen >= first
     row = connection.execute(
         "SELECT min(first_seen) FROM sessions "
         "WHERE last_seen >= ? AND session_id IN (SELECT unnest(?::VARCHAR[]))",
-        [first, ids],
+        [first, sessions],
     ).fetchone()
-    # without a sessions row (never in a flush) the session's rows could lie anywhere
+    # a session's rows all lie from its first_seen on: its next-row hours may change there
     since = floor_hour(row[0]) if row and row[0] is not None else _BEGINNING
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_ROWS_TABLE} AS {WIDE.select(events, facts=False)}"
+    )
     for level in LEVELS:
-        connection.execute(level.refresh_facts(), [first, ids, since])
-    site_sessions = sorted({(website, session) for website, session, _ in touched})
-    site_visitors = sorted(visitors or ())
-    for level in LEVELS:
-        if not level.flags:
-            continue
-        # a session's rows all lie after its first_seen; its next-row hours may change
-        # anywhere in it
-        connection.execute(
-            level.refresh_neighbours("session", _touched_keys("session")),
-            [[w for w, _ in site_sessions], [s for _, s in site_sessions], since, since, since],
+        rows = level.select(
+            events if level is PAGES else _ROWS_TABLE,
+            facts=False,
+            rolled=level is not PAGES,
+            windows=False,
         )
-        if site_visitors:
-            # a visitor's rows lie anywhere, but only previous-row hours at or after the
-            # first hour the flush touched can have changed
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {_NEW_TABLE} AS {rows}")
+        connection.execute(level.add_rows(_NEW_TABLE), [first])
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_FRESH_TABLE} AS {level.fresh_rows(_NEW_TABLE)}",
+            [first],
+        )
+        found = connection.execute(
+            f"INSERT INTO {level.table} BY NAME FROM {_FRESH_TABLE}"
+        ).fetchone()
+        connection.execute(level.refresh_facts(), [first, sessions, since])
+        if level.flags and found and found[0]:
             connection.execute(
-                level.refresh_neighbours("visitor", _touched_keys("visitor")),
-                [
-                    [w for w, _ in site_visitors],
-                    [v for _, v in site_visitors],
-                    _BEGINNING,
-                    first,
-                    first,
-                ],
+                level.refresh_neighbours(
+                    f"SELECT DISTINCT website_id, visitor_key, visitor_text FROM {_FRESH_TABLE}"  # noqa: S608
+                ),
+                [since],
             )
+    for table in (_ROWS_TABLE, _NEW_TABLE, _FRESH_TABLE):
+        connection.execute(f"DROP TABLE {table}")
 
 
 def flush_step(connection: duckdb.DuckDBPyConnection, assigned: str) -> None:
     """A flush step (batches.FlushStep): runs inside the flush's transaction, after its
-    inserts; ``assigned`` is the temp table of the batch's new events and their sessions."""
-    touched = connection.execute(
-        f"SELECT DISTINCT website_id, session_id, date_trunc('hour', created_at) "  # noqa: S608
-        f"FROM {assigned}"
-    ).fetchall()
-    visitors = connection.execute(
-        f"SELECT DISTINCT website_id, visitor_id FROM {assigned}"  # noqa: S608
-    ).fetchall()
-    refresh_touched(connection, set(touched), set(visitors))
+    inserts; ``assigned`` is the temp table of the batch's new events and their sessions, the
+    events themselves (every column) are in ``batches.TEMP.batch``."""
+    row = connection.execute(
+        f"SELECT min(created_at), list(DISTINCT session_id) FROM {assigned}"  # noqa: S608
+    ).fetchone()
+    if not row or row[0] is None:
+        return
+    events = (
+        f"(SELECT b.* REPLACE (a.session_id AS session_id) FROM {TEMP.batch} b "  # noqa: S608
+        f"JOIN {assigned} a USING (id))"
+    )
+    add_events(connection, events, sorted(row[1]), floor_hour(row[0]))
 
 
 def rebuild(connection: duckdb.DuckDBPyConnection, website_id: str | None = None) -> None:
@@ -146,10 +152,7 @@ def insert_from(connection: duckdb.DuckDBPyConnection, source: str) -> None:
     """Append the rows of every level for the events in ``source`` (a constant table name),
     within the caller's transaction, after their ``sessions`` rows (the seeder's bulk path).
     Their sessions and visitors may have rows already: their previous-row hours are redone."""
+    _insert_levels(connection, source)
     for level in LEVELS:
-        connection.execute(level.insert(source))
-    for level in LEVELS:
-        for key in ("session", "visitor") if level.flags else ():
-            connection.execute(
-                level.refresh_neighbours(key, _source_keys(key, source)), [_BEGINNING] * 3
-            )
+        if level.flags:
+            connection.execute(level.refresh_neighbours(_source_visitors(source)), [_BEGINNING])

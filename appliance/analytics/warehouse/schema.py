@@ -6,7 +6,8 @@ idempotency check of a flush touches only the newest row groups). ``sessions`` h
 server-side session, replaced as the session grows. The queries of the API (stats, pageviews,
 metrics, realtime, sessions) filter on ``website_id`` + a time range and group by the dimension
 columns, which are plain VARCHARs (dictionary-compressed by DuckDB). The rollup levels they
-read instead are described in rollup_levels.py; migrations 2 and 3 create and backfill them.
+read instead are described in rollup_levels.py; migrations 2, 3 and 4 create and backfill
+them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from appliance.analytics.warehouse.rollup_levels import DIMENSIONS, PAGES, ROLLUP_TABLE, VISITS
+from appliance.analytics.warehouse.rollup_levels import (
+    DIMENSION,
+    DIMENSIONS,
+    PAGES,
+    ROLLUP_TABLE,
+    VISITS,
+)
 from appliance.analytics.warehouse.transactions import transaction
 from appliance.platform.clock import utc_now
 
@@ -142,6 +149,12 @@ _MIGRATION_3: list[str] = [
     "WHERE r.session_id = s.session_id",
 ]
 
+# Migration 4: the dimension level, so every metrics type and one-filter stats read rows of
+# one value each instead of grouping the wide level by session; backfilled from the wide
+# level's rows (exact sums of the events', far fewer rows), with their sessions' facts and
+# neighbour hours.
+_MIGRATION_4: list[str] = [DIMENSION.create(), DIMENSION.insert(ROLLUP_TABLE, rolled=True)]
+
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
@@ -158,6 +171,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
     (2, "hourly rollups of events", _MIGRATION_2),
     (3, "visit and page rollup levels, session facts on rollups", _MIGRATION_3),
+    (4, "dimension rollup level", _MIGRATION_4),
 ]
 LATEST = MIGRATIONS[-1][0]
 
