@@ -357,3 +357,70 @@ def test_a_failed_upgrade_of_the_single_chain_leaves_it_as_it_was(tmp_path: Path
     assert revisions_in(store.path) == {"0001_websites"}
     assert tables_in(store.path) == {"alembic_version", "websites", "goals"}
     assert rows_of(store.path, {"websites"}) == rows
+
+
+SLOW_QUERY = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 400000) "
+    "SELECT count(*) FROM c"
+)
+
+
+def test_a_stop_while_queries_are_cancelled_leaves_no_worker_to_the_closed_loop(
+    tmp_path: Path,
+) -> None:
+    """As the server stops: requests cancelled in the middle of a query, then the store stops
+    and the loop closes. A connection's worker still busy then finishes into the closed loop
+    and raises "Event loop is closed" in its thread, printed after "Server Stopped"."""
+    import asyncio
+    import threading
+
+    import uvloop
+
+    raised: list[str] = []
+    previous_hook = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        raised.append(f"{args.thread.name if args.thread else '?'}: {args.exc_value!r}")
+
+    async def scenario() -> None:
+        store = Store.in_dir(tmp_path, ALL)
+        await store.start()
+
+        async def query() -> None:
+            async with store.session() as session:
+                await session.execute(text(SLOW_QUERY))
+
+        tasks = [asyncio.create_task(query()) for _ in range(3)]
+        await asyncio.sleep(0.05)  # every query under way in its connection's worker
+        for task in tasks:
+            task.cancel()
+        await store.stop()
+
+    threading.excepthook = hook
+    try:
+        loop = uvloop.new_event_loop()
+        try:
+            loop.run_until_complete(scenario())
+        finally:
+            loop.close()
+        workers = [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+        for worker in workers:
+            worker.join(10)  # what they would do after the loop closed
+    finally:
+        threading.excepthook = previous_hook
+    assert not workers, "aiosqlite workers outlived the store's stop"
+    assert not raised
+
+
+async def test_the_aiosqlite_internals_the_stop_waits_on_are_there(tmp_path: Path) -> None:
+    from appliance.platform.store import aiosqlite_is_open, aiosqlite_worker
+
+    store = Store.in_dir(tmp_path, ALL)
+    await store.start()
+    async with store.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        worker = aiosqlite_worker(driver)
+        assert worker is not None and worker.is_alive(), "aiosqlite's Connection._thread moved"
+        assert aiosqlite_is_open(driver), "aiosqlite's _running/_connection changed"
+    await store.stop()
+    assert not worker.is_alive() and not aiosqlite_is_open(driver)

@@ -44,6 +44,7 @@ import re
 import sqlite3
 import sys
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,10 @@ _STRING = re.compile(r"""["']([^"']+)["']""")
 _SCHEMA_VERSION = re.compile(r"""^INSERT INTO "alembic_version" VALUES\('([^']+)'\);$""", re.M)
 # the revision files Alembic loads from a version location (alembic.script.base)
 _REVISION_FILE = re.compile(r"(?!\.#|__init__).*\.py$")
+
+
+STOP_WAIT_SECONDS = 5.0
+"""How long a stop waits for connections still in use, and then for each one's worker."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
@@ -213,6 +218,7 @@ class Store:
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._lock = threading.Lock()
+        self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()  # aiosqlite connections
 
     @classmethod
     def in_dir(cls, data_dir: Path, migrations: Iterable[Path] = ()) -> Store:
@@ -252,6 +258,7 @@ class Store:
 
             engine = create_async_engine(f"sqlite+aiosqlite:///{self.path}")
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "connect", self._remember_driver)
             self._sessions = async_sessionmaker(engine, expire_on_commit=False)
             self._engine = engine
 
@@ -309,8 +316,57 @@ class Store:
         log.info("store ready at %s", self.path)
 
     async def stop(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
+        engine = self._engine
+        if engine is not None:
+            await self._settle(engine)
+            await engine.dispose()
+            await self._end_workers()
         self._engine = None
         self._sessions = None
         self._started = False
+
+    # Each aiosqlite connection has a worker thread that hands every result back to the event
+    # loop. When the server stops, requests it cancelled may still be in the middle of a query
+    # or giving their connection back (a cancelled one is closed without waiting); dispose()
+    # closes only the connections in the pool. A worker that finishes after the loop closed
+    # raises "Event loop is closed" in its thread, printed after "Server Stopped". So the stop
+    # waits for the connections in use, and then for every worker, while the loop still runs.
+
+    def _remember_driver(self, dbapi_connection: Any, _record: Any = None) -> None:
+        self._drivers.add(dbapi_connection.driver_connection)
+
+    @staticmethod
+    async def _settle(engine: AsyncEngine) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_WAIT_SECONDS
+        pool: Any = engine.pool  # a QueuePool: it counts the connections in use
+        while pool.checkedout() and loop.time() < deadline:  # noqa: ASYNC110 (a count, no event)
+            await asyncio.sleep(0.01)
+
+    async def _end_workers(self) -> None:
+        for driver in list(self._drivers):
+            worker = aiosqlite_worker(driver)
+            if worker is None or not worker.is_alive():
+                continue
+            if aiosqlite_is_open(driver):  # still in use after the wait: close it now
+                try:
+                    await asyncio.wait_for(driver.close(), STOP_WAIT_SECONDS)
+                except Exception:
+                    log.warning("a store connection did not close cleanly", exc_info=True)
+            await asyncio.to_thread(worker.join, STOP_WAIT_SECONDS)
+        self._drivers = weakref.WeakSet()
+
+
+def aiosqlite_worker(connection: Any) -> threading.Thread | None:
+    """The worker thread of an aiosqlite connection (``Connection._thread``: aiosqlite has no
+    public name for it; tests/platform/test_store.py checks it is still there)."""
+    worker = getattr(connection, "_thread", None)
+    return worker if isinstance(worker, threading.Thread) else None
+
+
+def aiosqlite_is_open(connection: Any) -> bool:
+    """Whether ``close()`` may still be called: not closed and not stopped (aiosqlite's
+    ``_running`` and ``_connection``; a stopped worker would never answer a close)."""
+    return bool(getattr(connection, "_running", False)) and (
+        getattr(connection, "_connection", None) is not None
+    )
