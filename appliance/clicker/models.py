@@ -181,11 +181,18 @@ class GameFull(ServiceError):
 # -- the API's documentation (platform/openapi.py) --------------------------------------------
 
 
-class PlayerPath(BaseModel):
+class _Doc(BaseModel):
+    """Described for the API's documentation only (platform/openapi.py): validators are built
+    when the document is made, not at start-up."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class PlayerPath(_Doc):
     player_id: str = Field(pattern=f"^{_UUID.pattern}$", description="The player's UUID.")
 
 
-class LeaderboardQuery(BaseModel):
+class LeaderboardQuery(_Doc):
     player_id: str | None = Field(None, description="Also answer this player's own rank (a UUID).")
 
 
@@ -202,7 +209,7 @@ class Leaderboard(TypedDict):
     player: NotRequired[PlayerView]
 
 
-class SnapshotStats(BaseModel):
+class SnapshotStats(_Doc):
     model_config = ConfigDict(extra="allow")
 
     writes: int
@@ -211,7 +218,7 @@ class SnapshotStats(BaseModel):
     recent: list[dict[str, Any]]
 
 
-class ClickerStats(BaseModel):
+class ClickerStats(_Doc):
     model_config = ConfigDict(extra="allow")
 
     players: int

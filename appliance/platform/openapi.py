@@ -85,7 +85,14 @@ HIDDEN = Doc(summary="", responses={})
 """For routes that are no API (the dashboard and its fallback): left out."""
 
 
-class ErrorDetail(BaseModel):
+class _Doc(BaseModel):
+    """Described for this document only: validators are built when it is made, not at
+    start-up."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorDetail(_Doc):
     """The refusal: a stable machine ``code``, a message for people, the field it is about."""
 
     model_config = ConfigDict(extra="allow")
@@ -95,7 +102,7 @@ class ErrorDetail(BaseModel):
     field: str | None = Field(description="The field it is about, or null.")
 
 
-class ErrorEnvelope(BaseModel):
+class ErrorEnvelope(_Doc):
     """The platform's error answer, ``{"error": {"code", "message", "field"}}``."""
 
     error: ErrorDetail
@@ -312,7 +319,7 @@ OPENAPI_PATH = "/api/openapi.json"
 PLATFORM_TAG = "platform"
 
 
-class Health(BaseModel):
+class Health(_Doc):
     """``GET /healthz``: the process serves."""
 
     model_config = ConfigDict(extra="allow")
@@ -320,7 +327,7 @@ class Health(BaseModel):
     ok: bool
 
 
-class PartSummary(BaseModel):
+class PartSummary(_Doc):
     name: str
     title: str
     path: str
@@ -328,14 +335,14 @@ class PartSummary(BaseModel):
     topics: list[str]
 
 
-class RealtimeSummary(BaseModel):
+class RealtimeSummary(_Doc):
     model_config = ConfigDict(extra="allow")
 
     sockets: int = Field(description="Open WebSocket connections.")
     topics: dict[str, int] = Field(description="Subscribers per topic group.")
 
 
-class SystemInfo(BaseModel):
+class SystemInfo(_Doc):
     """``GET /api/system``: what this appliance runs."""
 
     name: str

@@ -83,11 +83,18 @@ def _json_kind(value: Any) -> str:
 # -- the API's documentation (platform/openapi.py) --------------------------------------------
 
 
-class RoomPath(BaseModel):
+class _Doc(BaseModel):
+    """Described for the API's documentation only (platform/openapi.py): validators are built
+    when the document is made, not at start-up."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class RoomPath(_Doc):
     room_id: str = Field(pattern=f"^{ROOM_ID_PATTERN.pattern}$", description=ROOM_ID_RULE)
 
 
-class IfMatch(BaseModel):
+class IfMatch(_Doc):
     if_match: str | None = Field(
         None,
         alias="If-Match",
@@ -96,13 +103,13 @@ class IfMatch(BaseModel):
     )
 
 
-class LastEventId(BaseModel):
+class LastEventId(_Doc):
     last_event_id: str | None = Field(
         None, alias="Last-Event-ID", description="The version a reconnecting stream last saw."
     )
 
 
-class RoomError(BaseModel):
+class RoomError(_Doc):
     """A refusal in the rooms' flat shape (the 404 is exactly ``{"error": "room_not_found"}``;
     a 412 adds the room's ``current`` record)."""
 
@@ -113,7 +120,7 @@ class RoomError(BaseModel):
     field: str | None = None
 
 
-class RoomLimits(BaseModel):
+class RoomLimits(_Doc):
     max_rooms: int
     max_subscribers_per_room: int
     max_state_bytes: int
@@ -121,7 +128,7 @@ class RoomLimits(BaseModel):
     heartbeat_seconds: float
 
 
-class RoomsOverview(BaseModel):
+class RoomsOverview(_Doc):
     """Counts and limits; never a room id (an id is all it takes to read and write a room)."""
 
     model_config = ConfigDict(extra="allow")
@@ -132,13 +139,13 @@ class RoomsOverview(BaseModel):
     limits: RoomLimits
 
 
-class StreamQuery(BaseModel):
+class StreamQuery(_Doc):
     last_event_id: str | None = Field(
         None, alias="lastEventId", description="As the Last-Event-ID header (for proxies)."
     )
 
 
-class StateEvent(BaseModel):
+class StateEvent(_Doc):
     """One event of a room's stream (``text/event-stream``); heartbeats are comments."""
 
     event: Literal["state"]

@@ -43,7 +43,7 @@ class SparkEvent(BaseModel):
 # is the spark without its position, which comes from the path.
 SparkBody = create_model(
     "SparkBody",
-    __config__=SparkEvent.model_config,
+    __config__=ConfigDict(**SparkEvent.model_config, defer_build=True),
     __doc__="The body of ``POST /api/<x>/<y>``: the spark without its position.",
     **{
         name: (info.annotation, info)
@@ -53,6 +53,7 @@ SparkBody = create_model(
 )
 BoardPosition = create_model(
     "BoardPosition",
+    __config__=ConfigDict(defer_build=True),
     __doc__="A cell of the board, from the path.",
     **{name: (int, SparkEvent.model_fields[name]) for name in ("x", "y")},  # type: ignore[call-overload]
 )
@@ -61,5 +62,7 @@ BoardPosition = create_model(
 class SparkErrors(BaseModel):
     """A refused spark: every offending field with its messages (``body`` for the body as a
     whole, ``rate`` for the rate limit)."""
+
+    model_config = ConfigDict(defer_build=True)  # for the API's documentation only
 
     errors: dict[str, list[str]]

@@ -95,50 +95,57 @@ class IngestLimitsBody(_Body):
 # -- answers and query strings, for the API's documentation (platform/openapi.py) -------------
 
 
-class PageQuery(BaseModel):
+class _Doc(BaseModel):
+    """Described for the API's documentation only (platform/openapi.py): validators are built
+    when the document is made, not at start-up."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class PageQuery(_Doc):
     limit: int | None = Field(None, description="Items per page, clamped to 1..100 (default 20).")
     offset: int | None = Field(None, ge=0, le=MAX_OFFSET, description="Items to skip.")
 
 
-class CursorQuery(BaseModel):
+class CursorQuery(_Doc):
     limit: int | None = Field(None, description="Items per page, clamped to 1..100 (default 20).")
     cursor: str | None = Field(None, description="The pagination.cursor of the previous page.")
 
 
-class AuthStatus(BaseModel):
+class AuthStatus(_Doc):
     mode: Literal["local", "password"]
     setup_required: bool
     authenticated: bool
     password_change_required: bool
 
 
-class OkData(BaseModel):
+class OkData(_Doc):
     ok: Literal[True]
 
 
-class Ok(BaseModel):
+class Ok(_Doc):
     data: OkData
 
 
-class LoginData(BaseModel):
+class LoginData(_Doc):
     expires_at: str = Field(description="RFC 3339")
 
 
-class LoginAnswer(BaseModel):
+class LoginAnswer(_Doc):
     data: LoginData
 
 
-class SessionData(BaseModel):
+class SessionData(_Doc):
     authenticated: Literal[True]
     mode: Literal["local", "password"]
     expires_at: str | None
 
 
-class SessionAnswer(BaseModel):
+class SessionAnswer(_Doc):
     data: SessionData
 
 
-class KeyCreatedData(BaseModel):
+class KeyCreatedData(_Doc):
     id: str
     name: str
     key: str = Field(description="The key itself, shown this once.")
@@ -146,11 +153,11 @@ class KeyCreatedData(BaseModel):
     created_at: str | None
 
 
-class KeyCreated(BaseModel):
+class KeyCreated(_Doc):
     data: KeyCreatedData
 
 
-class KeyRow(BaseModel):
+class KeyRow(_Doc):
     id: str
     name: str
     key_prefix: str
@@ -159,19 +166,19 @@ class KeyRow(BaseModel):
     revoked_at: str | None
 
 
-class KeysPagination(BaseModel):
+class KeysPagination(_Doc):
     total: int
     limit: int
     offset: int
     has_more: bool
 
 
-class KeysPage(BaseModel):
+class KeysPage(_Doc):
     data: list[KeyRow]
     pagination: KeysPagination
 
 
-class WebsiteCreatedData(BaseModel):
+class WebsiteCreatedData(_Doc):
     id: str
     tenant_id: str | None
     name: str
@@ -181,11 +188,11 @@ class WebsiteCreatedData(BaseModel):
     created_at: str
 
 
-class WebsiteCreated(BaseModel):
+class WebsiteCreated(_Doc):
     data: WebsiteCreatedData
 
 
-class WebsiteRow(BaseModel):
+class WebsiteRow(_Doc):
     id: str
     tenant_id: str | None
     name: str
@@ -198,19 +205,19 @@ class WebsiteRow(BaseModel):
     updated_at: str
 
 
-class WebsitesPagination(BaseModel):
+class WebsitesPagination(_Doc):
     total: int
     limit: int
     cursor: str | None
     has_more: bool
 
 
-class WebsitesPage(BaseModel):
+class WebsitesPage(_Doc):
     data: list[WebsiteRow]
     pagination: WebsitesPagination
 
 
-class WebsiteDetailData(BaseModel):
+class WebsiteDetailData(_Doc):
     id: str
     tenant_id: str | None
     name: str
@@ -222,11 +229,11 @@ class WebsiteDetailData(BaseModel):
     updated_at: str
 
 
-class WebsiteDetail(BaseModel):
+class WebsiteDetail(_Doc):
     data: WebsiteDetailData
 
 
-class WebsiteUpdatedData(BaseModel):
+class WebsiteUpdatedData(_Doc):
     id: str
     name: str
     domain: str
@@ -234,11 +241,11 @@ class WebsiteUpdatedData(BaseModel):
     updated_at: str
 
 
-class WebsiteUpdated(BaseModel):
+class WebsiteUpdated(_Doc):
     data: WebsiteUpdatedData
 
 
-class IngestLimitsData(BaseModel):
+class IngestLimitsData(_Doc):
     website_id: str
     peak_events_per_sec: int
     queue_max_events: int
@@ -246,20 +253,20 @@ class IngestLimitsData(BaseModel):
     source: dict[str, Literal["custom", "default"]]
 
 
-class IngestLimitsAnswer(BaseModel):
+class IngestLimitsAnswer(_Doc):
     data: IngestLimitsData
 
 
-class ShareData(BaseModel):
+class ShareData(_Doc):
     share_id: str
     share_url: str
 
 
-class ShareAnswer(BaseModel):
+class ShareAnswer(_Doc):
     data: ShareData
 
 
-class Goal(BaseModel):
+class Goal(_Doc):
     id: str
     website_id: str
     name: str
@@ -274,9 +281,9 @@ class Goal(BaseModel):
     updated_at: str
 
 
-class GoalAnswer(BaseModel):
+class GoalAnswer(_Doc):
     data: Goal
 
 
-class GoalList(BaseModel):
+class GoalList(_Doc):
     data: list[Goal]

@@ -83,11 +83,18 @@ CollectBody = (
 """One event, or a batch of at most 50."""
 
 
-class Collected(BaseModel):
+class _Doc(BaseModel):
+    """Described for the API's documentation only (platform/openapi.py): validators are built
+    when the document is made, not at start-up."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Collected(_Doc):
     ok: Literal[True]
 
 
-class UmamiAnswer(BaseModel):
+class UmamiAnswer(_Doc):
     """What Umami's tracker keeps between sends."""
 
     cache: str
@@ -95,6 +102,6 @@ class UmamiAnswer(BaseModel):
     visitId: str
 
 
-class AnalyticsHealth(BaseModel):
+class AnalyticsHealth(_Doc):
     status: Literal["ok", "degraded"]
     version: str

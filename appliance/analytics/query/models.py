@@ -23,7 +23,14 @@ def _metric_type() -> Any:
 # -- query strings ----------------------------------------------------------------------------
 
 
-class DatesQuery(BaseModel):
+class _Doc(BaseModel):
+    """Described for the API's documentation only (platform/openapi.py): validators are built
+    when the document is made, not at start-up."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class DatesQuery(_Doc):
     start_date: date | None = Field(None, description="YYYY-MM-DD; default: end_date − 6 days.")
     end_date: date | None = Field(None, description="YYYY-MM-DD; default: today (UTC).")
 
@@ -65,7 +72,7 @@ class MetricsQuery(ReportQuery):
     )
 
 
-class RealtimeQuery(BaseModel):
+class RealtimeQuery(_Doc):
     include_bots: Bool | None = None
 
 
@@ -83,7 +90,7 @@ class EventQuery(EventsQuery):
     granularity: Granularity | None = None
 
 
-class ExportQuery(BaseModel):
+class ExportQuery(_Doc):
     start_date: date
     end_date: date = Field(description=f"At most {MAX_REPORT_DAYS} days after start_date.")
     format: Literal["csv"] | None = None
@@ -96,13 +103,13 @@ class ShareMetricsQuery(DatesQuery):
 # -- answers ----------------------------------------------------------------------------------
 
 
-class Compare(BaseModel):
+class Compare(_Doc):
     mode: str
     primary_range: list[str]
     comparison_range: list[str]
 
 
-class StatsData(BaseModel):
+class StatsData(_Doc):
     pageviews: int
     visitors: int
     sessions: int
@@ -116,18 +123,18 @@ class StatsData(BaseModel):
     timezone: str
 
 
-class Stats(BaseModel):
+class Stats(_Doc):
     data: StatsData
     compare: Compare | None = None
 
 
-class Point(BaseModel):
+class Point(_Doc):
     date: str = Field(description="YYYY-MM-DDTHH:00:00Z, YYYY-MM-DD or YYYY-MM")
     pageviews: int
     visitors: int
 
 
-class Series(BaseModel):
+class Series(_Doc):
     series: list[Point]
     granularity: Granularity
 
@@ -136,12 +143,12 @@ class PageviewsData(Series):
     compare_series: list[Point] | None
 
 
-class Pageviews(BaseModel):
+class Pageviews(_Doc):
     data: PageviewsData
     compare: Compare | None = None
 
 
-class MetricRow(BaseModel):
+class MetricRow(_Doc):
     model_config = ConfigDict(extra="allow")  # prev_* and delta_* with a comparison
 
     value: str | None
@@ -151,25 +158,25 @@ class MetricRow(BaseModel):
     avg_duration_seconds: float
 
 
-class MetricsData(BaseModel):
+class MetricsData(_Doc):
     type: str
     rows: list[MetricRow]
 
 
-class OffsetPage(BaseModel):
+class OffsetPage(_Doc):
     total: int
     limit: int
     offset: int
     has_more: bool
 
 
-class Metrics(BaseModel):
+class Metrics(_Doc):
     data: MetricsData
     pagination: OffsetPage
     compare: Compare | None
 
 
-class RecentEvent(BaseModel):
+class RecentEvent(_Doc):
     event_type: str
     url: str | None
     referrer_domain: str | None
@@ -179,22 +186,22 @@ class RecentEvent(BaseModel):
     ts: str
 
 
-class RealtimePage(BaseModel):
+class RealtimePage(_Doc):
     limit: int
     total_in_window: int
 
 
-class RealtimeData(BaseModel):
+class RealtimeData(_Doc):
     active_visitors: int
     recent_events: list[RecentEvent]
     pagination: RealtimePage
 
 
-class Realtime(BaseModel):
+class Realtime(_Doc):
     data: RealtimeData
 
 
-class SessionRow(BaseModel):
+class SessionRow(_Doc):
     session_id: str
     visitor_id: str
     first_seen: str
@@ -210,18 +217,18 @@ class SessionRow(BaseModel):
     device_type: str | None
 
 
-class CursorPage(BaseModel):
+class CursorPage(_Doc):
     limit: int
     next_cursor: str | None
     has_more: bool
 
 
-class Sessions(BaseModel):
+class Sessions(_Doc):
     data: list[SessionRow]
     pagination: CursorPage
 
 
-class SessionEvent(BaseModel):
+class SessionEvent(_Doc):
     id: str
     event_type: str
     url: str | None
@@ -230,53 +237,53 @@ class SessionEvent(BaseModel):
     created_at: str
 
 
-class SessionDetailData(BaseModel):
+class SessionDetailData(_Doc):
     session: SessionRow
     events: list[SessionEvent]
     truncated: bool
 
 
-class SessionDetail(BaseModel):
+class SessionDetail(_Doc):
     data: SessionDetailData
 
 
-class EventNameRow(BaseModel):
+class EventNameRow(_Doc):
     event_name: str
     count: int
     visitors: int
 
 
-class EventNamesData(BaseModel):
+class EventNamesData(_Doc):
     rows: list[EventNameRow]
     total: int
 
 
-class EventNames(BaseModel):
+class EventNames(_Doc):
     data: EventNamesData
 
 
-class PropertyRow(BaseModel):
+class PropertyRow(_Doc):
     property_key: str
     property_value: str | None
     count: int
 
 
-class EventPropertiesData(BaseModel):
+class EventPropertiesData(_Doc):
     event_name: str
     total_occurrences: int
     sample_size: int
     properties: list[PropertyRow]
 
 
-class EventProperties(BaseModel):
+class EventProperties(_Doc):
     data: EventPropertiesData
 
 
-class EventSeries(BaseModel):
+class EventSeries(_Doc):
     data: Series
 
 
-class GoalStatsData(BaseModel):
+class GoalStatsData(_Doc):
     goal_id: str
     conversions: int
     converting_sessions: int
@@ -287,21 +294,21 @@ class GoalStatsData(BaseModel):
     trend_pct: float | None
 
 
-class GoalStats(BaseModel):
+class GoalStats(_Doc):
     data: GoalStatsData
 
 
-class MetricRows(BaseModel):
+class MetricRows(_Doc):
     rows: list[MetricRow]
 
 
-class OverviewData(BaseModel):
+class OverviewData(_Doc):
     stats: StatsData
     pageviews: Series
     metrics: dict[str, MetricRows]
 
 
-class Overview(BaseModel):
+class Overview(_Doc):
     data: OverviewData
 
 
