@@ -13,7 +13,7 @@ from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, file
 
 from appliance import __version__
-from appliance.platform import benchmark, frozen, http, openapi, origins
+from appliance.platform import frozen, http, openapi, origins
 from appliance.platform.jobs import Jobs
 from appliance.platform.lifecycle import once_serving
 from appliance.platform.openapi import HEALTHZ_DOC, HIDDEN, SYSTEM_DOC
@@ -127,9 +127,6 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
                 },
             }
         )
-
-    if settings.server.bench_baseline:
-        benchmark.install(app)
 
     part_tags = [(part.name, part.description) for part in parts]
     openapi.install(app, title="Sparkhouse", version=__version__, tags=part_tags)

@@ -30,6 +30,7 @@ from bench.common import (
     Config,
     OtherLoad,
     Table,
+    defaults_only,
     machine,
     raise_fd_limit,
     use_uvloop,
@@ -154,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     raise_fd_limit()  # the servers and clients started from here inherit it
     use_uvloop()
     console = Console()
+    # The Makefile exports PORT and HOST for `make run`; every server here gets its own port.
+    ignored = [name for name in defaults_only() if name not in ("PORT", "HOST")]
+    if ignored:
+        console.print(
+            f"[yellow]ignoring {', '.join(ignored)} from the environment: the servers run with "
+            "the defaults (and each suite's stated changes)[/yellow]"
+        )
     config = Config(quick=args.quick, workers=args.workers)
     line = machine_line()
     console.print(f"[bold]Sparkhouse bench[/bold] — {line}")

@@ -1,7 +1,8 @@
 """Bench suite of analytics ingestion: ``POST /api/collect`` with the durable journal.
 
-* Collect vs the bare 202 endpoint of the same process, and vs a second server whose journal
-  does not fsync (``SPARKHOUSE_ANALYTICS_JOURNAL_SYNC=off``): wrk, alternating rounds.
+* Collect at the defaults vs the baseline, a bare Sanic app in its own process
+  (bench/bare_sanic.py), and vs a server with the access log off and one whose journal does not
+  fsync (``SPARKHOUSE_ANALYTICS_JOURNAL_SYNC=off``): wrk, alternating rounds.
 * Latency at a fixed 1000 req/s (open loop).
 * Flush throughput journal → DuckDB, measured in this process with the real journal and
   DuckDB (no HTTP).
@@ -13,13 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,26 +28,31 @@ import duckdb
 import orjson
 
 from bench.common import (
+    ACCESS_LOG_OFF,
+    BARE_PATH,
     PYTHON,
-    QUIET_SERVER_ENV,
     ROOT,
+    Change,
     Config,
     HttpClient,
     Row,
     Server,
     Table,
     WrkResult,
+    access_lines,
     at_least,
     at_most,
+    bare_sanic,
     cpu_seconds,
+    env_of,
     free_port,
     launch,
     open_loop,
     run_wrk,
+    settings_note,
 )
 
 TITLE = "Analytics ingestion"
-BARE_PATH = "/bench/bare"
 COLLECT_PATH = "/api/collect"
 WRK_THREADS = 2
 WRK_CONNECTIONS = 50
@@ -61,24 +66,41 @@ UA = (
     "Chrome/120.0.0.0 Safari/537.36"
 )
 
+# Every server of the suite runs at the defaults but this (the tables say so): the load comes
+# from one address, so the per-address collect limit would refuse it.
+CHANGES = [
+    Change(
+        "SPARKLYTICS_RATE_LIMIT_DISABLE",
+        "true",
+        "the per-address collect limit would refuse the load, which comes from one address",
+    )
+]
+NO_FSYNC = Change("SPARKHOUSE_ANALYTICS_JOURNAL_SYNC", "off", "only for the without-fsync lines")
+FAST_FLUSH = Change(
+    "SPARKLYTICS_BUFFER_FLUSH_MS", "50", "the kill test: journal → DuckDB flushes often"
+)
+
 # Targets of issue 5.
 BARE_SHARE = 0.50
 FIXED_RATE_P99_MS = 10.0
 FLUSH_EVENTS_PER_SECOND = 50_000
 
 HOW_MEASURED = f"""\
-**Collect.** Two appliance processes (access log off, log level WARNING, rate limit off): A with
-the default durable journal (`synchronous=FULL`, one fsync per group commit) and
-`SPARKHOUSE_BENCH_BASELINE=1` (the bare `POST {BARE_PATH}` handler behind the same middleware),
-B with `SPARKHOUSE_ANALYTICS_JOURNAL_SYNC=off` (no fsync). wrk ({WRK_THREADS} threads,
+**Collect.** Three appliance processes with the settings a user gets by default (access log
+on, log level INFO, the durable journal: `synchronous=FULL`, one fsync per group commit) but
+the per-address collect limit off (the table says why): A as that, B with the access log off
+(`SPARKHOUSE_ACCESS_LOG=false`), C with `SPARKHOUSE_ANALYTICS_JOURNAL_SYNC=off` (no fsync). The
+baseline is `bench/bare_sanic.py`, a minimal Sanic app in its own process (one route that
+returns 202 `{{}}`, no middleware, no access log). wrk ({WRK_THREADS} threads,
 {WRK_CONNECTIONS} keep-alive connections) posts one realistic pageview (full URL with a UTM
-parameter, referrer, screen, language) to `POST {COLLECT_PATH}` on A, to the bare route on A and
-to collect on B, in {ROUNDS} alternating rounds each after a warm-up; req/s over the rounds'
-total time, p50/p99 of the median round. The flusher runs as configured by default (every
-5 s or 10 000 events), so its DuckDB work is part of the measured load. "Server CPU per request"
-is the server's CPU time (all its threads) divided by its requests. Then an open-loop client
-offers {FIXED_RATE:g} req/s to collect at fixed intended send times (latency from the intended
-time, no coordinated omission). wrk and the clients share the two cores with the server.
+parameter, referrer, screen, language) to `POST {COLLECT_PATH}` on A, B and C and to the bare
+route, in {ROUNDS} alternating rounds each after a warm-up; req/s over the rounds' total time,
+p50/p99 of the median round. The flusher runs as configured by default (every 5 s or 10 000
+events), so its DuckDB work is part of the measured load. "Server CPU per request" is the
+server's CPU time (all its threads) divided by its requests. Then an open-loop client offers
+{FIXED_RATE:g} req/s to collect on A, and to the bare app, at fixed intended send times
+(latency from the intended time, no coordinated omission). wrk and the clients share the two
+cores with the servers.
 
 **Flush.** In the bench process, the real journal and DuckDB
 (`appliance.analytics.ingest.pipeline`): N synthetic events (5 000 visitors,
@@ -127,19 +149,19 @@ def _add_website(data_dir: Path, domain: str) -> str:
     return done.stdout.strip()
 
 
-def _launch(name: str, data_dir: Path, env: dict[str, str]) -> Server:
+def _launch(name: str, data_dir: Path, changes: Iterable[Change] = ()) -> Server:
     port = free_port()
     command = [PYTHON, "-m", "appliance", "serve", "--port", str(port), "--data-dir", str(data_dir)]
-    full_env = {**QUIET_SERVER_ENV, "SPARKLYTICS_RATE_LIMIT_DISABLE": "true", **env}
-    return launch(name, command, port, f"http://127.0.0.1:{port}/healthz", env=full_env)
+    env = env_of([*CHANGES, *changes])
+    return launch(name, command, port, f"http://127.0.0.1:{port}/healthz", env=env)
 
 
 @contextlib.contextmanager
-def appliance(name: str, env: dict[str, str] | None = None) -> Iterator[Appliance]:
+def appliance(name: str, changes: Iterable[Change] = ()) -> Iterator[Appliance]:
     root = Path(tempfile.mkdtemp(prefix="sparkhouse-bench-analytics-"))
     data_dir = root / "data"
     site = _add_website(data_dir, "bench.example.com")
-    server = _launch(name, data_dir, env or {})
+    server = _launch(name, data_dir, changes)
     try:
         time.sleep(0.5)  # signal handlers in place before anything may stop it
         yield Appliance(server, site, data_dir)
@@ -184,18 +206,22 @@ def _wrk(url: str, body: bytes, seconds: float) -> WrkResult:
 
 def collect(config: Config) -> Table:
     seconds = config.seconds(12.0, 3.0)
-    table = Table("Collect — POST /api/collect", baseline="bare 202 endpoint in the same process")
+    table = Table(
+        "Collect — POST /api/collect",
+        baseline="bare Sanic app (bench/bare_sanic.py), its own process, same run",
+    )
     with (
-        appliance("analytics-durable", {"SPARKHOUSE_BENCH_BASELINE": "1"}) as durable,
-        appliance("analytics-nofsync", {"SPARKHOUSE_ANALYTICS_JOURNAL_SYNC": "off"}) as nofsync,
+        appliance("analytics-durable") as durable,
+        appliance("analytics-quiet", [ACCESS_LOG_OFF]) as quiet,
+        appliance("analytics-nofsync", [NO_FSYNC]) as nofsync,
+        bare_sanic() as bare_server,
     ):
-        body = orjson.dumps(_event(durable.site))
-        body_b = orjson.dumps(_event(nofsync.site))
         routes = {
-            "bare": (durable.server, durable.server.url + BARE_PATH, body),
-            "collect": (durable.server, durable.server.url + COLLECT_PATH, body),
-            "nofsync": (nofsync.server, nofsync.server.url + COLLECT_PATH, body_b),
+            "bare": (bare_server, bare_server.url + BARE_PATH, orjson.dumps(_event(durable.site)))
         }
+        for name, app in (("collect", durable), ("quiet", quiet), ("nofsync", nofsync)):
+            url = app.server.url + COLLECT_PATH
+            routes[name] = (app.server, url, orjson.dumps(_event(app.site)))
         for _, url, payload in routes.values():
             _wrk(url, payload, config.seconds(2.0, 1.0))
         rounds: dict[str, list[WrkResult]] = {name: [] for name in routes}
@@ -206,27 +232,23 @@ def collect(config: Config) -> Table:
                 rounds[name].append(_wrk(url, payload, seconds / ROUNDS))
                 cpu[name] += (cpu_seconds(server.pid) or 0.0) - before
         results = {name: WrkResult.combine(found) for name, found in rounds.items()}
-        fixed = asyncio.run(
-            open_loop(
-                "127.0.0.1",
-                durable.server.port,
-                COLLECT_PATH,
-                rate=FIXED_RATE,
-                seconds=config.seconds(10.0, 3.0),
-                body=body,
+        fixed = {
+            name: asyncio.run(
+                open_loop(
+                    "127.0.0.1",
+                    routes[name][0].port,
+                    path,
+                    rate=FIXED_RATE,
+                    seconds=config.seconds(10.0, 3.0),
+                    body=routes[name][2],
+                )
             )
-        )
-        fixed_bare = asyncio.run(
-            open_loop(
-                "127.0.0.1",
-                durable.server.port,
-                BARE_PATH,
-                rate=FIXED_RATE,
-                seconds=config.seconds(10.0, 3.0),
-                body=body,
-            )
-        )
-    bare, durable_result, nofsync_result = (results["bare"], results["collect"], results["nofsync"])
+            for name, path in (("collect", COLLECT_PATH), ("bare", BARE_PATH))
+        }
+    lines = access_lines(durable.server)  # stopped: every line is written
+    bare, durable_result = results["bare"], results["collect"]
+    quiet_result, nofsync_result = results["quiet"], results["nofsync"]
+    fixed_collect, fixed_bare = fixed["collect"], fixed["bare"]
     load = f"wrk {WRK_THREADS}×{WRK_CONNECTIONS}"
     share = durable_result.rps / bare.rps if bare.rps else None
     table.add(
@@ -240,6 +262,7 @@ def collect(config: Config) -> Table:
             digits=0,
         )
     )
+    table.add(Row(f"req/s, access log off ({load})", quiet_result.rps, "req/s", bare.rps, digits=0))
     table.add(
         Row(
             f"req/s, journal without fsync ({load})",
@@ -258,6 +281,15 @@ def collect(config: Config) -> Table:
         Row(
             "server CPU per request, durable",
             per_request("collect"),
+            "µs",
+            per_request("bare"),
+            digits=0,
+        )
+    )
+    table.add(
+        Row(
+            "server CPU per request, access log off",
+            per_request("quiet"),
             "µs",
             per_request("bare"),
             digits=0,
@@ -290,7 +322,7 @@ def collect(config: Config) -> Table:
     table.add(
         Row(
             f"p50 latency at {FIXED_RATE:,.0f} req/s (open loop)",
-            fixed.p(50),
+            fixed_collect.p(50),
             "ms",
             fixed_bare.p(50),
             digits=2,
@@ -299,22 +331,24 @@ def collect(config: Config) -> Table:
     table.add(
         Row(
             f"p99 latency at {FIXED_RATE:,.0f} req/s (open loop)",
-            fixed.p(99),
+            fixed_collect.p(99),
             "ms",
             fixed_bare.p(99),
             f"≤ {FIXED_RATE_P99_MS:g} ms",
-            at_most(fixed.p(99), FIXED_RATE_P99_MS)
-            and fixed.errors == 0
-            and fixed.achieved_rps >= 0.95 * FIXED_RATE,
+            at_most(fixed_collect.p(99), FIXED_RATE_P99_MS)
+            and fixed_collect.errors == 0
+            and fixed_collect.achieved_rps >= 0.95 * FIXED_RATE,
             digits=2,
         )
     )
-    errors = sum(result.errors for result in results.values()) + fixed.errors
+    errors = sum(result.errors for result in results.values()) + fixed_collect.errors
+    table.notes.append(settings_note(CHANGES))
     table.notes.append(
-        f"wrk: {durable_result.requests:,} durable, {nofsync_result.requests:,} no-fsync and "
-        f"{bare.requests:,} bare requests. Open loop: {fixed.completed:,} of {fixed.sent:,} "
-        f"answered, worst client send lag {fixed.max_send_lag_ms:.1f} ms. Errors (socket or "
-        f"non-2xx): {errors}."
+        f"wrk: {durable_result.requests:,} durable, {quiet_result.requests:,} access-log-off, "
+        f"{nofsync_result.requests:,} no-fsync and {bare.requests:,} bare requests. Open loop: "
+        f"{fixed_collect.completed:,} of {fixed_collect.sent:,} answered, worst client send lag "
+        f"{fixed_collect.max_send_lag_ms:.1f} ms. Errors (socket or non-2xx): {errors}. "
+        f"Access-log lines written by the durable server: {lines:,}."
     )
     return table
 
@@ -483,6 +517,7 @@ def memory(config: Config) -> Table:
         )
     )
     table.notes.append(f"{accepted:,} events accepted; {retries} requests retried (503/429).")
+    table.notes.append(settings_note(CHANGES))
     return table
 
 
@@ -520,9 +555,9 @@ async def _kill_run(app: Appliance, seconds: float) -> list[str]:
 
 def kill(config: Config) -> Table:
     table = Table("Kill test — SIGKILL under load, restart", baseline="—")
-    with appliance("analytics-kill", {"SPARKLYTICS_BUFFER_FLUSH_MS": "50"}) as app:
+    with appliance("analytics-kill", [FAST_FLUSH]) as app:
         acked = asyncio.run(_kill_run(app, 3.0))
-        restarted = _launch("analytics-kill-restart", app.data_dir, {})
+        restarted = _launch("analytics-kill-restart", app.data_dir)
         time.sleep(0.5)
         restarted.stop()
         with duckdb.connect(str(app.data_dir / "analytics.duckdb"), read_only=True) as db:
@@ -544,9 +579,9 @@ def kill(config: Config) -> Table:
     table.add(
         Row("events stored more than once", duplicated, "", None, "0", duplicated == 0, digits=0)
     )
+    table.notes.append(settings_note([*CHANGES, FAST_FLUSH]))
     return table
 
 
 def run(config: Config) -> list[Table]:
-    os.environ.setdefault("SPARKHOUSE_LOG_LEVEL", "WARNING")
     return [collect(config), flush(config), memory(config), kill(config)]

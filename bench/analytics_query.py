@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,21 +21,25 @@ from typing import Any
 import duckdb
 
 from bench.common import (
+    ACCESS_LOG_OFF,
     PYTHON,
-    QUIET_SERVER_ENV,
     ROOT,
+    Change,
     Config,
     HttpClient,
     Row,
     Server,
     Table,
     at_most,
+    env_of,
     free_port,
     launch,
     percentile,
+    settings_note,
 )
 
 TITLE = "Analytics queries"
+CHANGES = [Change("SPARKLYTICS_AUTH", "none", "the bench reads the reports without logging in")]
 SIZES = (1_000_000, 10_000_000)
 QUICK_SIZES = (50_000,)
 DAYS = 30
@@ -56,13 +60,16 @@ HOW_MEASURED = f"""\
 referrers, UTM tags, places and user agents) for one website straight into `analytics.duckdb`,
 with the matching `sessions` and `event_rollups` rows; its wall time is the "seed" row.
 
-**HTTP.** Then `python -m appliance serve` (auth mode none, access log off) on that data dir;
-one client sends one request at a time on a keep-alive connection (after a warm-up of 5):
+**HTTP.** Then `python -m appliance serve` (auth mode none) on that data dir, with the
+settings a user gets by default otherwise (access log on, log level INFO); one client sends
+one request at a time on a keep-alive connection (after a warm-up of 5):
 `stats` (default 7-day window, so also its previous 7 days), `pageviews` over the last 30 days
 (day buckets), `metrics?type=page` (top pages, 7 days) and `realtime`. p50/p99 of the request
 latency as the client sees it. The server reads the rollup levels of
 `warehouse/rollup_levels.py` (visit level for stats and pageviews, page level for top pages);
-DuckDB in the server uses every core (2 threads here).
+DuckDB in the server uses every core (2 threads here). Then a second server on the same data
+dir with the access log off (`SPARKHOUSE_ACCESS_LOG=false`) answers `stats` the same way: the
+access-log-off line.
 
 **Baseline.** After the server stopped, the same four queries as raw DuckDB SQL over `events`
 (the query module's raw path, no rollups), in this process on the same file with 1 DuckDB
@@ -120,11 +127,11 @@ def _paths(site: str) -> dict[str, str]:
     }
 
 
-def _serve(data_dir: Path) -> Server:
+def _serve(data_dir: Path, changes: Sequence[Change] = (), name: str = "analytics-query") -> Server:
     port = free_port()
     command = [PYTHON, "-m", "appliance", "serve", "--port", str(port), "--data-dir", str(data_dir)]
-    env = {**QUIET_SERVER_ENV, "SPARKLYTICS_AUTH": "none"}
-    return launch("analytics-query", command, port, f"http://127.0.0.1:{port}/healthz", env=env)
+    env = env_of([*CHANGES, *changes])
+    return launch(name, command, port, f"http://127.0.0.1:{port}/healthz", env=env)
 
 
 async def _http_latencies(server: Server, path: str, count: int) -> list[float]:
@@ -200,6 +207,12 @@ def measure(events: int, config: Config) -> Table:
             rss = server.rss()
         finally:
             server.stop()
+        quiet_server = _serve(data_dir, [ACCESS_LOG_OFF], name="analytics-query-quiet")
+        try:
+            time.sleep(0.5)
+            quiet = asyncio.run(_http_latencies(quiet_server, _paths(site)["stats"], count))
+        finally:
+            quiet_server.stop()
         raw = _raw_latencies(data_dir, site, min(count, RAW_RUNS))
         size = (data_dir / "analytics.duckdb").stat().st_size
     table.add(Row(f"seed {label} events (CLI, wall time)", seed_seconds, "s"))
@@ -221,10 +234,20 @@ def measure(events: int, config: Config) -> Table:
                 digits=1,
             )
         )
+    table.add(
+        Row(
+            "stats: p99 over HTTP, access log off",
+            percentile(quiet, 99),
+            "ms",
+            baseline=percentile(raw["stats"], 99),
+            digits=1,
+        )
+    )
     table.notes.append(
         f"{count} sequential requests per query; analytics.duckdb {size / 1e6:,.0f} MB; "
         f"server RSS after the run {rss / 1e6 if rss else 0:,.0f} MB"
     )
+    table.notes.append(settings_note(CHANGES))
     return table
 
 

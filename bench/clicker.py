@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,10 @@ import orjson
 import websockets
 
 from bench.common import (
+    ACCESS_LOG_OFF,
     PYTHON,
-    QUIET_SERVER_ENV,
     ROOT,
+    Change,
     Config,
     Row,
     Server,
@@ -38,9 +39,11 @@ from bench.common import (
     at_least,
     at_most,
     cpu_seconds,
+    env_of,
     free_port,
     launch,
     percentile,
+    settings_note,
 )
 from bench.phoenix_load import Fleet, Received
 
@@ -54,6 +57,23 @@ PACED_RATE = 1000.0  # clicks/s beside the probe: 100 players clicking as fast a
 PROBE_ID = "00000000-0000-4000-8000-00000000beef"
 ENGINE_SIZES = (1_000, 100_000, 1_000_000)
 ENGINE_CLICKS = 200_000
+CHANGES = [
+    Change(
+        "CLICKER_MIN_INTERVAL_MS",
+        "0",
+        "the per-player throttle would cap the click rate being measured",
+    ),
+    Change(
+        "CLICKER_RESET_AFTER_SECONDS",
+        "1e9",
+        "the seeded probe player keeps its score for the whole run",
+    ),
+    Change(
+        "SPARKHOUSE_CLICKER_NEW_PLAYERS_PER_MINUTE",
+        "0",
+        "every bench connection is a new player from 127.0.0.1, more than the per-address cap",
+    ),
+]
 
 # Targets (issue 4): clicks must not slow down with the player count; the leaderboard stays
 # live under load.
@@ -64,15 +84,18 @@ FLAT_RATIO = {100_000: 3.0, 1_000_000: 5.0}
 MIN_CLICKS_PER_SECOND = 2 * PACED_RATE  # twice the paced load the latency target is set at
 
 HOW_MEASURED = f"""\
-**Socket.** One appliance process (`python -m appliance serve`, access log off, log level
-WARNING, `CLICKER_MIN_INTERVAL_MS=0` so the throttle does not cap the rate being measured)
+**Socket.** One appliance process (`python -m appliance serve`) with the settings a user gets
+by default (access log on, log level INFO) but those the table names (the throttle, the reset
+of idle players and the per-address cap on new players, each of which the load would trip),
 whose data dir is seeded with a snapshot holding one *probe* player at score 1,000,000 (always
 first on the board). {WATCHERS} WebSocket connections (vsn 2.0.0) in client worker processes
 (`bench/phoenix_load.py`) join `{TOPIC}` and record every `leaderboard` broadcast with its
 receive time. {CLICKERS} more connections (one player each, in the bench process,
 `websockets` asyncio client) push `click` in a closed loop with {WINDOW} pushes outstanding
 each: *clicks/s, max* counts ok replies. Its baseline is the same connections pushing Phoenix
-`heartbeat`s instead (the socket's cheapest round trip), in the same run. Before those, on a
+`heartbeat`s instead (the socket's cheapest round trip), in the same run; the same click load
+against a second appliance with the access log off gives the access-log-off line (clicks are
+socket messages: the access log has one line per connection, none per click). Before those, on a
 calm server, the same connections click at a fixed {PACED_RATE:,.0f}/s in total — 100 players
 clicking as fast as the default throttle allows — paced (open loop), while the probe clicks
 {PROBE_RATE:g}/s: its *leaderboard latency* runs from a probe click's send time to each
@@ -234,7 +257,9 @@ def engine_table(config: Config) -> Table:
 
 
 @contextlib.contextmanager
-def seeded_server() -> Iterator[Server]:
+def seeded_server(
+    changes: Sequence[Change] = CHANGES, name: str = "sparkhouse-clicker"
+) -> Iterator[Server]:
     """The appliance with a data dir holding the probe player at the top of the board."""
     from appliance.clicker.store import SNAPSHOT_NAME, write_snapshot_file
 
@@ -247,17 +272,8 @@ def seeded_server() -> Iterator[Server]:
         now,
     )
     port = free_port()
-    env = {
-        **QUIET_SERVER_ENV,
-        "CLICKER_MIN_INTERVAL_MS": "0",
-        "CLICKER_RESET_AFTER_SECONDS": "1e9",
-        # every bench connection is a new player from 127.0.0.1
-        "SPARKHOUSE_CLICKER_NEW_PLAYERS_PER_MINUTE": "0",
-    }
     command = [PYTHON, "-m", "appliance", "serve", "--port", str(port), "--data-dir", str(data_dir)]
-    server = launch(
-        "sparkhouse-clicker", command, port, f"http://127.0.0.1:{port}/healthz", env=env
-    )
+    server = launch(name, command, port, f"http://127.0.0.1:{port}/healthz", env=env_of(changes))
     try:
         yield server
     finally:
@@ -458,6 +474,7 @@ async def socket_bench(config: Config) -> Table:
             boards_per_watcher = saturated.total / max(len(saturated.counts), 1) / seconds
             lost = saturated.lost + received.lost
         rss = server.rss()
+    quiet_rate, quiet_errors = await max_clicks_access_log_off(config, seconds)
 
     table.add(
         Row(
@@ -467,6 +484,15 @@ async def socket_bench(config: Config) -> Table:
             heartbeat_rate,
             f"≥ {MIN_CLICKS_PER_SECOND:,.0f} /s",
             at_least(click_rate, MIN_CLICKS_PER_SECOND) and click_errors == 0,
+            digits=0,
+        )
+    )
+    table.add(
+        Row(
+            "clicks/s, max, access log off",
+            quiet_rate,
+            "/s",
+            heartbeat_rate,
             digits=0,
         )
     )
@@ -501,9 +527,23 @@ async def socket_bench(config: Config) -> Table:
         f"Latency: {len(probe_busy.clicks)} probe clicks beside the paced load "
         f"({len(busy):,} watcher deliveries), {len(probe_idle.clicks)} alone ({len(idle):,}); "
         f"it includes the up-to-100 ms coalescing by design. Watchers disconnected: {lost}; "
-        f"click errors {click_errors + paced_errors}, heartbeat errors {heartbeat_errors}."
+        f"click errors {click_errors + paced_errors + quiet_errors}, heartbeat errors "
+        f"{heartbeat_errors}."
     )
+    table.notes.append(settings_note(CHANGES))
     return table
+
+
+async def max_clicks_access_log_off(config: Config, seconds: float) -> tuple[float, int]:
+    """The max clicks/s of the socket table, from a second server with the access log off
+    (the same watchers joined): (clicks/s, errors)."""
+    with seeded_server([*CHANGES, ACCESS_LOG_OFF], name="sparkhouse-clicker-quiet") as server:
+        ws_url = f"ws://127.0.0.1:{server.port}/socket/websocket?vsn=2.0.0"
+        async with Fleet(ws_url, TOPIC, WATCHERS, workers=config.workers) as fleet:
+            if fleet.joined < WATCHERS:
+                raise RuntimeError(f"only {fleet.joined} of {WATCHERS} joined: {fleet.errors}")
+            rate, errors, _ = await push_load(server, "click", seconds)
+    return rate, errors
 
 
 def run(config: Config) -> list[Table]:

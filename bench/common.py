@@ -2,7 +2,12 @@
 
 - :func:`start_server` runs ``python -m appliance serve`` (or any command: :func:`launch`) as a
   subprocess on a free port with a temporary data dir, waits for ``/healthz`` and stops it
-  afterwards; the process side is tests/support/harness.py's, shared with the tests.
+  afterwards; the process side is tests/support/harness.py's, shared with the tests. It runs
+  with the settings a user gets by default (the access log on, log level INFO): a suite that
+  must change one declares it as a :class:`Change` with its reason, and its table says so
+  (:func:`settings_note`). :func:`defaults_only` keeps the caller's environment out.
+- :func:`bare_sanic` runs bench/bare_sanic.py, the baseline of the HTTP ingest benches: a
+  minimal Sanic app in its own process.
 - :func:`run_wrk` runs wrk with ``bench/wrk_report.lua`` and returns req/s, p50 and p99.
 - :func:`open_loop` offers a fixed request rate (open loop, latency counted from each request's
   intended send time, so a stall is not hidden by coordinated omission).
@@ -25,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,11 +47,63 @@ OUT_DIR = BENCH_DIR / "out"  # git-ignored: server logs and raw measurements
 WRK_SCRIPT = BENCH_DIR / "wrk_report.lua"
 PYTHON = sys.executable
 
-QUIET_SERVER_ENV = {
-    "HOST": "127.0.0.1",
-    "SPARKHOUSE_ACCESS_LOG": "false",
-    "SPARKHOUSE_LOG_LEVEL": "WARNING",
-}
+BARE_PATH = "/bare"  # bench/bare_sanic.py's one route
+
+
+# -- the settings a server runs with --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A setting a suite changes from its default for a server, and why (its table says)."""
+
+    variable: str
+    value: str
+    why: str
+
+
+ACCESS_LOG_OFF = Change(
+    "SPARKHOUSE_ACCESS_LOG", "false", "only for the access-log-off line, to show its cost"
+)
+
+
+def env_of(changes: Iterable[Change]) -> dict[str, str]:
+    return {change.variable: change.value for change in changes}
+
+
+def settings_note(changes: Iterable[Change]) -> str:
+    """One line for a table: every server setting at its default, but these (and why)."""
+    listed = "; ".join(f"`{c.variable}={c.value}` ({c.why})" for c in changes)
+    note = "Server settings: the defaults (access log on, log level INFO)"
+    return f"{note}, except {listed}." if listed else f"{note}."
+
+
+def setting_variables() -> set[str]:
+    """Every environment variable a setting of the appliance is read from."""
+    from pydantic import AliasChoices
+
+    from appliance.settings import Settings
+
+    names: set[str] = set()
+    for section in Settings.model_fields.values():
+        model = section.annotation
+        prefix = model.model_config.get("env_prefix", "")  # type: ignore[union-attr]
+        for name, info in model.model_fields.items():  # type: ignore[union-attr]
+            alias = info.validation_alias
+            if isinstance(alias, AliasChoices):
+                names.update(str(choice).upper() for choice in alias.choices)
+            names.add(f"{prefix}{name}".upper())
+    return names
+
+
+def defaults_only() -> list[str]:
+    """Remove the appliance's settings from this process's environment, which every server
+    started from here inherits: the bench measures the defaults (a suite's own changes are
+    passed explicitly). The names removed, for a warning."""
+    removed = sorted(name for name in setting_variables() if name in os.environ)
+    for name in removed:
+        del os.environ[name]
+    return removed
 
 
 # -- suites -------------------------------------------------------------------------------
@@ -305,10 +362,9 @@ def launch(
 
 
 @contextlib.contextmanager
-def start_server(
-    env: Mapping[str, str] | None = None, name: str = "sparkhouse"
-) -> Iterator[Server]:
-    """``python -m appliance serve`` on a free port with a temporary data dir, quiet logs."""
+def start_server(changes: Iterable[Change] = (), name: str = "sparkhouse") -> Iterator[Server]:
+    """``python -m appliance serve`` on a free port with a temporary data dir, every setting
+    at its default but ``changes``."""
     data_dir = Path(tempfile.mkdtemp(prefix="sparkhouse-bench-"))
     port = free_port()
     server = launch(
@@ -316,13 +372,30 @@ def start_server(
         serve_command(port, data_dir / "data"),
         port,
         f"http://127.0.0.1:{port}/healthz",
-        env={**QUIET_SERVER_ENV, **(env or {})},
+        env=env_of(changes),
     )
     try:
         yield server
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def bare_sanic(name: str = "bare-sanic") -> Iterator[Server]:
+    """bench/bare_sanic.py on a free port: ``POST {BARE_PATH}`` is the baseline endpoint."""
+    port = free_port()
+    command = [PYTHON, str(BENCH_DIR / "bare_sanic.py"), "--port", str(port)]
+    server = launch(name, command, port, f"http://127.0.0.1:{port}{BARE_PATH}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def access_lines(server: Server) -> int:
+    """Access-log lines in a server's log so far (all of them once it has stopped)."""
+    return server.log().count(" sparkhouse.access: ")
 
 
 # -- wrk ----------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from bench.common import (
     PYTHON,
-    QUIET_SERVER_ENV,
     ROOT,
     Config,
     Row,
@@ -31,6 +30,7 @@ from bench.common import (
     free_port,
     http_status,
     rss_bytes,
+    settings_note,
 )
 
 TITLE = "Packaging: the single-file binary"
@@ -106,7 +106,7 @@ def start_once(
     started = time.perf_counter()
     process = subprocess.Popen(
         [*command, "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env={**os.environ, **QUIET_SERVER_ENV, **(env or {})},
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -307,6 +307,10 @@ def run(config: Config) -> list[Table]:
             "starts without unpacking; it is not a single file."
         )
     table.notes.append(f"TMPDIR for the onefile unpack: {tempfile.gettempdir()}")
+    table.notes.append(
+        settings_note([]) + " No access-log-off line: this load is start-ups, whose only "
+        "requests are the /healthz polls."
+    )
     return [table]
 
 

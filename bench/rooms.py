@@ -19,8 +19,10 @@ from dataclasses import dataclass
 import orjson
 
 from bench.common import (
+    ACCESS_LOG_OFF,
     PYTHON,
     ROOT,
+    Change,
     Config,
     HttpClient,
     Row,
@@ -34,6 +36,7 @@ from bench.common import (
     launch,
     percentile,
     run_wrk,
+    settings_note,
     start_server,
 )
 from bench.sse_load import SseFleet
@@ -45,6 +48,8 @@ FANOUT_P99_MS = 400.0  # target of issue 3 at N = 5000
 WRK_THREADS = 2
 WRK_CONNECTIONS = 50
 PUT_SUBSCRIBERS = (100, 1000)
+PUT_ROUNDS = 2  # alternating rounds of the PUT load, access log on and off
+CHANGES: list[Change] = []  # every server setting at its default
 # A small game state, as the spec expects (≈ 200 bytes).
 STATE_BODY = orjson.dumps(
     {
@@ -60,8 +65,9 @@ STATE_BODY = orjson.dumps(
 )
 
 HOW_MEASURED = f"""\
-**Fan-out.** One appliance process (`python -m appliance serve`, access log off, log level
-WARNING). For N in {", ".join(str(n) for n in SUBSCRIBERS)}, N SSE connections to
+**Fan-out.** One appliance process (`python -m appliance serve`) with the settings a user gets
+by default (access log on, log level INFO). For N in
+{", ".join(str(n) for n in SUBSCRIBERS)}, N SSE connections to
 `GET /api/rooms/<room>/stream`, split over client worker processes (`bench/sse_load.py`: plain
 uvloop protocols that only look for `id:` lines), all on one room. The room is PUT
 {PUTS_PER_SECOND:g} times a second for the run with a ≈{len(STATE_BODY)}-byte body; a delivery's
@@ -75,9 +81,11 @@ clients share the machine's cores.
 **PUT throughput.** wrk ({WRK_THREADS} threads, {WRK_CONNECTIONS} keep-alive connections,
 closed loop) PUTs the same body to one room, with no stream open, then with
 {" and ".join(str(n) for n in PUT_SUBSCRIBERS)} streams on that room; each PUT is then
-that many deliveries. The peer is measured the same way. The stream clients cannot take
-thousands of events a second, so this also exercises coalescing: after wrk stops, every stream
-must reach the room's final version.
+that many deliveries. With no stream open, the same load goes to a second appliance with the
+access log off (`SPARKHOUSE_ACCESS_LOG=false`), in {PUT_ROUNDS} rounds alternating with the
+first, so the access log's cost shows. The peer is measured the same way. The stream clients
+cannot take thousands of events a second, so this also exercises coalescing: after wrk stops,
+every stream must reach the room's final version.
 """
 
 
@@ -254,6 +262,10 @@ async def _fanout(config: Config, ours: Server, peer: Server) -> Table:
             f"{mine.delivered:,}/{mine.expected:,} delivered, {mine.lost} lost; peer "
             f"{base.delivered:,}/{base.expected:,}, {base.lost} lost."
         )
+    table.notes.append(
+        settings_note(CHANGES) + " The access-log-off line is the PUT table's: here the "
+        f"appliance answers {PUTS_PER_SECOND:g} requests a second and one per stream opened."
+    )
     return table
 
 
@@ -294,17 +306,28 @@ class PutRuns:
     alone: WrkResult
     with_streams: dict[int, tuple[WrkResult, float, int]]  # streams → (wrk, newest share, final)
     rss_mib: float | None
+    quiet_alone: WrkResult | None = None  # no stream, access log off
 
 
-def _put_runs(server: Server, config: Config) -> PutRuns:
-    _wrk_put(server, "warm-up", config.seconds(2.0, 1.0))
-    alone = _wrk_put(server, "alone", config.seconds(5.0))
+def _put_runs(server: Server, config: Config, quiet: Server | None = None) -> PutRuns:
+    """``quiet``: a second server whose no-stream runs alternate with ``server``'s."""
+    alone_rounds: list[WrkResult] = []
+    quiet_rounds: list[WrkResult] = []
+    for target in (server, quiet):
+        if target is not None:
+            _wrk_put(target, "warm-up", config.seconds(2.0, 1.0))
+    for _ in range(PUT_ROUNDS):
+        alone_rounds.append(_wrk_put(server, "alone", config.seconds(5.0) / PUT_ROUNDS))
+        if quiet is not None:
+            quiet_rounds.append(_wrk_put(quiet, "alone", config.seconds(5.0) / PUT_ROUNDS))
+    alone = WrkResult.combine(alone_rounds)
     with_streams = {
         streams: asyncio.run(_put_with_streams(server, f"streams-{streams}", streams, config))
         for streams in PUT_SUBSCRIBERS
     }
     rss = server.rss()
-    return PutRuns(alone, with_streams, rss / 2**20 if rss is not None else None)
+    quiet_alone = WrkResult.combine(quiet_rounds) if quiet_rounds else None
+    return PutRuns(alone, with_streams, rss / 2**20 if rss is not None else None, quiet_alone)
 
 
 def put_throughput(config: Config) -> Table:
@@ -320,13 +343,26 @@ def put_throughput(config: Config) -> Table:
         f"http://127.0.0.1:{port}/healthz",
     )
     try:
-        with start_server(name="sparkhouse-rooms-put") as server:
-            mine = _put_runs(server, config)
+        with (
+            start_server(CHANGES, name="sparkhouse-rooms-put") as server,
+            start_server([*CHANGES, ACCESS_LOG_OFF], name="sparkhouse-rooms-put-quiet") as quiet,
+        ):
+            mine = _put_runs(server, config, quiet)
         peer = _put_runs(peer_server, config)
     finally:
         peer_server.stop()
     load = f"wrk {WRK_THREADS}×{WRK_CONNECTIONS}"
     table.add(Row(f"req/s, no stream ({load})", mine.alone.rps, "req/s", peer.alone.rps, digits=0))
+    if mine.quiet_alone is not None:
+        table.add(
+            Row(
+                f"req/s, no stream, access log off ({load})",
+                mine.quiet_alone.rps,
+                "req/s",
+                peer.alone.rps,
+                digits=0,
+            )
+        )
     table.add(Row("p99 latency, no stream", mine.alone.p99_ms, "ms", peer.alone.p99_ms, digits=2))
     for streams in PUT_SUBSCRIBERS:
         result, newest, final = mine.with_streams[streams]
@@ -359,6 +395,7 @@ def put_throughput(config: Config) -> Table:
         )
     if mine.rss_mib is not None:
         table.add(Row("server RSS after the PUT runs", mine.rss_mib, "MiB", peer.rss_mib, digits=0))
+    table.notes.append(settings_note(CHANGES))
     return table
 
 
@@ -371,7 +408,7 @@ def fanout(config: Config) -> Table:
         f"http://127.0.0.1:{port}/healthz",
     )
     try:
-        with start_server(name="sparkhouse-rooms-fanout") as server:
+        with start_server(CHANGES, name="sparkhouse-rooms-fanout") as server:
             return asyncio.run(_fanout(config, server, peer))
     finally:
         peer.stop()

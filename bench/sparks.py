@@ -1,8 +1,9 @@
 """Bench suite of the spark board: ingest (``POST /api/<x>/<y>``) and fan-out (``board:lobby``).
 
-Ingest: wrk against the spark route and, in the same server process, the bare baseline route
-``POST /bench/bare`` (SPARKHOUSE_BENCH_BASELINE=1); then a fixed-rate open-loop load at half
-the spark route's measured maximum on both routes.
+Ingest: wrk against the spark route of the appliance at its defaults, of a second one with the
+access log off, and against the baseline, a bare Sanic app in its own process
+(bench/bare_sanic.py); then a fixed-rate open-loop load at half the spark route's measured
+maximum on the spark route and the baseline.
 
 Fan-out: N Phoenix subscribers (bench/phoenix_load.py) join ``board:lobby``; sparks are posted
 at 10/s with unique coordinates, and each delivery's latency is its receive time minus the
@@ -17,8 +18,11 @@ import time
 from dataclasses import dataclass
 
 from bench.common import (
+    ACCESS_LOG_OFF,
+    BARE_PATH,
     PYTHON,
     ROOT,
+    Change,
     Config,
     HttpClient,
     OpenLoopResult,
@@ -26,14 +30,17 @@ from bench.common import (
     Server,
     Table,
     WrkResult,
+    access_lines,
     at_least,
     at_most,
+    bare_sanic,
     cpu_seconds,
     free_port,
     launch,
     open_loop,
     percentile,
     run_wrk,
+    settings_note,
     start_server,
 )
 from bench.phoenix_load import Fleet, Received
@@ -41,7 +48,6 @@ from bench.phoenix_load import Fleet, Received
 TITLE = "Spark board"
 SPARK_BODY = b'{"color":[1,0,0],"radius":5,"transparency":0.5,"time_to_grow":1}'
 SPARK_PATH = "/api/1/2"
-BARE_PATH = "/bench/bare"
 BOARD_TOPIC = "board:lobby"
 WRK_THREADS = 2
 WRK_CONNECTIONS = 50
@@ -53,30 +59,41 @@ BURST_SPARKS = 40
 WARMUP_SPARKS = 5
 DRAIN_CAP_SECONDS = 30.0
 BOARD = 512
-SERVER_ENV = {"SPARKHOUSE_SPARKS_RATE_PER_MINUTE": "0"}  # whatever the caller's environment
+CHANGES = [
+    Change(
+        "SPARKHOUSE_SPARKS_RATE_PER_MINUTE",
+        "0",
+        "the per-address limit would refuse the load, which comes from one address",
+    )
+]
 
-# Targets of issue 2.
+# Targets of issues 2 and 16.
 INGEST_SHARE = 0.70
+ACCESS_LOG_COST = 0.10
 HALF_RATE_P99_MS = 5.0
 FANOUT_P99_MS = 250.0
 PEER_SHARE = 0.5
 
 HOW_MEASURED = f"""\
-**Ingest.** One appliance process (`python -m appliance serve`, access log off, log level
-WARNING) started with `SPARKHOUSE_BENCH_BASELINE=1`, which mounts `POST /bench/bare`: a handler
-that returns 202 `{{}}` behind the same platform middleware. wrk ({WRK_THREADS} threads,
-{WRK_CONNECTIONS} keep-alive connections, closed loop) posts the spark body
-`{SPARK_BODY.decode()}` to `POST {SPARK_PATH}` and to the bare route, after a 2 s warm-up each,
-in {ROUNDS} alternating rounds per route (req/s over the rounds' total time; p50/p99 the median
-round's); the ratio is spark ÷ bare. "Server CPU per request" is the server process's CPU time
-(from /proc) under each route's load divided by its requests: less sensitive than req/s to
-other load on the machine. No one is subscribed during ingest. Then an open-loop client
+**Ingest.** The appliance (`python -m appliance serve`) with the settings a user gets by
+default — the access log on (one JSON line per request to stderr, here a file), log level INFO
+— but the per-address spark limit off (the table says why); a second appliance process the
+same but `SPARKHOUSE_ACCESS_LOG=false`; and the baseline, `bench/bare_sanic.py`: a minimal
+Sanic app in its own process (same venv, one route that returns 202 `{{}}`, no middleware, no
+access log), so the ratio shows everything the appliance adds to a request. wrk
+({WRK_THREADS} threads, {WRK_CONNECTIONS} keep-alive connections, closed loop) posts the spark
+body `{SPARK_BODY.decode()}` to `POST {SPARK_PATH}` on both appliances and to the bare route,
+after a 2 s warm-up each, in {ROUNDS} alternating rounds per server (req/s over the rounds'
+total time; p50/p99 the median round's); the ratio is spark ÷ bare. "Access log cost" is
+1 − (req/s with it on ÷ req/s with it off). "Server CPU per request" is the server process's CPU
+time (from /proc) under its load divided by its requests: less sensitive than req/s to other
+load on the machine. No one is subscribed during ingest. Then an open-loop client
 (`bench/common.py: open_loop`, 64 keep-alive connections) offers half the spark route's measured
-req/s at fixed intended send times (like wrk2) to both routes, {OPEN_LOOP_ROUNDS} alternating
-rounds each; latency runs from each request's intended send time to its full answer, so
-queueing is not hidden (no coordinated omission). Sends go out on a 1 ms tick, so up to ~1 ms
-of client lateness is counted in each latency. wrk and the client share the machine's
-cores with the server.
+req/s at fixed intended send times (like wrk2) to the default appliance and to the bare app,
+{OPEN_LOOP_ROUNDS} alternating rounds each; latency runs from each request's intended send time
+to its full answer, so queueing is not hidden (no coordinated omission). Sends go out on a 1 ms
+tick, so up to ~1 ms of client lateness is counted in each latency. wrk and the client share
+the machine's cores with the servers.
 
 **Fan-out.** For N in {", ".join(str(n) for n in SUBSCRIBERS)}, N WebSocket connections (vsn
 2.0.0), split over client worker processes (`bench/phoenix_load.py`, `websockets` Sans-I/O
@@ -122,31 +139,46 @@ def ingest(config: Config) -> Table:
     seconds = config.seconds(12.0, 3.0)
     table = Table(
         "Spark ingest — POST /api/<x>/<y>",
-        baseline="bare 202 endpoint in the same process",
+        baseline="bare Sanic app (bench/bare_sanic.py), its own process, same run",
     )
     # Short alternating rounds, so a disturbance (another process, a CPU frequency step) hits
-    # the spark route and its baseline alike.
-    env = {**SERVER_ENV, "SPARKHOUSE_BENCH_BASELINE": "1"}
-    with start_server(env, name="sparkhouse-ingest") as server:
-        for path in (BARE_PATH, SPARK_PATH):
-            _wrk(server, path, config.seconds(2.0, 1.0))  # warm-up
-        rounds: dict[str, list[WrkResult]] = {BARE_PATH: [], SPARK_PATH: []}
-        cpu = dict.fromkeys(rounds, 0.0)  # server CPU seconds under each route's load
+    # every server alike.
+    with (
+        start_server(CHANGES, name="sparkhouse-ingest") as server,
+        start_server([*CHANGES, ACCESS_LOG_OFF], name="sparkhouse-ingest-quiet") as quiet,
+        bare_sanic() as bare_server,
+    ):
+        targets = {
+            "bare": (bare_server, BARE_PATH),
+            "spark": (server, SPARK_PATH),
+            "quiet": (quiet, SPARK_PATH),
+        }
+        for target, path in targets.values():
+            _wrk(target, path, config.seconds(2.0, 1.0))  # warm-up
+        rounds: dict[str, list[WrkResult]] = {name: [] for name in targets}
+        cpu = dict.fromkeys(targets, 0.0)  # server CPU seconds under each one's load
         for _ in range(ROUNDS):
-            for path in (BARE_PATH, SPARK_PATH):
-                before = cpu_seconds(server.pid) or 0.0
-                rounds[path].append(_wrk(server, path, seconds / ROUNDS))
-                cpu[path] += (cpu_seconds(server.pid) or 0.0) - before
-        bare, spark = WrkResult.combine(rounds[BARE_PATH]), WrkResult.combine(rounds[SPARK_PATH])
+            for name, (target, path) in targets.items():
+                before = cpu_seconds(target.pid) or 0.0
+                rounds[name].append(_wrk(target, path, seconds / ROUNDS))
+                cpu[name] += (cpu_seconds(target.pid) or 0.0) - before
+        results = {name: WrkResult.combine(found) for name, found in rounds.items()}
+        bare, spark, quiet_spark = results["bare"], results["spark"], results["quiet"]
         rate = math.floor(spark.rps / 2)
-        half: dict[str, list[OpenLoopResult]] = {SPARK_PATH: [], BARE_PATH: []}
+        half: dict[str, list[OpenLoopResult]] = {"spark": [], "bare": []}
         for _ in range(OPEN_LOOP_ROUNDS):
-            for path in (SPARK_PATH, BARE_PATH):
-                result = asyncio.run(_open_loop(server, path, rate, seconds / OPEN_LOOP_ROUNDS))
-                half[path].append(result)
-        half_spark = OpenLoopResult.combine(half[SPARK_PATH])
-        half_bare = OpenLoopResult.combine(half[BARE_PATH])
+            for name in half:
+                target, path = targets[name]
+                result = asyncio.run(_open_loop(target, path, rate, seconds / OPEN_LOOP_ROUNDS))
+                half[name].append(result)
+        half_spark = OpenLoopResult.combine(half["spark"])
+        half_bare = OpenLoopResult.combine(half["bare"])
         rss = server.rss()
+    lines = access_lines(server)  # stopped: every line is written
+
+    def per_request(name: str) -> float | None:
+        requests = results[name].requests
+        return cpu[name] / requests * 1e6 if requests else None
 
     load = f"wrk {WRK_THREADS}×{WRK_CONNECTIONS}"
     table.add(
@@ -160,12 +192,26 @@ def ingest(config: Config) -> Table:
             digits=0,
         )
     )
+    table.add(Row(f"req/s, access log off ({load})", quiet_spark.rps, "req/s", bare.rps, digits=0))
+    cost = 100.0 * (1 - spark.rps / quiet_spark.rps) if quiet_spark.rps else None
     table.add(
         Row(
-            "server CPU per request",
-            cpu[SPARK_PATH] / spark.requests * 1e6 if spark.requests else None,
+            "access log cost (req/s lost to it)",
+            cost,
+            "%",
+            target=f"≤ {ACCESS_LOG_COST:.0%}",
+            passed=at_most(cost, 100 * ACCESS_LOG_COST),
+        )
+    )
+    table.add(
+        Row("server CPU per request", per_request("spark"), "µs", per_request("bare"), digits=0)
+    )
+    table.add(
+        Row(
+            "server CPU per request, access log off",
+            per_request("quiet"),
             "µs",
-            cpu[BARE_PATH] / bare.requests * 1e6 if bare.requests else None,
+            per_request("bare"),
             digits=0,
         )
     )
@@ -195,13 +241,14 @@ def ingest(config: Config) -> Table:
     )
     if rss is not None:
         table.add(Row("server RSS after ingest", rss / 2**20, "MiB", digits=0))
-    errors = spark.errors + bare.errors + half_spark.errors + half_bare.errors
+    errors = sum(result.errors for result in results.values()) + half_spark.errors
+    table.notes.append(settings_note(CHANGES))
     table.notes.append(
-        f"wrk: {spark.requests:,} spark and {bare.requests:,} bare requests in "
-        f"{spark.seconds:.1f} s / {bare.seconds:.1f} s. Open loop: {half_spark.completed:,} of "
+        f"wrk: {spark.requests:,} sparks (access log on), {quiet_spark.requests:,} (off) and "
+        f"{bare.requests:,} bare requests. Open loop: {half_spark.completed:,} of "
         f"{half_spark.sent:,} sparks answered ({half_spark.achieved_rps:,.0f}/s), the client's "
         f"worst send lag {half_spark.max_send_lag_ms:.1f} ms. Errors (socket or non-2xx): "
-        f"{errors}."
+        f"{errors + half_bare.errors}. Access-log lines written: {lines:,}."
     )
     return table
 
@@ -489,6 +536,10 @@ async def _fanout(config: Config, targets: list[Target]) -> Table:
             f"sparkhouse {mine.delivered:,}/{mine.expected:,} delivered, {mine.lost} "
             f"disconnected; peer {base.delivered:,}/{base.expected:,}, {base.lost} disconnected."
         )
+    table.notes.append(
+        settings_note(CHANGES) + " The access-log-off line is the ingest table's: here the "
+        f"appliance answers {SPARKS_PER_SECOND:g} requests a second."
+    )
     return table
 
 
@@ -508,7 +559,7 @@ def fanout(config: Config) -> Table:
         f"http://127.0.0.1:{http_port}/healthz",
     )
     try:
-        with start_server(SERVER_ENV, name="sparkhouse-fanout") as server:
+        with start_server(CHANGES, name="sparkhouse-fanout") as server:
             targets = [
                 Target(
                     "sparkhouse", server, f"ws://127.0.0.1:{server.port}/socket/websocket?vsn=2.0.0"

@@ -99,9 +99,6 @@ class ServerSettings(SettingsSection):
         description="Write one JSON access-log line per request (to stderr, in batches every "
         "100 ms; at log level INFO or lower).",
     )
-    bench_baseline: bool = Field(
-        False, description="Mount POST /bench/bare, the baseline endpoint of make bench."
-    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
