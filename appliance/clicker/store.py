@@ -256,6 +256,10 @@ class SnapshotStore:
         still running or nothing changed; otherwise the caller must :meth:`write` next."""
         if not self._busy.acquire(blocking=False):
             return None
+        return self._capture_held(engine)
+
+    def _capture_held(self, engine: ClickEngine) -> Capture | None:
+        """With the write lock held: the capture, or None with the lock released."""
         try:
             capture = self._capture(engine)
         except BaseException:
@@ -277,13 +281,8 @@ class SnapshotStore:
         if not self._busy.acquire(timeout=timeout):
             log.error("a snapshot write is stuck; shutting down without a final save")
             return False
-        try:
-            capture = self._capture(engine)
-        except BaseException:
-            self._busy.release()
-            raise
+        capture = self._capture_held(engine)
         if capture is None:
-            self._busy.release()
             return False
         self.write(capture)
         log.info("final snapshot %s", orjson.dumps(self.last_write).decode())
