@@ -73,6 +73,11 @@ CHANGES = [
         "0",
         "every bench connection is a new player from 127.0.0.1, more than the per-address cap",
     ),
+    Change(
+        "SPARKHOUSE_WS_MAX_SOCKETS_PER_ADDRESS",
+        "0",
+        "the watchers' sockets all come from one address, past the per-address cap",
+    ),
 ]
 
 # Targets (issue 4): clicks must not slow down with the player count; the leaderboard stays

@@ -49,7 +49,13 @@ WRK_THREADS = 2
 WRK_CONNECTIONS = 50
 PUT_SUBSCRIBERS = (100, 1000)
 PUT_ROUNDS = 2  # alternating rounds of the PUT load, access log on and off
-CHANGES: list[Change] = []  # every server setting at its default
+CHANGES = [
+    Change(
+        "SPARKHOUSE_SSE_MAX_STREAMS_PER_ADDRESS",
+        "0",
+        "the streams all come from one address, past the per-address cap",
+    )
+]
 # A small game state, as the spec expects (≈ 200 bytes).
 STATE_BODY = orjson.dumps(
     {

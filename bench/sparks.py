@@ -64,7 +64,12 @@ CHANGES = [
         "SPARKHOUSE_SPARKS_RATE_PER_MINUTE",
         "0",
         "the per-address limit would refuse the load, which comes from one address",
-    )
+    ),
+    Change(
+        "SPARKHOUSE_WS_MAX_SOCKETS_PER_ADDRESS",
+        "0",
+        "the fan-out's subscribers all come from one address, past the per-address cap",
+    ),
 ]
 
 # Targets of issues 2 and 16.
