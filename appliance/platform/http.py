@@ -269,8 +269,9 @@ def install(app: Sanic, settings: PlatformSettings) -> None:
         if access is not None:
             access.stop()
 
+    # A plain function: Sanic calls it without a coroutine to create and await per response.
     @app.on_response(priority=100)
-    async def decorate(request: Request, response: HTTPResponse) -> None:
+    def decorate(request: Request, response: HTTPResponse) -> None:
         headers = response.headers
         for name, value in SECURITY_HEADERS.items():
             headers.setdefault(name, value)
