@@ -467,7 +467,8 @@ def run_wrk(
         "WRK_BODY": body.decode() if isinstance(body, bytes) else body,
         "WRK_CONTENT_TYPE": content_type,
     }
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "-s", str(WRK_SCRIPT)]
+    duration = f"-d{max(1, round(seconds))}s"  # wrk takes whole seconds only
+    command = ["wrk", f"-t{threads}", f"-c{connections}", duration, "-s", str(WRK_SCRIPT)]
     done = subprocess.run(
         [*command, url], env=env, capture_output=True, text=True, timeout=seconds + 60
     )
