@@ -18,6 +18,7 @@ from appliance.analytics.query.sources import (
     Window,
     choose_source,
     fetch,
+    value_filters,
     where,
     window,
 )
@@ -54,8 +55,23 @@ def _metric_rows(
         clause += f" AND {value} IN (SELECT unnest(?::VARCHAR[]))"
         values.append(only)
     second = "visitors" if order == "pageviews" else "pageviews"
-    if source.column is not None:  # the page level or the column's dimension level
-        ranked, values = _single_rows_ranked(source, params, span, value, clause, values)
+    if source.counts is not None:  # the page level or the column's dimension level
+        filters, filter_values = value_filters(source, params)
+        if column != "referrer_domain":
+            filters += f" AND {named} IS NOT NULL"
+        if only is not None:
+            filters += f" AND {value} IN (SELECT unnest(?::VARCHAR[]))"
+            filter_values.append(only)
+        ranked, values = _counted_ranked(
+            connection,
+            source,
+            website_id,
+            params,
+            span,
+            value,
+            (clause, values),
+            (filters, filter_values),
+        )
     else:
         ranked = _grouped_ranked(source, value, clause)
     sql = (
@@ -90,52 +106,88 @@ def _grouped_ranked(source: Source, value: str, clause: str) -> str:
     )
 
 
-def _single_rows_ranked(
+def _counted_ranked(
+    connection: duckdb.DuckDBPyConnection,
     source: Source,
+    website_id: str,
     params: QueryParams,
     span: Window,
     value: str,
-    clause: str,
-    values: list[Any],
+    rows: tuple[str, list[Any]],
+    filters: tuple[str, list[Any]],
 ) -> tuple[str, list[Any]]:
-    """CTEs ending in ``ranked`` on the page or a dimension level, and their parameters
-    (``values`` are the ``clause``'s): a row that is its (value, session) group's only one in
-    the range (neighbour hours outside it) is the group; only the other rows are grouped by
-    session. A row is its visitor's first of the value in the range when the previous one is
-    NULL or before it. The rows are read twice (each read skips what it does not need), and
-    flags are summed as integers: both cheaper than one shared, filtered pass."""
-    human = "" if params.include_bots else "_human"
+    """CTEs ending in ``ranked`` on the page or a dimension level, and their parameters: the
+    groups that lie whole in the range and the visitors it opens come from the level's count
+    tables (warehouse/counts.py); the groups that cross its start or end (a row of theirs in
+    the range has its previous row before it or its next row after it) are summed from their
+    rows in the range. Those are looked up first (two reads that zone maps mostly skip), so
+    a range that no group crosses reads no row at all. ``rows``: the WHERE of the level's
+    rows and its parameters; ``filters``: the dimension filters (`` AND …``) the count
+    tables take too."""
+    counts = source.counts
+    assert counts is not None
+    human = not params.include_bots
+    suffix = "_human" if human else ""
     sessions = ", ".join(source.sessions)
-    rows = (
-        f"SELECT {value} AS value, {sessions}, pageviews, first_at, last_at, "  # noqa: S608
-        f"(session_prev{human} IS NULL OR session_prev{human} < ?) "
-        f"AND (session_next{human} IS NULL OR session_next{human} >= ?) AS single, "
-        f"(visitor_prev{human} IS NULL OR visitor_prev{human} < ?) AS new_visitor "
-        f"FROM {source.table} WHERE {clause}"
+    clause, clause_values = rows
+    dimension_sql, dimension_values = filters
+    # one read per side: a condition on one column lets zone maps skip row groups
+    crossing = fetch(
+        connection,
+        f"SELECT {value} AS value, {sessions} FROM {source.table} "  # noqa: S608
+        f"WHERE {clause} AND session_prev{suffix} < ? UNION "
+        f"SELECT {value} AS value, {sessions} FROM {source.table} "
+        f"WHERE {clause} AND session_next{suffix} >= ?",
+        [*clause_values, span.start, *clause_values, span.end],
     )
-    rows_values = [span.start, span.end, span.start, *values]
+    cells = "website_id = ?" + (f" AND {source.pinned}" if source.pinned else "")
+    cells += " AND human = ?"
     sql = (
-        "whole AS (SELECT value, sum(pageviews) AS pageviews, "  # noqa: S608
-        "sum(new_visitor::INTEGER) AS visitors, sum(single::INTEGER) AS groups, "
-        "sum((single AND pageviews <= 1)::INTEGER) AS bounced, "
-        "sum(CASE WHEN single AND last_at > first_at THEN epoch_us(last_at - first_at) "
-        "ELSE 0 END) AS span_us, "
-        f"sum((single AND last_at > first_at)::INTEGER) AS spans FROM ({rows}) GROUP BY value), "
-        f"parts AS (SELECT value, {sessions}, sum(pageviews) AS pageviews, "
-        f"epoch_us(max(last_at) - min(first_at)) AS span FROM ({rows}) WHERE NOT single "
-        "GROUP BY ALL), "
-        "spread AS (SELECT value, count(*) AS groups, "
-        "count(*) FILTER (WHERE pageviews <= 1) AS bounced, "
-        "coalesce(sum(span) FILTER (WHERE span > 0), 0) AS span_us, "
-        "count(*) FILTER (WHERE span > 0) AS spans FROM parts GROUP BY value), "
-        "ranked AS (SELECT w.value, w.visitors, w.pageviews, "
-        "w.bounced + coalesce(s.bounced, 0) AS bounced, "
-        "w.groups + coalesce(s.groups, 0) AS groups, "
-        "w.span_us + coalesce(s.span_us, 0) AS span_us, "
-        "w.spans + coalesce(s.spans, 0) AS spans "
-        "FROM whole w LEFT JOIN spread s ON s.value = w.value)"
+        f"inside AS (SELECT {value} AS value, sum(groups) AS groups, "  # noqa: S608
+        "sum(pageviews) AS pageviews, sum(bounced) AS bounced, sum(span_us) AS span_us, "
+        f"sum(spans) AS spans FROM {counts.groups_table} WHERE {cells} "
+        f"AND first_hour >= ? AND last_hour < ?{dimension_sql} GROUP BY 1), "
+        f"seen AS (SELECT {value} AS value, sum(visitors) AS visitors "
+        f"FROM {counts.visitors_table} WHERE {cells} AND hour >= ? AND hour < ? "
+        f"AND (prev_hour IS NULL OR prev_hour < ?){dimension_sql} GROUP BY 1), "
     )
-    return sql, [*rows_values, *rows_values]
+    values = [
+        *(website_id, human, span.start, span.end, *dimension_values),
+        *(website_id, human, span.start, span.end, span.start, *dimension_values),
+    ]
+    if crossing:
+        # the crossing groups' rows in the range: their sessions' rows, grouped, then kept
+        # when the (value, session) crossed
+        keys = [list(column) for column in zip(*crossing, strict=True)]
+        sql += (
+            f"parts AS (SELECT {value} AS value, {sessions}, sum(pageviews) AS pageviews, "  # noqa: S608
+            f"epoch_us(max(last_at) - min(first_at)) AS span FROM {source.table} "
+            f"WHERE {clause} AND session_key IN (SELECT unnest(?::UBIGINT[])) GROUP BY ALL), "
+            "crossed AS (SELECT p.* FROM parts p SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS "
+            "value, unnest(?::UBIGINT[]) AS session_key, unnest(?::VARCHAR[]) AS session_text) "
+            "m ON m.value = p.value AND m.session_key = p.session_key "
+            "AND m.session_text IS NOT DISTINCT FROM p.session_text), "
+            "spread AS (SELECT value, count(*) AS groups, sum(pageviews) AS pageviews, "
+            "count(*) FILTER (WHERE pageviews <= 1) AS bounced, "
+            "coalesce(sum(span) FILTER (WHERE span > 0), 0) AS span_us, "
+            "count(*) FILTER (WHERE span > 0) AS spans FROM crossed GROUP BY value), "
+        )
+        values += [*clause_values, sorted(set(keys[1])), *keys]
+    else:
+        sql += (
+            "spread AS (SELECT NULL::VARCHAR AS value, 0 AS groups, 0 AS pageviews, "
+            "0 AS bounced, 0 AS span_us, 0 AS spans WHERE false), "
+        )
+    sql += (
+        "ranked AS (SELECT v.value, v.visitors, "  # noqa: S608
+        + ", ".join(
+            f"coalesce(i.{name}, 0) + coalesce(s.{name}, 0) AS {name}"
+            for name in ("pageviews", "bounced", "groups", "span_us", "spans")
+        )
+        + " FROM seen v LEFT JOIN inside i ON i.value = v.value "
+        "LEFT JOIN spread s ON s.value = v.value)"
+    )
+    return sql, values
 
 
 def metrics_query(

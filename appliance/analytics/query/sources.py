@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from appliance.analytics.query.dates import DateRange
 from appliance.analytics.query.params import QueryParams
 from appliance.analytics.query.zones import ZoneShift, local_midnight_utc, zone_shift
+from appliance.analytics.warehouse.counts import DIMENSION_COUNTS, PAGE_COUNTS, Counts
 from appliance.analytics.warehouse.rollup_levels import (
     DIMENSION_CODES,
     DIMENSION_TABLE,
@@ -61,6 +62,7 @@ class Source:
     human: str = "NOT coalesce(is_bot, false)"  # the rows of humans
     flags: bool = False  # rows carry neighbour hours (rollups.Neighbour)
     column: str | None = None  # the one events column of a page or dimension level's reads
+    counts: Counts | None = None  # the level's count tables (warehouse/counts.py)
     value: str | None = None  # the level's column holding it, when named otherwise
     pinned: str = ""  # a constant condition of every read (which dimension)
 
@@ -129,7 +131,9 @@ def _narrow_level(
 
 
 VISITS = _narrow_level(VISIT_TABLE, first="NULL", last="NULL")  # no per-row times
-PAGES = _narrow_level(PAGE_TABLE, first="first_at", last="last_at", column="url")
+PAGES = _narrow_level(
+    PAGE_TABLE, first="first_at", last="last_at", column="url", counts=PAGE_COUNTS
+)
 # the dimension level read for one column: its rows of that column's code
 DIMENSIONS: dict[str, Source] = {
     column: _narrow_level(
@@ -139,6 +143,7 @@ DIMENSIONS: dict[str, Source] = {
         column=column,
         value="value",
         pinned=f"dimension = {code}",
+        counts=DIMENSION_COUNTS,
     )
     for column, code in DIMENSION_CODES.items()
 }
@@ -222,6 +227,15 @@ def where(
             values += [one.start, one.end]
     if not params.include_bots:
         sql += f" AND {source.human}"
+    filters, filter_values = value_filters(source, params)
+    return sql + filters, values + filter_values
+
+
+def value_filters(source: Source, params: QueryParams) -> tuple[str, list[Any]]:
+    """The filters of :func:`where` on a row's dimensions (`` AND …`` each, or empty): also
+    those of a level's count tables, which hold the same dimension columns."""
+    sql = ""
+    values: list[Any] = []
     for column, value in params.equality:
         sql += f" AND {source.sql(column)} = ?"  # column from EQUALITY_FILTERS, a constant
         values.append(value)

@@ -1,9 +1,10 @@
 """Deleting analytics data: retention (everything before a whole hour) and one website's data.
 
-Each deletion cuts ``events``, ``sessions`` and every rollup level (rollup_levels.py) in one
-transaction, so the levels stay exact: retention cuts at a whole hour, so no rollup row is
-left with part of its events, and clears the neighbour hours that pointed before the cut (the
-rows left are then the first of their keys). Run on the warehouse's writer thread.
+Each deletion cuts ``events``, ``sessions``, every rollup level (rollup_levels.py) and their
+count tables (counts.py) in one transaction, so the levels stay exact: retention cuts at a
+whole hour, so no rollup row is left with part of its events, and clears the neighbour hours
+that pointed before the cut (the rows left are then the first of their keys). Run on the
+warehouse's writer thread.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from appliance.analytics.warehouse import counts
 from appliance.analytics.warehouse.rollup_levels import LEVELS, floor_hour
 from appliance.analytics.warehouse.transactions import transaction
 
@@ -32,7 +34,10 @@ def delete_older_than(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -
         for level in LEVELS:
             if level.flags:
                 connection.execute(level.clear_neighbours(), [cutoff] * 2 * len(level.neighbours))
-    return int(row[0]) if row else 0
+        deleted = int(row[0]) if row else 0
+        if deleted:  # groups cut in two and visitors' first rows: recounted from the rows
+            counts.rebuild(connection)
+    return deleted
 
 
 def delete_website_data(connection: duckdb.DuckDBPyConnection, website_id: str) -> int:
@@ -47,4 +52,5 @@ def delete_website_data(connection: duckdb.DuckDBPyConnection, website_id: str) 
                 f"DELETE FROM {level.table} WHERE website_id = ?",  # noqa: S608
                 [website_id],
             )
+        counts.delete_website(connection, website_id)
     return int(row[0]) if row else 0

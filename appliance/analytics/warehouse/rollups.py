@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from appliance.analytics.warehouse import counts
 from appliance.analytics.warehouse.batches import TEMP
 from appliance.analytics.warehouse.rollup_levels import (
     LEVELS,
@@ -36,12 +37,17 @@ if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (database.py)
     import duckdb
 
 
-def _source_visitors(source: str) -> str:
-    """Subquery: the (website_id, visitor_key, visitor_text) of the events in ``source``."""
+def _source_keys(of: str, source: str) -> str:
+    """Subquery: the (website_id, {of}_key, {of}_text) of the sessions or visitors (``of``)
+    of the events in ``source``."""
     return (
-        f"SELECT DISTINCT website_id, {int_key('visitor_id')} AS visitor_key, "  # noqa: S608
-        f"{text_key('visitor_id')} AS visitor_text FROM {source}"
+        f"(SELECT DISTINCT website_id, {int_key(of + '_id')} AS {of}_key, "  # noqa: S608
+        f"{text_key(of + '_id')} AS {of}_text FROM {source})"
     )
+
+
+# the levels that have count tables (counts.py), by table
+COUNTED = {entry.level.table: entry for entry in counts.COUNTS}
 
 
 _BEGINNING = datetime(1970, 1, 1)  # before any event
@@ -89,6 +95,8 @@ def add_events(
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_ROWS_TABLE} AS {WIDE.select(events, facts=False)}"
     )
+    touched = f"(SELECT DISTINCT website_id, session_key, session_text FROM {_NEW_TABLE})"  # noqa: S608
+    fresh = f"(SELECT DISTINCT website_id, visitor_key, visitor_text FROM {_FRESH_TABLE})"  # noqa: S608
     for level in LEVELS:
         rows = level.select(
             events if level is PAGES else _ROWS_TABLE,
@@ -96,23 +104,27 @@ def add_events(
             rolled=level is not PAGES,
             windows=False,
         )
+        counted = COUNTED.get(level.table)
         connection.execute(f"CREATE OR REPLACE TEMP TABLE {_NEW_TABLE} AS {rows}")
+        if counted:  # the groups of the touched sessions change; so may their visitors'
+            counts.cells_before(connection, counted, "groups", touched, since)
         connection.execute(level.add_rows(_NEW_TABLE), [first])
         connection.execute(
             f"CREATE OR REPLACE TEMP TABLE {_FRESH_TABLE} AS {level.fresh_rows(_NEW_TABLE)}",
             [first],
         )
-        found = connection.execute(
-            f"INSERT INTO {level.table} BY NAME FROM {_FRESH_TABLE}"
-        ).fetchone()
+        found = connection.execute(f"SELECT count(*) FROM {_FRESH_TABLE}").fetchone()  # noqa: S608
+        appended = bool(found and found[0])
+        if counted and appended:
+            counts.cells_before(connection, counted, "visitors", fresh, since)
+        connection.execute(f"INSERT INTO {level.table} BY NAME FROM {_FRESH_TABLE}")
         connection.execute(level.refresh_facts(), [first, sessions, since])
-        if level.flags and found and found[0]:
-            connection.execute(
-                level.refresh_neighbours(
-                    f"SELECT DISTINCT website_id, visitor_key, visitor_text FROM {_FRESH_TABLE}"  # noqa: S608
-                ),
-                [since],
-            )
+        if level.flags and appended:
+            connection.execute(level.refresh_neighbours(fresh), [since])
+        if counted:
+            counts.cells_after(connection, counted, "groups", touched, since)
+            if appended:
+                counts.cells_after(connection, counted, "visitors", fresh, since)
     for table in (_ROWS_TABLE, _NEW_TABLE, _FRESH_TABLE):
         connection.execute(f"DROP TABLE {table}")
 
@@ -146,13 +158,27 @@ def rebuild(connection: duckdb.DuckDBPyConnection, website_id: str | None = None
                     [website_id],
                 )
                 connection.execute(level.insert("events", "WHERE website_id = ?"), [website_id])
+        counts.rebuild(connection, website_id)
 
 
 def insert_from(connection: duckdb.DuckDBPyConnection, source: str) -> None:
     """Append the rows of every level for the events in ``source`` (a constant table name),
     within the caller's transaction, after their ``sessions`` rows (the seeder's bulk path).
     Their sessions and visitors may have rows already: their previous-row hours are redone."""
+    # the first hour whose rows can change: the earliest first_seen of the sessions
+    row = connection.execute(
+        "SELECT min(first_seen) FROM sessions "  # noqa: S608
+        f"WHERE session_id IN (SELECT session_id FROM {source})"
+    ).fetchone()
+    since = floor_hour(row[0]) if row and row[0] is not None else _BEGINNING
+    sessions, visitors = _source_keys("session", source), _source_keys("visitor", source)
+    for counted in counts.COUNTS:
+        counts.cells_before(connection, counted, "groups", sessions, since)
+        counts.cells_before(connection, counted, "visitors", visitors, since)
     _insert_levels(connection, source)
     for level in LEVELS:
         if level.flags:
-            connection.execute(level.refresh_neighbours(_source_visitors(source)), [_BEGINNING])
+            connection.execute(level.refresh_neighbours(visitors), [since])
+    for counted in counts.COUNTS:
+        counts.cells_after(connection, counted, "groups", sessions, since)
+        counts.cells_after(connection, counted, "visitors", visitors, since)

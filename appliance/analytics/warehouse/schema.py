@@ -6,8 +6,8 @@ idempotency check of a flush touches only the newest row groups). ``sessions`` h
 server-side session, replaced as the session grows. The queries of the API (stats, pageviews,
 metrics, realtime, sessions) filter on ``website_id`` + a time range and group by the dimension
 columns, which are plain VARCHARs (dictionary-compressed by DuckDB). The rollup levels they
-read instead are described in rollup_levels.py; migrations 2, 3 and 4 create and backfill
-them.
+read instead are described in rollup_levels.py and counts.py; migrations 2 to 5 create and
+backfill them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from appliance.analytics.warehouse.counts import COUNTS
 from appliance.analytics.warehouse.rollup_levels import (
     DIMENSION,
     DIMENSIONS,
@@ -155,6 +156,11 @@ _MIGRATION_3: list[str] = [
 # neighbour hours.
 _MIGRATION_4: list[str] = [DIMENSION.create(), DIMENSION.insert(ROLLUP_TABLE, rolled=True)]
 
+# Migration 5: the count tables of the page and dimension levels (counts.py), from their rows.
+_MIGRATION_5: list[str] = [
+    statement for entry in COUNTS for statement in [*entry.create(), *entry.rebuild()]
+]
+
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
@@ -172,6 +178,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (2, "hourly rollups of events", _MIGRATION_2),
     (3, "visit and page rollup levels, session facts on rollups", _MIGRATION_3),
     (4, "dimension rollup level", _MIGRATION_4),
+    (5, "count tables of the page and dimension levels", _MIGRATION_5),
 ]
 LATEST = MIGRATIONS[-1][0]
 

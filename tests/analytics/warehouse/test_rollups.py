@@ -28,7 +28,7 @@ from appliance.analytics.query.sources import (
 )
 from appliance.analytics.query.stats import stats_query
 from appliance.analytics.query.timeseries import pageviews_query
-from appliance.analytics.warehouse import retention, rollup_levels, rollups, schema, seed
+from appliance.analytics.warehouse import counts, retention, rollup_levels, rollups, schema, seed
 from appliance.analytics.warehouse.database import Warehouse
 from appliance.platform.errors import ServiceError
 from tests.analytics.conftest import query
@@ -241,6 +241,15 @@ def _rollup_matches_events(data_dir: Path) -> list[dict[str, Any]]:
     for level in rollup_levels.LEVELS:
         rows = query(data_dir, f"SELECT * FROM {level.table}")
         assert _rows(rows) == _rows(query(data_dir, level.select("events")))
+    # the count tables hold exactly the cells of the stored rows
+    for entry in counts.COUNTS:
+        for table, cells in (
+            (entry.groups_table, entry.group_cells("true")),
+            (entry.visitors_table, entry.visitor_cells("true")),
+        ):
+            assert _rows(query(data_dir, f"SELECT * FROM {table}")) == _rows(
+                query(data_dir, cells)
+            ), table
     return stored
 
 
@@ -383,19 +392,22 @@ def test_migration_2_backfills_rollups_from_existing_events(tmp_path: Path) -> N
     assert [(row["events"], row["pageviews"]) for row in rows] == [(2, 2)]
 
 
-def test_migration_4_backfills_the_dimension_level_of_a_version_3_file(tmp_path: Path) -> None:
-    """A file written by the previous schema (version 3: events, sessions and three levels)
-    gets the dimension level, filled with every dimension's rows (their sessions' facts and
-    neighbour hours included)."""
+def test_migrations_4_and_5_backfill_a_version_3_file(tmp_path: Path) -> None:
+    """A file written by version 3 (events, sessions and three levels) gets the dimension
+    level, filled with every dimension's rows (their sessions' facts and neighbour hours
+    included), and the count tables of the page and dimension levels."""
     path = tmp_path / "analytics.duckdb"
     connection = seed.connect(path, threads=1, memory_limit="256MB")
     seed.seed(connection, SITE, "example.com", 3_000, 3, now=NOW)
-    # what version 3 had: no dimension level
+    # what version 3 had: no dimension level, no count tables
     connection.execute(f"DROP TABLE {rollup_levels.DIMENSION_TABLE}")
-    connection.execute("DELETE FROM schema_version WHERE version = 4")
+    for entry in counts.COUNTS:
+        connection.execute(f"DROP TABLE {entry.groups_table}")
+        connection.execute(f"DROP TABLE {entry.visitors_table}")
+    connection.execute("DELETE FROM schema_version WHERE version >= 4")
     connection.close()
     with duckdb.connect(str(path)) as connection:
-        assert schema.migrate(connection) == schema.LATEST == 4
+        assert schema.migrate(connection) == schema.LATEST
     _rollup_matches_events(tmp_path)
     found = query(
         tmp_path,
