@@ -62,7 +62,10 @@ def _build(platform: Platform, settings: AnalyticsSettings) -> AnalyticsContext:
 
     data_dir = platform.settings.server.data_dir
     warehouse = Warehouse.in_dir(
-        data_dir, settings.duckdb_memory, query_timeout=settings.query_timeout_seconds
+        data_dir,
+        settings.duckdb_memory,
+        threads=settings.duckdb_threads or None,
+        query_timeout=settings.query_timeout_seconds,
     )
     pipeline = Pipeline(
         Journal.in_dir(data_dir, settings.journal_sync),

@@ -73,11 +73,20 @@ class AnalyticsSettings(SettingsSection):
         description="Events older than this many days are deleted by a daily job.",
     )
     duckdb_memory: str = Field(
-        "1GB",
+        "256MB",
         validation_alias=AliasChoices(
             "SPARKLYTICS_DUCKDB_MEMORY", "SPARKHOUSE_ANALYTICS_DUCKDB_MEMORY"
         ),
-        description="DuckDB memory_limit.",
+        description="DuckDB memory_limit: the most its cache of analytics.duckdb and its "
+        "query work hold (more spills to disk); given back after 2 s without analytics work. "
+        "Sparklytics' default is 1GB; ours fits a small VPS.",
+    )
+    duckdb_threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="DuckDB threads (one query's parallelism, flushes included); 0 = half "
+        "the cores, at least 1. A flush of a backlog needs about 32 MB of memory per thread.",
     )
     query_timeout_seconds: float = Field(
         10,

@@ -36,6 +36,7 @@ log = logging.getLogger("sparkhouse.analytics")
 
 DUCKDB_FILE = "analytics.duckdb"
 QUERY_TIMEOUT_SECONDS = 10.0
+RELEASE_AFTER_SECONDS = 2.0
 _INTERRUPT_EVERY = 0.05  # seconds between interrupts of a read that has not stopped yet
 T = TypeVar("T")
 
@@ -101,28 +102,39 @@ class Warehouse:
     def __init__(
         self,
         path: Path,
-        memory_limit: str = "1GB",
+        memory_limit: str = "256MB",
         threads: int | None = None,
         *,
         query_timeout: float = QUERY_TIMEOUT_SECONDS,
         heavy_reads: int | None = None,
+        release_after: float = RELEASE_AFTER_SECONDS,
     ) -> None:
         self.path = path
         self.memory_limit = memory_limit
         # DuckDB's ``threads`` is one setting for the whole database (every cursor, the
-        # writer's included): every core, so that one analytics query scans its row groups
-        # in parallel. Flushes are small appends that barely use a second thread; queries
-        # run on the reader pool, so a query and a flush run concurrently and neither waits
-        # for the other (snapshot isolation).
-        self.threads = threads or os.cpu_count() or 1
+        # writer's included): by default half the cores, so that DuckDB never takes the core
+        # the event loop answers requests on (docs/decisions/analytics-duckdb-reads.md).
+        # Queries run on the reader pool, each on its own thread, so a query and a flush run
+        # concurrently and neither waits for the other (snapshot isolation).
+        self.threads = threads or default_threads()
         self.query_timeout = query_timeout
+        self.release_after = release_after
+        readers = max(2, self.threads)  # concurrent reads, whatever each one's parallelism
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="duckdb-writer")
-        self._readers = ThreadPoolExecutor(self.threads, thread_name_prefix="duckdb-reader")
+        self._readers = ThreadPoolExecutor(readers, thread_name_prefix="duckdb-reader")
         # heavy reads leave a reader thread free for the dashboard's light ones
-        self._heavy = asyncio.Semaphore(heavy_reads or max(1, self.threads - 1))
+        self._heavy = asyncio.Semaphore(heavy_reads or max(1, readers - 1))
         self._running: set[_Read] = set()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._closed = False
+        # DuckDB keeps the memory its work freed (up to memory_limit) until the limit is
+        # lowered: once nothing has run for ``release_after`` seconds, it is given back
+        # (:meth:`_release`). Reads and writes in flight are counted; a release holds
+        # ``_quiet`` so that none starts meanwhile.
+        self._busy = 0
+        self._holding = False  # something ran since the last release
+        self._quiet = asyncio.Lock()
+        self._release_timer: asyncio.TimerHandle | None = None
         self.schema_version = 0
         self.open_hooks: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 
@@ -130,11 +142,12 @@ class Warehouse:
     def in_dir(
         cls,
         data_dir: Path,
-        memory_limit: str = "1GB",
+        memory_limit: str = "256MB",
         *,
+        threads: int | None = None,
         query_timeout: float = QUERY_TIMEOUT_SECONDS,
     ) -> Warehouse:
-        return cls(data_dir / DUCKDB_FILE, memory_limit, query_timeout=query_timeout)
+        return cls(data_dir / DUCKDB_FILE, memory_limit, threads, query_timeout=query_timeout)
 
     @property
     def is_open(self) -> bool:
@@ -186,6 +199,8 @@ class Warehouse:
         """Stop the reads still running, then checkpoint and close the file. Waiting for the
         threads happens off the event loop."""
         self._closed = True
+        if self._release_timer is not None:
+            self._release_timer.cancel()
         while self._running:
             for read in list(self._running):
                 read.interrupt()
@@ -211,7 +226,58 @@ class Warehouse:
                 self._open()
             return work(self.connection)
 
-        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
+        await self._enter()
+        return await self._track(asyncio.get_running_loop().run_in_executor(self._writer, run))
+
+    async def _enter(self) -> None:
+        """Before a read or write: wait for a release in progress."""
+        if self._quiet.locked():
+            async with self._quiet:
+                pass
+
+    def _track(self, future: asyncio.Future[T]) -> asyncio.Future[T]:
+        """Count ``future`` as work in flight until it is done, then time the next release
+        from there (its thread may outlive a caller that stopped waiting)."""
+        self._busy += 1
+        self._holding = True
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: object) -> None:
+        self._busy -= 1
+        if self._busy or self._closed:
+            return
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+        self._release_timer = asyncio.get_running_loop().call_later(
+            self.release_after, lambda: asyncio.ensure_future(self._release())
+        )
+
+    async def _release(self) -> None:
+        """Give back the memory DuckDB kept from finished work: lowering the limit evicts its
+        unused buffers (the file's blocks are re-read from the OS cache when needed), then
+        the limit is restored. Only while nothing runs: a read under the lowered limit could
+        fail for memory."""
+        if self._busy or not self._holding or self._closed or self._connection is None:
+            return
+        async with self._quiet:
+            if self._busy or self._closed or self._connection is None:
+                return
+            self._holding = False
+            try:
+                await asyncio.get_running_loop().run_in_executor(self._writer, self._shrink)
+            except Exception:  # memory stays held until the next release; the rest works
+                log.warning("analytics.duckdb: could not release memory", exc_info=True)
+
+    def _shrink(self) -> None:
+        """On the writer thread."""
+        connection = self._connection
+        if connection is None:
+            return
+        try:
+            connection.execute("SET memory_limit = '1MB'")
+        finally:
+            connection.execute("SET memory_limit = ?", [self.memory_limit])
 
     async def read(
         self, work: Callable[[duckdb.DuckDBPyConnection], T], *, heavy: bool = False
@@ -229,9 +295,14 @@ class Warehouse:
             raise WarehouseClosed
         if self._connection is None:
             await self.open()  # on the writer thread, which serialises concurrent first uses
+        await self._enter()
+        if self._closed:
+            raise WarehouseClosed
         read = _Read()
-        future = asyncio.get_running_loop().run_in_executor(
-            self._readers, read.run, self.connection, work
+        future = self._track(
+            asyncio.get_running_loop().run_in_executor(
+                self._readers, read.run, self.connection, work
+            )
         )
         self._running.add(read)
         future.add_done_callback(lambda _: self._running.discard(read))
@@ -266,6 +337,11 @@ class Warehouse:
             log.warning("health: DuckDB did not answer a ping", exc_info=True)
             return False
         return True
+
+
+def default_threads() -> int:
+    """DuckDB's threads when the setting is 0: half the cores, at least one."""
+    return max(1, (os.cpu_count() or 1) // 2)
 
 
 def _interrupted(error: BaseException) -> bool:
