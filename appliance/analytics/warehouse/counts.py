@@ -19,12 +19,14 @@ A view is all rows (``human`` false) or the human rows alone (``human`` true, th
 ``bot`` false, their groups and neighbour hours among human rows), so ``include_bots`` picks a
 view. The tables change with the rows, in the same transaction: :func:`cells_before` and
 :func:`cells_after` bracket a change to the rows of some sessions and visitors and add the
-difference of their cells; retention and :func:`rebuild` recompute them from the rows.
+difference of their cells; retention recounts the groups it cuts in two (:func:`before_cut`,
+:func:`after_cut`) and :func:`rebuild` recomputes both tables from the rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from appliance.analytics.warehouse.rollup_levels import DIMENSION, PAGES, Level
@@ -222,6 +224,59 @@ def cells_after(
     for statement in statements[1:]:
         connection.execute(statement)
     connection.execute(f"DROP TABLE {_old(counts, kind)}")
+
+
+_BEGINNING = datetime(1970, 1, 1)  # before any row
+
+
+def _cut_sessions(counts: Counts) -> str:
+    return f"counts_cut_{counts.prefix}"
+
+
+def before_cut(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -> None:
+    """Retention, before the rows before ``cutoff`` go: keep the cells of the groups with
+    rows on both sides of it (the rows after it whose previous row of the session is before
+    it), which will be recounted from the rows they keep."""
+    for counts in COUNTS:
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_cut_sessions(counts)} AS "  # noqa: S608
+            "SELECT DISTINCT website_id, session_key, session_text "
+            f"FROM {counts.level.table} WHERE hour >= ? "
+            "AND (session_prev < ? OR session_prev_human < ?)",
+            [cutoff] * 3,
+        )
+        cells_before(connection, counts, "groups", _cut_sessions(counts), _BEGINNING)
+
+
+def after_cut(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -> None:
+    """Retention, after the rows before ``cutoff`` went and the neighbour hours before it
+    became NULL: the cut groups are recounted, the groups and rows before it leave, and a
+    row's previous hour before it is NULL now in the visitor cells too."""
+    for counts in COUNTS:
+        cells_after(connection, counts, "groups", _cut_sessions(counts), _BEGINNING)
+        connection.execute(f"DROP TABLE {_cut_sessions(counts)}")
+        connection.execute(
+            f"DELETE FROM {counts.groups_table} WHERE last_hour < ?",  # noqa: S608
+            [cutoff],
+        )
+        connection.execute(
+            f"DELETE FROM {counts.visitors_table} WHERE hour < ?",  # noqa: S608
+            [cutoff],
+        )
+        key = ", ".join(name for name in counts._key("visitors") if name != "prev_hour")
+        moved = f"counts_moved_{counts.prefix}"
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT * "  # noqa: S608
+            f"FROM {counts.visitors_table} WHERE prev_hour < ?",
+            [cutoff],
+        )
+        for statement in counts.apply(
+            "visitors",
+            f"SELECT {key}, NULL::TIMESTAMP AS prev_hour, visitors FROM {moved}",  # noqa: S608
+            moved,
+        ):
+            connection.execute(statement)
+        connection.execute(f"DROP TABLE {moved}")
 
 
 def rebuild(connection: duckdb.DuckDBPyConnection, website_id: str | None = None) -> None:

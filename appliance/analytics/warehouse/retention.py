@@ -27,16 +27,18 @@ def delete_older_than(connection: duckdb.DuckDBPyConnection, cutoff: datetime) -
     cutoff = floor_hour(cutoff)
     with transaction(connection):
         row = connection.execute("DELETE FROM events WHERE created_at < ?", [cutoff]).fetchone()
+        deleted = int(row[0]) if row else 0
+        if not deleted:  # no event, so no rollup row, before the cut
+            return 0
         connection.execute("DELETE FROM sessions WHERE last_seen < ?", [cutoff])
+        counts.before_cut(connection, cutoff)
         for level in LEVELS:
             connection.execute(f"DELETE FROM {level.table} WHERE hour < ?", [cutoff])  # noqa: S608
         # the rows left are the first of their keys now wherever the previous one was cut
         for level in LEVELS:
             if level.flags:
                 connection.execute(level.clear_neighbours(), [cutoff] * 2 * len(level.neighbours))
-        deleted = int(row[0]) if row else 0
-        if deleted:  # groups cut in two and visitors' first rows: recounted from the rows
-            counts.rebuild(connection)
+        counts.after_cut(connection, cutoff)
     return deleted
 
 

@@ -371,6 +371,39 @@ async def test_flushes_that_add_to_stored_rows_keep_every_level_exact(tmp_path: 
     assert found[0]["n"] > 0  # neighbour hours were exercised, not only NULLs
 
 
+async def test_retention_recounts_what_it_cuts_in_two(tmp_path: Path) -> None:
+    """Retention at a whole hour: a session with rows on both sides of the cut (in all rows
+    and in human rows), a visitor whose previous session lies before it, a group wholly
+    before it — the count tables equal the cells of the rows that remain."""
+    pipeline = flushing.pipeline(tmp_path, buffer_size=20)
+    await pipeline.start()
+    cut = datetime.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=3)
+    a, b, c = "00000000000000a1", "00000000000000b2", "client-visitor-c"
+    lines = [
+        # a: one session across the cut, a bot event before it, the same URL on both sides
+        _record("/x", cut - timedelta(minutes=20), a, country="DE"),
+        _record("/y", cut - timedelta(minutes=10), a, country="DE", is_bot=True),
+        _record("/x", cut + timedelta(minutes=5), a, country="DE"),
+        _record("/z", cut + timedelta(minutes=70), a, country="DE", browser="Firefox"),
+        # b: a session before the cut, another after it (its previous visitor hour is cut)
+        _record("/x", cut - timedelta(hours=5), b, country="FR"),
+        _record("/x", cut + timedelta(hours=2), b, country="FR"),
+        # c: wholly before the cut
+        _record("/w", cut - timedelta(hours=30), c, referrer_domain="r.example"),
+    ]
+    await pipeline.append(lines)
+    await pipeline.flush()
+    await pipeline.stop()
+    _rollup_matches_events(tmp_path)
+    warehouse = Warehouse.in_dir(tmp_path, "256MB")
+    await warehouse.open()
+    assert await warehouse.write(lambda c: retention.delete_older_than(c, cut)) == 4
+    await warehouse.close()
+    _rollup_matches_events(tmp_path)
+    cells = query(tmp_path, f"SELECT * FROM {counts.PAGE_COUNTS.visitors_table}")
+    assert cells and all(row["prev_hour"] is None or row["prev_hour"] >= cut for row in cells)
+
+
 def test_migration_2_backfills_rollups_from_existing_events(tmp_path: Path) -> None:
     path = tmp_path / "analytics.duckdb"
     with duckdb.connect(str(path)) as connection:
