@@ -266,8 +266,10 @@ class Warehouse:
             self._holding = False
             try:
                 await asyncio.get_running_loop().run_in_executor(self._writer, self._shrink)
-            except Exception:  # memory stays held until the next release; the rest works
-                log.warning("analytics.duckdb: could not release memory", exc_info=True)
+            except Exception as error:  # duckdb.OutOfMemoryException, mostly
+                # Best effort: buffers still pinned (a temp table, a result being read) keep
+                # their memory until the next release; nothing else is affected.
+                log.info("analytics.duckdb: memory not released this time (%s)", error)
 
     def _shrink(self) -> None:
         """On the writer thread."""
