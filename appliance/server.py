@@ -73,7 +73,10 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
     phoenix.install(app, platform.broker, platform.channels, platform_settings)
     sse.install(app, platform_settings)  # per-address caps; streams end promptly at a stop
 
-    mounted = [(part, part.build(platform, part.section(settings))) for part in PARTS]
+    sections = [part.section(settings) for part in PARTS]
+    mounted = [
+        (part, part.build(platform, section)) for part, section in zip(PARTS, sections, strict=True)
+    ]
     for part, context in mounted:
         setattr(app.ctx, part.info.name, context)
         for blueprint in part.blueprints(context):
@@ -81,7 +84,11 @@ def create_app(settings: Settings, name: str = "sparkhouse") -> Sanic:
         platform.channels.add(*part.channels(context))
         part.jobs(context, platform.jobs)
     public_paths = frozenset().union(*(part.public_paths for part in PARTS))
-    public_urls = [url for part in PARTS for url in part.public_urls(part.section(settings))]
+    public_urls = [
+        url
+        for part, section in zip(PARTS, sections, strict=True)
+        for url in part.public_urls(section)
+    ]
     origins.install(app, settings.server, public_urls)
     _install_lifecycle(app, platform, mounted)
     parts: list[PartInfo] = [part.info for part in PARTS]
