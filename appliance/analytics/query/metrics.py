@@ -11,17 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from appliance.analytics.query import sources
 from appliance.analytics.query.params import METRIC_COLUMNS, QueryParams
-from appliance.analytics.query.sources import (
-    Source,
-    SourceChoice,
-    Window,
-    choose_source,
-    fetch,
-    value_filters,
-    where,
-    window,
-)
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
     import duckdb
@@ -33,19 +24,19 @@ def _metric_rows(
     connection: duckdb.DuckDBPyConnection,
     website_id: str,
     params: QueryParams,
-    span: Window,
+    span: sources.Window,
     column: str,
-    force: SourceChoice,
+    force: sources.SourceChoice,
     *,
     only: list[str] | None = None,
     page: tuple[int, int] | None = None,
     order: str = "pageviews",
 ) -> tuple[list[tuple[Any, ...]], int]:
     """Rows (value, visitors, pageviews, bounce %, avg duration) and the number of values."""
-    source = choose_source(params, span.shift, column, force)
+    source = sources.choose_source(params, span.shift, column, force)
     named = source.sql(column)
     value = f"coalesce({named}, '{DIRECT}')" if column == "referrer_domain" else named
-    clause, values = where(source, website_id, span, params)
+    clause, values = sources.where(source, website_id, span, params)
     if column != "referrer_domain":
         clause += f" AND {named} IS NOT NULL"
     # the number of values, for a page past the last one (no row to carry it then)
@@ -56,7 +47,7 @@ def _metric_rows(
         values.append(only)
     second = "visitors" if order == "pageviews" else "pageviews"
     if source.counts is not None:  # the page level or the column's dimension level
-        filters, filter_values = value_filters(source, params)
+        filters, filter_values = sources.value_filters(source, params)
         if column != "referrer_domain":
             filters += f" AND {named} IS NOT NULL"
         if only is not None:
@@ -83,14 +74,14 @@ def _metric_rows(
     if page is not None:
         sql += " LIMIT ? OFFSET ?"
         values += [page[0], page[1]]
-    rows = fetch(connection, sql, values)
+    rows = sources.fetch(connection, sql, values)
     total = int(rows[0][7]) if rows else 0
     if not rows and page is not None and page[1] > 0:
-        total = int(fetch(connection, count, count_values)[0][0])
+        total = int(sources.fetch(connection, count, count_values)[0][0])
     return rows, total
 
 
-def _grouped_ranked(source: Source, value: str, clause: str) -> str:
+def _grouped_ranked(source: sources.Source, value: str, clause: str) -> str:
     """CTEs ending in ``ranked``: per value, its (value, session) groups then their totals."""
     return (
         f"groups AS (SELECT {value} AS value, {', '.join(source.sessions)}, "  # noqa: S608
@@ -108,10 +99,10 @@ def _grouped_ranked(source: Source, value: str, clause: str) -> str:
 
 def _counted_ranked(
     connection: duckdb.DuckDBPyConnection,
-    source: Source,
+    source: sources.Source,
     website_id: str,
     params: QueryParams,
-    span: Window,
+    span: sources.Window,
     value: str,
     rows: tuple[str, list[Any]],
     filters: tuple[str, list[Any]],
@@ -132,7 +123,7 @@ def _counted_ranked(
     clause, clause_values = rows
     dimension_sql, dimension_values = filters
     # one read per side: a condition on one column lets zone maps skip row groups
-    crossing = fetch(
+    crossing = sources.fetch(
         connection,
         f"SELECT {value} AS value, {sessions} FROM {source.table} "  # noqa: S608
         f"WHERE {clause} AND session_prev{suffix} < ? UNION "
@@ -194,12 +185,12 @@ def metrics_query(
     connection: duckdb.DuckDBPyConnection,
     website_id: str,
     params: QueryParams,
-    force: SourceChoice = "auto",
+    force: sources.SourceChoice = "auto",
 ) -> dict[str, Any]:
     metric_type = params.metric_type or "page"
     column = METRIC_COLUMNS[metric_type]
     order = "pageviews" if metric_type in ("page", "event_name") else "visitors"
-    span = window(params, params.range)
+    span = sources.window(params, params.range)
     rows, total = _metric_rows(
         connection,
         website_id,
@@ -226,7 +217,7 @@ def metrics_query(
             connection,
             website_id,
             params,
-            window(params, params.compare),
+            sources.window(params, params.compare),
             column,
             force,
             only=[row["value"] for row in out],

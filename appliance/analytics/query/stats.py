@@ -12,17 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from appliance.analytics.query import sources
 from appliance.analytics.query.params import QueryParams
-from appliance.analytics.query.sources import (
-    RAW,
-    Source,
-    SourceChoice,
-    Window,
-    choose_source,
-    fetch,
-    where,
-    window,
-)
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
     import duckdb
@@ -45,9 +36,12 @@ _EMPTY_STATS = (0, 0, 0, 0, 0, 0)
 
 
 def _raw_period_stats(
-    connection: duckdb.DuckDBPyConnection, website_id: str, params: QueryParams, span: Window
+    connection: duckdb.DuckDBPyConnection,
+    website_id: str,
+    params: QueryParams,
+    span: sources.Window,
 ) -> dict[str, Any]:
-    clause, values = where(RAW, website_id, span, params)
+    clause, values = sources.where(sources.RAW, website_id, span, params)
     # Group by session first (one pass), then visitors over sessions: a session belongs to
     # one visitor. Bounce and duration are the whole sessions' (sessions table), as Sparklytics.
     sql = (
@@ -62,20 +56,20 @@ def _raw_period_stats(
         "ON s.session_id = m.session_id"
     )
     values += [website_id, span.start, span.end]
-    return _stats_row(fetch(connection, sql, values)[0])
+    return _stats_row(sources.fetch(connection, sql, values)[0])
 
 
 def _rollup_stats(
     connection: duckdb.DuckDBPyConnection,
-    source: Source,
+    source: sources.Source,
     website_id: str,
     params: QueryParams,
-    spans: list[Window],
+    spans: list[sources.Window],
 ) -> list[dict[str, Any]]:
     """Stats of each of ``spans`` (disjoint) in one scan: rows are labelled with the index of
     their span, grouped by (span, session), then aggregated per span. The session facts are
     on the rows, so no join."""
-    clause, values = where(source, website_id, spans[0], params, *spans[1:])
+    clause, values = sources.where(source, website_id, spans[0], params, *spans[1:])
     period = (
         "CASE "
         + " ".join(
@@ -97,16 +91,16 @@ def _rollup_stats(
         "count(*) FILTER (WHERE session_events = 1), coalesce(sum(session_us), 0), "
         "count(session_us) FROM matched GROUP BY period"
     )
-    found = {row[0]: row[1:] for row in fetch(connection, sql, [*period_values, *values])}
+    found = {row[0]: row[1:] for row in sources.fetch(connection, sql, [*period_values, *values])}
     return [_stats_row(found.get(index, _EMPTY_STATS)) for index in range(len(spans))]
 
 
 def _row_stats(
     connection: duckdb.DuckDBPyConnection,
-    source: Source,
+    source: sources.Source,
     website_id: str,
     params: QueryParams,
-    span: Window,
+    span: sources.Window,
 ) -> dict[str, Any]:
     """Stats of one range from the visit level (or a dimension level, its value fixed by the
     filter), with no grouping: a row opens its session (visitor) in a range [S, E) when the
@@ -114,7 +108,7 @@ def _row_stats(
     (warehouse/rollup_levels.py, Neighbour). One scan per range: comparisons with one
     constant S beat one scan over both ranges with per-row bounds
     (docs/decisions/analytics-rollup-levels.md)."""
-    clause, values = where(source, website_id, span, params)
+    clause, values = sources.where(source, website_id, span, params)
     human = "" if params.include_bots else "_human"
     sql = (
         "SELECT coalesce(sum(events), 0), count(*) FILTER (WHERE new_visitor), "  # noqa: S608
@@ -126,10 +120,10 @@ def _row_stats(
         f"session_prev{human} IS NULL OR session_prev{human} < ? AS opens "
         f"FROM {source.table} WHERE {clause})"
     )
-    return _stats_row(fetch(connection, sql, [span.start, span.start, *values])[0])
+    return _stats_row(sources.fetch(connection, sql, [span.start, span.start, *values])[0])
 
 
-def _overlap(one: Window, other: Window) -> bool:
+def _overlap(one: sources.Window, other: sources.Window) -> bool:
     return one.start < other.end and other.start < one.end
 
 
@@ -138,13 +132,13 @@ def stats_query(
     website_id: str,
     website_timezone: str,
     params: QueryParams,
-    force: SourceChoice = "auto",
+    force: sources.SourceChoice = "auto",
 ) -> dict[str, Any]:
-    spans = [window(params, params.range), window(params, params.previous())]
-    source = choose_source(params, spans[0].shift, force=force)
-    if source is not RAW:
-        source = choose_source(params, spans[1].shift, force=force)
-    if source is RAW:
+    spans = [sources.window(params, params.range), sources.window(params, params.previous())]
+    source = sources.choose_source(params, spans[0].shift, force=force)
+    if source is not sources.RAW:
+        source = sources.choose_source(params, spans[1].shift, force=force)
+    if source is sources.RAW:
         current, previous = (
             _raw_period_stats(connection, website_id, params, span) for span in spans
         )

@@ -11,17 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from appliance.analytics.query import sources
 from appliance.analytics.query.dates import DateRange
 from appliance.analytics.query.params import QueryParams
-from appliance.analytics.query.sources import (
-    Source,
-    SourceChoice,
-    Window,
-    choose_source,
-    fetch,
-    where,
-    window,
-)
 from appliance.platform.errors import ServiceError
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
@@ -74,7 +66,7 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def buckets(span: Window, granularity: Granularity) -> list[tuple[datetime, str]]:
+def buckets(span: sources.Window, granularity: Granularity) -> list[tuple[datetime, str]]:
     """(key as the bucket SQL yields it, label) of every bucket of the range, in order."""
     out: list[tuple[datetime, str]] = []
     if granularity == "hour":
@@ -96,7 +88,10 @@ def buckets(span: Window, granularity: Granularity) -> list[tuple[datetime, str]
 
 
 def bucket_sql(
-    source: Source, span: Window, granularity: Granularity, column: str | None = None
+    source: sources.Source,
+    span: sources.Window,
+    granularity: Granularity,
+    column: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The bucket of ``column`` (default: the source's time column) as SQL."""
     time = column or source.time
@@ -118,16 +113,16 @@ def counts(
     connection: duckdb.DuckDBPyConnection,
     website_id: str,
     params: QueryParams,
-    span: Window,
+    span: sources.Window,
     granularity: Granularity,
-    force: SourceChoice,
+    force: sources.SourceChoice,
     only: tuple[str, list[Any]] | None = None,
 ) -> list[tuple[int, int]]:
     """(events, visitors) of every bucket of ``span``, in order; ``only`` narrows the rows
     further (a condition over raw events and its parameters: with ``force="raw"``)."""
-    source = choose_source(params, span.shift, force=force)
+    source = sources.choose_source(params, span.shift, force=force)
     bucket, bucket_values = bucket_sql(source, span, granularity)
-    clause, values = where(source, website_id, span, params)
+    clause, values = sources.where(source, website_id, span, params)
     if only is not None:
         clause += f" AND {only[0]}"
         values += only[1]
@@ -146,7 +141,7 @@ def counts(
     )
     found = {
         row[0]: (int(row[1]), int(row[2]))
-        for row in fetch(connection, sql, [*bucket_values, *visitor_values, *values])
+        for row in sources.fetch(connection, sql, [*bucket_values, *visitor_values, *values])
     }
     return [found.get(key, (0, 0)) for key, _ in buckets(span, granularity)]
 
@@ -163,17 +158,19 @@ def pageviews_query(
     connection: duckdb.DuckDBPyConnection,
     website_id: str,
     params: QueryParams,
-    force: SourceChoice = "auto",
+    force: sources.SourceChoice = "auto",
 ) -> dict[str, Any]:
     granularity = granularity_of(params)
     check_buckets(params.range, granularity)
-    span = window(params, params.range)
+    span = sources.window(params, params.range)
     labels = [label for _, label in buckets(span, granularity)]
     primary = counts(connection, website_id, params, span, granularity, force)
     compare_series = None
     compare = params.compare
     if compare is not None:
-        other = counts(connection, website_id, params, window(params, compare), granularity, force)
+        other = counts(
+            connection, website_id, params, sources.window(params, compare), granularity, force
+        )
         other += [(0, 0)] * (len(labels) - len(other))  # aligned to the primary buckets
         compare_series = points(labels, other)
     body: dict[str, Any] = {
