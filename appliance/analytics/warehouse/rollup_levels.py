@@ -322,17 +322,9 @@ class Level:
             + " OR ".join(f"{name} < ?" for name in names)
         )
 
-    def insert(
-        self,
-        source: str,
-        where: str = "",
-        facts: bool = True,
-        *,
-        rolled: bool = False,
-        windows: bool = True,
-    ) -> str:
-        select = self.select(source, where, facts, rolled=rolled, windows=windows)
-        return f"INSERT INTO {self.table} BY NAME {select}"
+    def insert(self, rows: str) -> str:
+        """INSERT of ``rows`` (a :meth:`select` of this level) into this level's table."""
+        return f"INSERT INTO {self.table} BY NAME {rows}"
 
     def _match(self, alias: str) -> str:
         if self.integer_ids:

@@ -67,10 +67,10 @@ def _insert_levels(connection: duckdb.DuckDBPyConnection, events: str) -> None:
     )
     for level in LEVELS:
         # no neighbour hours yet: the caller's refresh_neighbours computes them
-        if level is PAGES:
-            connection.execute(level.insert(events, windows=False))
-        else:
-            connection.execute(level.insert(_ROWS_TABLE, rolled=True, windows=False))
+        rows = level.select(
+            events if level is PAGES else _ROWS_TABLE, rolled=level is not PAGES, windows=False
+        )
+        connection.execute(level.insert(rows))
     connection.execute(f"DROP TABLE {_ROWS_TABLE}")
 
 
@@ -151,13 +151,15 @@ def rebuild(connection: duckdb.DuckDBPyConnection, website_id: str | None = None
         for level in LEVELS:
             if website_id is None:
                 connection.execute(f"DELETE FROM {level.table}")  # noqa: S608
-                connection.execute(level.insert("events"))
+                connection.execute(level.insert(level.select("events")))
             else:
                 connection.execute(
                     f"DELETE FROM {level.table} WHERE website_id = ?",  # noqa: S608
                     [website_id],
                 )
-                connection.execute(level.insert("events", "WHERE website_id = ?"), [website_id])
+                connection.execute(
+                    level.insert(level.select("events", "WHERE website_id = ?")), [website_id]
+                )
         counts.rebuild(connection, website_id)
 
 

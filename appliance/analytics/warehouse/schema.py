@@ -141,8 +141,8 @@ _MIGRATION_2: list[str] = [
 _MIGRATION_3: list[str] = [
     VISITS.create(),
     PAGES.create(),
-    VISITS.insert("events"),
-    PAGES.insert("events"),
+    VISITS.insert(VISITS.select("events")),
+    PAGES.insert(PAGES.select("events")),
     f"ALTER TABLE {ROLLUP_TABLE} ADD COLUMN session_events INTEGER",
     f"ALTER TABLE {ROLLUP_TABLE} ADD COLUMN session_us BIGINT",
     f"UPDATE {ROLLUP_TABLE} r SET session_events = s.event_count, "  # noqa: S608
@@ -154,7 +154,10 @@ _MIGRATION_3: list[str] = [
 # one value each instead of grouping the wide level by session; backfilled from the wide
 # level's rows (exact sums of the events', far fewer rows), with their sessions' facts and
 # neighbour hours.
-_MIGRATION_4: list[str] = [DIMENSION.create(), DIMENSION.insert(ROLLUP_TABLE, rolled=True)]
+_MIGRATION_4: list[str] = [
+    DIMENSION.create(),
+    DIMENSION.insert(DIMENSION.select(ROLLUP_TABLE, rolled=True)),
+]
 
 # Migration 5: the count tables of the page and dimension levels (counts.py), from their rows.
 _MIGRATION_5: list[str] = [
