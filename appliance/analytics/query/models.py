@@ -9,7 +9,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from appliance.analytics.query.params import EVENT_NAME_MAX_CHARS, MAX_OFFSET, METRIC_COLUMNS
+from appliance.analytics.query.params import (
+    EVENT_NAME_MAX_CHARS,
+    MAX_OFFSET,
+    METRIC_COLUMNS,
+    Filters,
+)
 from appliance.analytics.query.rules import MAX_REPORT_DAYS
 
 Bool = Literal["true", "false"]
@@ -35,24 +40,14 @@ class DatesQuery(_Doc):
     end_date: date | None = Field(None, description="YYYY-MM-DD; default: today (UTC).")
 
 
-class ReportQuery(DatesQuery):
-    """The common parameters of 9.1."""
-
+class ScopeQuery(DatesQuery):
     timezone: str | None = Field(None, description="An IANA zone for the day boundaries.")
     include_bots: Bool | None = None
-    filter_country: str | None = None
-    filter_page: str | None = Field(None, description="url contains this")
-    filter_referrer: str | None = None
-    filter_browser: str | None = None
-    filter_os: str | None = None
-    filter_language: str | None = None
-    filter_region: str | None = None
-    filter_city: str | None = None
-    filter_device: str | None = None
-    filter_utm_source: str | None = None
-    filter_utm_medium: str | None = None
-    filter_utm_campaign: str | None = None
-    filter_hostname: str | None = None
+
+
+class ReportQuery(Filters, ScopeQuery):
+    """The common parameters of 9.1; the filters are the parser's own (params.Filters)."""
+
     compare_mode: Literal["none", "previous_period", "previous_year", "custom"] | None = None
     compare_start_date: date | None = Field(None, description="With compare_mode=custom.")
     compare_end_date: date | None = Field(None, description="With compare_mode=custom.")

@@ -135,16 +135,21 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise ValueError("cursor is malformed; pass back the next_cursor of a response") from None
 
 
-class QueryParams(BaseModel):
-    """The parameters of one analytics read. Fields are validated in the order written, and
-    the first refusal is the answer: dates, zone, bots, filters, comparison, then the route's
-    own names."""
+class _Scope(BaseModel):
+    """The dates, zone and bots of a read: the fields :class:`QueryParams` validates first."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    range: DateRange  # from start_date and end_date (see _date_range)
+    range: DateRange  # from start_date and end_date (see QueryParams._date_range)
     zone: ZoneInfo | None = Field(None, validation_alias="timezone")  # None: UTC midnights
     include_bots: bool = False
+
+
+class Filters(BaseModel):
+    """The filters of 9.1, named as the query string names them: the equality ones
+    (:data:`EQUALITY_FILTERS`), ``filter_page`` and ``filter_hostname``. Declared once, for the
+    parser (:class:`QueryParams`) and for the API document (models.py)."""
+
     filter_country: str | None = None
     filter_referrer: str | None = None
     filter_browser: str | None = None
@@ -156,8 +161,17 @@ class QueryParams(BaseModel):
     filter_utm_source: str | None = None
     filter_utm_medium: str | None = None
     filter_utm_campaign: str | None = None
-    page: str | None = Field(None, validation_alias="filter_page")  # url LIKE %page%
+    page: str | None = Field(None, validation_alias="filter_page", description="url contains this")
     hostname: str | None = Field(None, validation_alias="filter_hostname")
+
+
+class QueryParams(Filters, _Scope):
+    """The parameters of one analytics read. Fields are validated in order, and the first
+    refusal is the answer: dates, zone, bots (:class:`_Scope`: pydantic takes the last base's
+    fields first), filters (:class:`Filters`), comparison, then the route's own names."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
     compare_mode: CompareMode | None = None
     compare_start_date: date | None = Field(None, validate_default=True)
     compare_end_date: date | None = Field(None, validate_default=True)
