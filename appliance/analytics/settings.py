@@ -18,9 +18,7 @@ from appliance.platform.settings import SettingsSection
 class AnalyticsSettings(SettingsSection):
     """Web analytics (Sparklytics-compatible). The SPARKLYTICS_* names are the spec's."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SPARKHOUSE_ANALYTICS_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="SPARKHOUSE_ANALYTICS_")
 
     rate_limit: int = Field(
         60,

@@ -11,9 +11,7 @@ from appliance.platform.settings import SettingsSection
 class ClickerSettings(SettingsSection):
     """The Click-the-Button game."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SPARKHOUSE_CLICKER_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="SPARKHOUSE_CLICKER_")
 
     min_interval_ms: int = Field(
         100,

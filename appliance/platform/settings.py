@@ -35,7 +35,9 @@ def _default_data_dir() -> Path:
 
 
 class SettingsSection(BaseSettings):
-    """Base of every settings section (the platform's and each part's)."""
+    """Base of every settings section (the platform's and each part's). A section declares
+    only its environment prefix, ``model_config = SettingsConfigDict(env_prefix=...)``: pydantic
+    merges it with this config, so unknown names are ignored and fields are set by name too."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
@@ -43,9 +45,7 @@ class SettingsSection(BaseSettings):
 class ServerSettings(SettingsSection):
     """Where the appliance listens and keeps its data."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SPARKHOUSE_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="SPARKHOUSE_")
 
     host: str = Field(
         "127.0.0.1",
@@ -140,9 +140,7 @@ class ServerSettings(SettingsSection):
 class RealtimeSettings(SettingsSection):
     """The Phoenix Channels socket, the SSE streams and the broker behind them."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SPARKHOUSE_WS_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="SPARKHOUSE_WS_")
 
     idle_timeout_seconds: float = Field(
         60.0, gt=0, description="Close a socket that sends nothing this long."

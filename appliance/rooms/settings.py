@@ -11,9 +11,7 @@ from appliance.platform.settings import SettingsSection
 class RoomsSettings(SettingsSection):
     """JSON state rooms: limits, TTL and the SSE streams."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SPARKHOUSE_ROOMS_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="SPARKHOUSE_ROOMS_")
 
     max_state_bytes: int = Field(
         32768,

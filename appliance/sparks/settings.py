@@ -11,9 +11,7 @@ from appliance.platform.settings import SettingsSection
 class SparksSettings(SettingsSection):
     """The spark board."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SPARKHOUSE_SPARKS_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="SPARKHOUSE_SPARKS_")
 
     rate_per_minute: int = Field(
         600,
