@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from appliance.analytics.access.guard import SESSION_COOKIE
-from appliance.platform.openapi import ErrorEnvelope, Reply, Security
+from appliance.platform.openapi import Doc, ErrorEnvelope, Reply, Security
 
 TAG = "analytics"
 
@@ -54,3 +54,9 @@ BODY_ROUTE: dict[int, Any] = {
     422: ErrorEnvelope,
 }
 """A route that reads a JSON body: not JSON, too large, of another type, the wrong shape."""
+
+
+def protected_doc(summary: str, responses: dict[int, Any], **more: Any) -> Doc:
+    """The documentation of a :data:`PROTECTED` route of the part (``more``: Doc's other
+    fields, body or query)."""
+    return Doc(summary=summary, tag=TAG, responses=responses, security=PROTECTED, **more)

@@ -4,12 +4,15 @@ string, the service, the answer."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from appliance.analytics.access.docs import BODY_ROUTE, PROTECTED, READ_ROUTE, TAG, WEBSITE_ROUTE
+from appliance.analytics.access.docs import (
+    BODY_ROUTE,
+    READ_ROUTE,
+    WEBSITE_ROUTE,
+    protected_doc,
+)
 from appliance.analytics.access.guard import protected
 from appliance.analytics.admin.goals import GoalCreate, GoalService, GoalUpdate
 from appliance.analytics.admin.models import ADMIN_WORDING, GoalAnswer, GoalList
@@ -17,17 +20,12 @@ from appliance.analytics.query.models import GoalStats, ReportQuery
 from appliance.analytics.query.routes import WEBSITE, params_of, query_service
 from appliance.analytics.sites.repository import Website
 from appliance.platform.http import json_response
-from appliance.platform.openapi import Doc
 from appliance.platform.validation import read_json
 
 blueprint = Blueprint("analytics_goals")
 
 GOAL = f"{WEBSITE}/goals/<goal_id:str>"
 GOAL_BODY_LIMIT = 16 * 1024
-
-
-def _doc(summary: str, responses: dict[int, Any], **more: Any) -> Doc:
-    return Doc(summary=summary, tag=TAG, responses=responses, security=PROTECTED, **more)
 
 
 async def _goals(request: Request, website_id: str) -> tuple[GoalService, Website]:
@@ -40,7 +38,7 @@ async def _goals(request: Request, website_id: str) -> tuple[GoalService, Websit
 @blueprint.get(
     f"{WEBSITE}/goals",
     name="goals_list",
-    ctx_docs=_doc("A website's goals", {200: GoalList, **WEBSITE_ROUTE}),
+    ctx_docs=protected_doc("A website's goals", {200: GoalList, **WEBSITE_ROUTE}),
 )
 @protected
 async def goals_list(request: Request, website_id: str) -> HTTPResponse:
@@ -52,7 +50,7 @@ async def goals_list(request: Request, website_id: str) -> HTTPResponse:
     f"{WEBSITE}/goals",
     name="goals_create",
     ctx_body_limit=GOAL_BODY_LIMIT,
-    ctx_docs=_doc(
+    ctx_docs=protected_doc(
         "Define a goal (422 names the field; at most 50 per website)",
         {201: GoalAnswer, **BODY_ROUTE, **WEBSITE_ROUTE},
         body=GoalCreate,
@@ -69,7 +67,7 @@ async def goals_create(request: Request, website_id: str) -> HTTPResponse:
     GOAL,
     name="goals_update",
     ctx_body_limit=GOAL_BODY_LIMIT,
-    ctx_docs=_doc(
+    ctx_docs=protected_doc(
         "Change a goal (its type stays)",
         {200: GoalAnswer, **BODY_ROUTE, **WEBSITE_ROUTE},
         body=GoalUpdate,
@@ -83,7 +81,7 @@ async def goals_update(request: Request, website_id: str, goal_id: str) -> HTTPR
 
 
 @blueprint.delete(
-    GOAL, name="goals_delete", ctx_docs=_doc("Delete a goal", {204: None, **WEBSITE_ROUTE})
+    GOAL, name="goals_delete", ctx_docs=protected_doc("Delete a goal", {204: None, **WEBSITE_ROUTE})
 )
 @protected
 async def goals_delete(request: Request, website_id: str, goal_id: str) -> HTTPResponse:
@@ -95,7 +93,7 @@ async def goals_delete(request: Request, website_id: str, goal_id: str) -> HTTPR
 @blueprint.get(
     f"{GOAL}/stats",
     name="goals_stats",
-    ctx_docs=_doc(
+    ctx_docs=protected_doc(
         "A goal's conversions, with the period before",
         {200: GoalStats, **READ_ROUTE},
         query=ReportQuery,

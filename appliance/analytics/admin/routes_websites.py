@@ -10,7 +10,12 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from appliance.analytics.access.docs import BODY_ROUTE, GUARDED, PROTECTED, TAG, WEBSITE_ROUTE
+from appliance.analytics.access.docs import (
+    BODY_ROUTE,
+    GUARDED,
+    WEBSITE_ROUTE,
+    protected_doc,
+)
 from appliance.analytics.access.guard import protected
 from appliance.analytics.admin.models import (
     CursorQuery,
@@ -29,16 +34,12 @@ from appliance.analytics.admin.models import (
 from appliance.analytics.admin.websites import IngestLimits, WebsiteService
 from appliance.analytics.sites.repository import Website
 from appliance.platform.http import json_response
-from appliance.platform.openapi import Doc, ErrorEnvelope
+from appliance.platform.openapi import ErrorEnvelope
 
 blueprint = Blueprint("analytics_websites")
 
 WEBSITE_BODY_LIMIT = 16 * 1024
 WEBSITE = "/api/websites/<website_id:str>"
-
-
-def _doc(summary: str, responses: dict[int, Any], **more: Any) -> Doc:
-    return Doc(summary=summary, tag=TAG, responses=responses, security=PROTECTED, **more)
 
 
 def _websites(request: Request) -> WebsiteService:
@@ -77,7 +78,7 @@ def _website_row(site: Website) -> dict[str, Any]:
     "/api/websites",
     name="websites_create",
     ctx_body_limit=WEBSITE_BODY_LIMIT,
-    ctx_docs=_doc(
+    ctx_docs=protected_doc(
         "Add a website to track",
         {201: WebsiteCreated, **BODY_ROUTE, **GUARDED},
         body=WebsiteCreateBody,
@@ -103,7 +104,7 @@ async def websites_create(request: Request) -> HTTPResponse:
 @blueprint.get(
     "/api/websites",
     name="websites_list",
-    ctx_docs=_doc(
+    ctx_docs=protected_doc(
         "The websites, by id",
         {200: WebsitesPage, 400: ErrorEnvelope, **GUARDED},
         query=CursorQuery,
@@ -130,7 +131,9 @@ async def websites_list(request: Request) -> HTTPResponse:
 @blueprint.get(
     WEBSITE,
     name="websites_get",
-    ctx_docs=_doc("A website, with its tracking snippet", {200: WebsiteDetail, **WEBSITE_ROUTE}),
+    ctx_docs=protected_doc(
+        "A website, with its tracking snippet", {200: WebsiteDetail, **WEBSITE_ROUTE}
+    ),
 )
 @protected
 async def websites_get(request: Request, website_id: str) -> HTTPResponse:
@@ -153,7 +156,7 @@ async def websites_get(request: Request, website_id: str) -> HTTPResponse:
     WEBSITE,
     name="websites_update",
     ctx_body_limit=WEBSITE_BODY_LIMIT,
-    ctx_docs=_doc(
+    ctx_docs=protected_doc(
         "Change a website's name, domain or time zone",
         {200: WebsiteUpdated, **BODY_ROUTE, **WEBSITE_ROUTE},
         body=WebsiteUpdateBody,
@@ -181,7 +184,7 @@ async def websites_update(request: Request, website_id: str) -> HTTPResponse:
 @blueprint.delete(
     WEBSITE,
     name="websites_delete",
-    ctx_docs=_doc("Delete a website and all its data", {204: None, **WEBSITE_ROUTE}),
+    ctx_docs=protected_doc("Delete a website and all its data", {204: None, **WEBSITE_ROUTE}),
 )
 @protected
 async def websites_delete(request: Request, website_id: str) -> HTTPResponse:
@@ -215,7 +218,7 @@ def _limits_body(limits: IngestLimits) -> dict[str, Any]:
 @blueprint.get(
     f"{WEBSITE}/ingest-limits",
     name="websites_ingest_limits",
-    ctx_docs=_doc("A website's ingest limits", {200: IngestLimitsAnswer, **WEBSITE_ROUTE}),
+    ctx_docs=protected_doc("A website's ingest limits", {200: IngestLimitsAnswer, **WEBSITE_ROUTE}),
 )
 @protected
 async def websites_ingest_limits(request: Request, website_id: str) -> HTTPResponse:
@@ -226,7 +229,7 @@ async def websites_ingest_limits(request: Request, website_id: str) -> HTTPRespo
     f"{WEBSITE}/ingest-limits",
     name="websites_ingest_limits_set",
     ctx_body_limit=WEBSITE_BODY_LIMIT,
-    ctx_docs=_doc(
+    ctx_docs=protected_doc(
         "Set or reset a website's ingest limits",
         {200: IngestLimitsAnswer, **BODY_ROUTE, **WEBSITE_ROUTE},
         body=IngestLimitsBody,
@@ -246,7 +249,7 @@ async def websites_ingest_limits_set(request: Request, website_id: str) -> HTTPR
 @blueprint.post(
     f"{WEBSITE}/share",
     name="websites_share",
-    ctx_docs=_doc("Turn the public share link on", {201: ShareAnswer, **WEBSITE_ROUTE}),
+    ctx_docs=protected_doc("Turn the public share link on", {201: ShareAnswer, **WEBSITE_ROUTE}),
 )
 @protected
 async def websites_share(request: Request, website_id: str) -> HTTPResponse:
@@ -260,7 +263,7 @@ async def websites_share(request: Request, website_id: str) -> HTTPResponse:
 @blueprint.delete(
     f"{WEBSITE}/share",
     name="websites_unshare",
-    ctx_docs=_doc("Turn the public share link off", {204: None, **WEBSITE_ROUTE}),
+    ctx_docs=protected_doc("Turn the public share link off", {204: None, **WEBSITE_ROUTE}),
 )
 @protected
 async def websites_unshare(request: Request, website_id: str) -> HTTPResponse:

@@ -12,7 +12,7 @@ from sanic import Blueprint, Request
 from sanic.models.handler_types import RouteHandler
 from sanic.response import HTTPResponse
 
-from appliance.analytics.access.docs import PROTECTED, READ_ROUTE, TAG
+from appliance.analytics.access.docs import READ_ROUTE, protected_doc
 from appliance.analytics.access.guard import protected
 from appliance.analytics.query.models import ANSWERS, QUERIES, ExportQuery, SessionDetail
 from appliance.analytics.query.params import QueryParams, parse_params
@@ -83,13 +83,7 @@ SUMMARIES = {
 
 def report_doc(path: str) -> Doc:
     """The documentation of the report at ``path`` below the website."""
-    return Doc(
-        summary=SUMMARIES[path],
-        tag=TAG,
-        query=QUERIES[path],
-        responses={200: ANSWERS[path], **READ_ROUTE},
-        security=PROTECTED,
-    )
+    return protected_doc(SUMMARIES[path], {200: ANSWERS[path], **READ_ROUTE}, query=QUERIES[path])
 
 
 for _path, _name, _endpoint, _report in REPORTS:
@@ -105,11 +99,8 @@ for _path, _name, _endpoint, _report in REPORTS:
 @blueprint.get(
     f"{WEBSITE}/sessions/<session_id:str>",
     name="session_detail",
-    ctx_docs=Doc(
-        summary="One session with its events, oldest first",
-        tag=TAG,
-        responses={200: SessionDetail, **READ_ROUTE},
-        security=PROTECTED,
+    ctx_docs=protected_doc(
+        "One session with its events, oldest first", {200: SessionDetail, **READ_ROUTE}
     ),
 )
 @protected
@@ -122,15 +113,10 @@ async def session_detail(request: Request, website_id: str, session_id: str) -> 
 @blueprint.get(
     f"{WEBSITE}/export",
     name="export",
-    ctx_docs=Doc(
-        summary="The raw events of a range as CSV",
-        tag=TAG,
+    ctx_docs=protected_doc(
+        "The raw events of a range as CSV",
+        {200: Reply(str, "text/csv", "One row per event, streamed"), **READ_ROUTE},
         query=ExportQuery,
-        responses={
-            200: Reply(str, "text/csv", "One row per event, streamed"),
-            **READ_ROUTE,
-        },
-        security=PROTECTED,
     ),
 )
 @protected
