@@ -10,7 +10,8 @@ each per second, not one per request). Deleting a website must call :meth:`inval
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -31,20 +32,12 @@ class Website:
     ingest_queue_max_events: int | None = None
 
 
+_FIELDS = tuple(field.name for field in fields(Website))
+
+
 def _website(row: object) -> Website:
     mapping = row._mapping  # type: ignore[attr-defined]
-    return Website(
-        id=mapping["id"],
-        name=mapping["name"],
-        domain=mapping["domain"],
-        timezone=mapping["timezone"],
-        created_at=mapping["created_at"],
-        updated_at=mapping["updated_at"],
-        tenant_id=mapping["tenant_id"],
-        share_id=mapping["share_id"],
-        ingest_peak_eps=mapping["ingest_peak_eps"],
-        ingest_queue_max_events=mapping["ingest_queue_max_events"],
-    )
+    return Website(**{name: mapping[name] for name in _FIELDS})
 
 
 class WebsiteRepository:
@@ -77,41 +70,39 @@ class WebsiteRepository:
             cache.clear()
         cache[key] = (time.monotonic() + (self.ttl if site else self.negative_ttl), site)
 
-    async def get(self, website_id: str) -> Website | None:
-        found, site = self._cached(self._by_id, website_id)
-        if found:
-            return site
-        if len(website_id) > 64:
-            return None
+    async def _one(
+        self,
+        query: Callable[[Any], Any],
+        cache: dict[str, tuple[float, Website | None]] | None,
+        key: str,
+    ) -> Website | None:
+        """The website ``query(tables)`` finds, through ``cache`` by ``key`` (None: uncached)."""
+        if cache is not None:
+            found, site = self._cached(cache, key)
+            if found:
+                return site
         from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
-            row = (await session.execute(sql.website_by_id(website_id))).first()
+            row = (await session.execute(query(sql))).first()
         site = _website(row) if row else None
-        self._remember(self._by_id, website_id, site)
+        if cache is not None:
+            self._remember(cache, key, site)
         return site
+
+    async def get(self, website_id: str) -> Website | None:
+        if len(website_id) > 64:  # never stored, so never cached
+            return None
+        return await self._one(lambda sql: sql.website_by_id(website_id), self._by_id, website_id)
 
     async def by_domain(self, domain: str) -> Website | None:
         """The oldest website with this domain (case-insensitive)."""
         key = domain.strip().rstrip(".").lower()
-        found, site = self._cached(self._by_domain, key)
-        if found:
-            return site
-        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
-
-        async with self.store.session() as session:
-            row = (await session.execute(sql.website_by_domain(key))).first()
-        site = _website(row) if row else None
-        self._remember(self._by_domain, key, site)
-        return site
+        return await self._one(lambda sql: sql.website_by_domain(key), self._by_domain, key)
 
     async def by_share_id(self, share_id: str) -> Website | None:
         """The website a public share link shows (never cached: links are revoked)."""
-        from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
-
-        async with self.store.session() as session:
-            row = (await session.execute(sql.website_by_share_id(share_id))).first()
-        return _website(row) if row else None
+        return await self._one(lambda sql: sql.website_by_share_id(share_id), None, share_id)
 
     async def add(self, site: Website) -> Website:
         from appliance.analytics.sites import tables as sql  # SQLAlchemy loads with the first query
