@@ -1,0 +1,359 @@
+"""The built-in backend: runs a program in a bubblewrap (``bwrap``) sandbox on this machine.
+
+What the sandbox allows, and why:
+
+- Namespaces: every one bwrap has (user, pid, net, ipc, uts, cgroup), so no network at all
+  (only a down loopback), no view of the host's processes, and no nested user namespaces.
+- Files: read-only binds of /usr (with the /bin, /lib… links or directories beside it),
+  /etc/ld.so.cache, and the install prefix of an interpreter outside /usr — never /, a home,
+  the repository or the data dir. A fresh /proc and /dev, the program at /box/<file>
+  (read-only), a size-limited private tmpfs at /tmp (the working directory and the only
+  writable place), and / itself remounted read-only. The environment is cleared.
+- User: uid 65534 inside a new user namespace. When the server runs as root, bwrap itself is
+  started as uid 65534 (``setpriv``), so the program's processes belong to an unprivileged
+  user on the host too: root is exempt from RLIMIT_NPROC, nobody is not.
+- Limits, set by ``prlimit`` inside the namespace just before the interpreter starts:
+  RLIMIT_NPROC (counted per user namespace, so per run, and not against the server user's
+  own processes), RLIMIT_CPU, RLIMIT_AS (RLIMIT_DATA for node), RLIMIT_FSIZE, RLIMIT_NOFILE,
+  no core files. The wall clock is ours: at ``run_timeout_seconds`` bwrap is killed, and with
+  it (--die-with-parent, pid namespace) every process of the run. Output past
+  ``output_limit_bytes`` per stream is cut and the run killed, as Piston does.
+
+Per run this spawns only bwrap (plus setpriv's and prlimit's exec, no extra process), so a
+trivial program starts nearly as fast as unsandboxed. The sandbox is probed once; when it
+cannot start (no bwrap, user namespaces off as in a default Docker container) every call
+raises ExecutorUnavailable saying how to fix it — untrusted code never runs unsandboxed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import signal
+from dataclasses import dataclass, field
+
+from appliance.arena.execution.executor import (
+    ExecutorUnavailable,
+    UnsupportedLanguage,
+)
+from appliance.arena.execution.languages import (
+    SANDBOX_UID,
+    LocalRuntime,
+    discover,
+)
+from appliance.arena.execution.models import RunResult, Runtime, Stage
+from appliance.arena.settings import ArenaSettings
+
+log = logging.getLogger(__name__)
+
+TMP_BYTES = 64 * 1024 * 1024  # the private /tmp, and the largest file a program may write
+OPEN_FILES = 256
+BOX = "/box"
+KILL_GRACE_SECONDS = 2.0  # how long a killed run may take to let go of its pipes
+_TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+SANDBOX_TMP = "/tmp"  # noqa: S108 - the run's own private tmpfs, not the host's /tmp
+_FIX_IT = (
+    "install bubblewrap (`make sandbox` or `apt-get install bubblewrap`) "
+    "or set PISTON_URL to a Piston server"
+)
+
+
+@dataclass
+class _Capture:
+    """What one run wrote: each stream up to ``limit`` bytes, and both interleaved."""
+
+    limit: int
+    streams: dict[str, bytearray] = field(
+        default_factory=lambda: {"stdout": bytearray(), "stderr": bytearray()}
+    )
+    output: bytearray = field(default_factory=bytearray)
+    cut: str | None = None  # the first stream that went past the limit
+
+    def add(self, name: str, data: bytes) -> bool:
+        """Keep ``data``; False when the stream is past its limit (the rest is dropped)."""
+        stream = self.streams[name]
+        room = self.limit - len(stream)
+        kept = data[: max(room, 0)]
+        stream += kept
+        self.output += kept
+        if len(data) > room:
+            self.cut = self.cut or name
+            return False
+        return True
+
+    def text(self, name: str) -> str:
+        data = self.output if name == "output" else self.streams[name]
+        return data.decode("utf-8", errors="replace")
+
+
+def _memfd(name: str, data: bytes) -> int:
+    """An anonymous file holding ``data``, read by bwrap (--ro-bind-data) into the sandbox."""
+    fd = os.memfd_create(name, 0)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"SIG{number}"
+
+
+class SandboxExecutor:
+    """Runs programs on this machine under bubblewrap; see the module docstring."""
+
+    def __init__(self, settings: ArenaSettings) -> None:
+        self.settings = settings
+        self._lock = asyncio.Lock()
+        self._runtimes: dict[str, LocalRuntime] | None = None
+        self._failure: str | None = None
+        self._bwrap = shutil.which("bwrap")
+        self._prlimit = shutil.which("prlimit")
+        self._setpriv = shutil.which("setpriv")
+
+    # -- start-up probe ---------------------------------------------------------------
+
+    async def _ready(self) -> dict[str, LocalRuntime]:
+        """The runtimes that work in the sandbox, found and probed once."""
+        if self._runtimes is None and self._failure is None:
+            async with self._lock:
+                if self._runtimes is None and self._failure is None:
+                    await self._probe()
+        if self._failure is not None:
+            raise ExecutorUnavailable(self._failure)
+        assert self._runtimes is not None
+        return self._runtimes
+
+    async def _probe(self) -> None:
+        if self._bwrap is None:
+            self._failure = f"Code execution needs a sandbox and bwrap is not installed: {_FIX_IT}."
+            return
+        if self._prlimit is None or (os.geteuid() == 0 and self._setpriv is None):
+            self._failure = (
+                "Code execution needs util-linux's prlimit and setpriv next to bwrap "
+                "(apt-get install util-linux), or set PISTON_URL to a Piston server."
+            )
+            return
+        candidates = await discover()
+        trials = await asyncio.gather(
+            *(self._run(local, _TRIAL[local.runtime.language], "") for local in candidates),
+            return_exceptions=True,
+        )
+        working: dict[str, LocalRuntime] = {}
+        errors: list[str] = []
+        for local, trial in zip(candidates, trials, strict=True):
+            if isinstance(trial, RunResult) and trial.run is not None and trial.run.code == 0:
+                working[local.runtime.language] = local
+                continue
+            reason = (
+                trial.run.stderr.strip() if isinstance(trial, RunResult) and trial.run else trial
+            )
+            errors.append(f"{local.runtime.language}: {reason}")
+            log.warning("arena sandbox: %s does not run in bwrap: %s", local.command[0], reason)
+        if not working:
+            detail = "; ".join(errors) or "no python, node or bash found"
+            self._failure = (
+                f"The bubblewrap sandbox cannot run programs here ({detail}). Unprivileged "
+                "user namespaces are probably disabled (as in a default Docker container): "
+                "allow them (e.g. sysctl kernel.unprivileged_userns_clone=1, or a container "
+                "security profile that permits them), or set PISTON_URL to a Piston server."
+            )
+            log.warning("arena sandbox unavailable: %s", self._failure)
+            return
+        self._runtimes = working
+
+    # -- Executor ----------------------------------------------------------------------
+
+    async def runtimes(self) -> list[Runtime]:
+        """The languages that ran in the sandbox at start-up."""
+        return [local.runtime for local in (await self._ready()).values()]
+
+    async def execute(self, runtime: Runtime, code: str, stdin: str) -> RunResult:
+        """Run ``code`` under bwrap with the limits of the settings."""
+        local = (await self._ready()).get(runtime.language)
+        if local is None:
+            raise UnsupportedLanguage(runtime.language)
+        return await self._run(local, code, stdin)
+
+    async def aclose(self) -> None:
+        """Nothing to release: every run cleans up after itself."""
+
+    # -- one run -----------------------------------------------------------------------
+
+    def argv(self, local: LocalRuntime, code_fd: int) -> list[str]:
+        """The whole command line of one run (public so a bench can time the same thing)."""
+        s = self.settings
+        assert self._bwrap is not None and self._prlimit is not None
+        argv: list[str] = []
+        if os.geteuid() == 0:
+            assert self._setpriv is not None
+            uid = str(SANDBOX_UID)
+            argv += [self._setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+        argv += [
+            self._bwrap,
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--uid", str(SANDBOX_UID),
+            "--gid", str(SANDBOX_UID),
+            "--cap-drop", "ALL",
+            "--die-with-parent",
+            "--new-session",
+            "--hostname", "sandbox",
+            "--clearenv",
+            "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+            "--setenv", "HOME", SANDBOX_TMP,
+            "--setenv", "LANG", "C.UTF-8",
+            "--ro-bind", "/usr", "/usr",
+        ]  # fmt: skip
+        for name in _TOP_LEVEL:
+            host = f"/{name}"
+            if os.path.islink(host):
+                argv += ["--symlink", os.readlink(host), host]
+            elif os.path.isdir(host):
+                argv += ["--ro-bind", host, host]
+        argv += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+        for path in local.binds:
+            argv += ["--ro-bind", path, path]
+        program = f"{BOX}/{local.filename}"
+        memory = s.memory_mb * 1024 * 1024
+        argv += [
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", SANDBOX_TMP,
+            "--perms", "0444", "--ro-bind-data", str(code_fd), program,
+            "--remount-ro", "/dev",
+            "--remount-ro", "/",
+            "--chdir", SANDBOX_TMP,
+            "--",
+            self._prlimit,
+            f"--nproc={s.max_processes}",
+            f"--{local.memory_rlimit}={memory}",
+            f"--cpu={s.cpu_seconds}:{s.cpu_seconds + 1}",
+            f"--fsize={TMP_BYTES}",
+            f"--nofile={OPEN_FILES}",
+            "--core=0",
+            "--",
+            *local.command,
+            program,
+        ]  # fmt: skip
+        return argv
+
+    async def _run(self, local: LocalRuntime, code: str, stdin: str) -> RunResult:
+        code_fd = _memfd("program", code.encode())
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self.argv(local, code_fd),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                pass_fds=(code_fd,),
+                start_new_session=True,
+            )
+        finally:
+            os.close(code_fd)
+        capture = _Capture(self.settings.output_limit_bytes)
+        killed = False
+
+        def kill() -> None:
+            nonlocal killed
+            killed = True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+        async def read(name: str, stream: asyncio.StreamReader | None) -> None:
+            assert stream is not None
+            while data := await stream.read(65536):
+                if not capture.add(name, data):
+                    kill()
+                    return
+
+        feeder = asyncio.create_task(_feed(process.stdin, stdin.encode()))
+        readers = [
+            asyncio.create_task(read("stdout", process.stdout)),
+            asyncio.create_task(read("stderr", process.stderr)),
+        ]
+        timed_out = False
+        try:
+            async with asyncio.timeout(self.settings.run_timeout_seconds):
+                await asyncio.gather(*readers)
+                await process.wait()
+        except TimeoutError:
+            timed_out = True
+        finally:
+            if timed_out or process.returncode is None:
+                kill()
+            for task in (*readers, feeder):
+                task.cancel()
+            await asyncio.gather(*readers, feeder, return_exceptions=True)
+        if process.returncode is None:
+            async with asyncio.timeout(KILL_GRACE_SECONDS):
+                await process.wait()
+        returncode = process.returncode
+        assert returncode is not None
+        return RunResult(
+            language=local.runtime.language,
+            version=local.runtime.version,
+            run=self._stage(capture, returncode, killed, timed_out),
+        )
+
+    def _stage(self, capture: _Capture, returncode: int, killed: bool, timed_out: bool) -> Stage:
+        code: int | None = returncode
+        signal_name: str | None = None
+        if killed:
+            code, signal_name = None, "SIGKILL"
+        elif returncode < 0:
+            code, signal_name = None, _signal_name(-returncode)
+        elif 128 < returncode <= 128 + 64:
+            # bwrap reports a program killed by a signal as 128 + the signal's number.
+            code, signal_name = None, _signal_name(returncode - 128)
+        status: str | None = None
+        message: str | None = None
+        if timed_out:
+            status, message = "TO", "Timeout"
+        elif capture.cut is not None:
+            status = "OL" if capture.cut == "stdout" else "EL"
+            message = f"{capture.cut} length exceeded"
+        elif signal_name == "SIGXCPU":
+            status, message = "TO", "CPU time limit exceeded"
+        elif signal_name is not None:
+            status = "SG"
+        elif code:
+            status = "RE"
+        return Stage(
+            stdout=capture.text("stdout"),
+            stderr=capture.text("stderr"),
+            output=capture.text("output"),
+            code=code,
+            signal=signal_name,
+            message=message,
+            status=status,
+        )
+
+
+async def _feed(pipe: asyncio.StreamWriter | None, data: bytes) -> None:
+    """Write the run's stdin and close it; a program that exits without reading is fine."""
+    assert pipe is not None
+    try:
+        if data:
+            pipe.write(data)
+            await pipe.drain()
+    except (BrokenPipeError, ConnectionResetError):
+        return
+    finally:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, RuntimeError):
+            pipe.close()
+
+
+_TRIAL = {"python": "pass\n", "javascript": "0;\n", "bash": ":\n"}
