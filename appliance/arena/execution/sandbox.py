@@ -159,10 +159,10 @@ class SandboxExecutor:
             reason = (
                 trial.run.stderr.strip() if isinstance(trial, RunResult) and trial.run else trial
             )
-            errors.append(f"{local.runtime.language}: {reason}")
+            errors.append(str(reason))
             log.warning("arena sandbox: %s does not run in bwrap: %s", local.command[0], reason)
         if not working:
-            detail = "; ".join(errors) or "no python, node or bash found"
+            detail = "; ".join(dict.fromkeys(errors)) or "no python, node or bash found"
             self._failure = (
                 f"The bubblewrap sandbox cannot run programs here ({detail}). Unprivileged "
                 "user namespaces are probably disabled (as in a default Docker container): "
