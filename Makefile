@@ -8,13 +8,13 @@ DASHBOARD_SOURCES := $(shell find dashboard -path dashboard/node_modules -prune 
 export PORT ?= 4000
 export HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast lint typecheck dashboard node-deps browser image-tools bench clean docs fuzz
+.PHONY: run test test-fast lint typecheck dashboard node-deps browser sandbox image-tools bench clean docs fuzz
 
 # Plain HTTP on 127.0.0.1: the dashboard's login cookie must not be marked Secure here.
-run: $(VENV)/.installed $(DIST)/index.html
+run: $(VENV)/.installed $(DIST)/index.html sandbox
 	SPARKLYTICS_HTTPS=$${SPARKLYTICS_HTTPS:-false} $(BIN)/sparkhouse serve
 
-test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser binary image-tools
+test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser sandbox binary image-tools
 	$(BIN)/ruff check appliance tests bench
 	$(BIN)/ruff format --check appliance tests bench
 	$(BIN)/lint-imports --no-cache
@@ -63,6 +63,14 @@ browser:
 	  echo "installing Debian chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's bubblewrap: the arena's built-in sandbox runs submitted code under bwrap (no
+# PISTON_URL needed).
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  echo "installing Debian bubblewrap for the arena's code sandbox"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq bubblewrap >/dev/null; }
 
 # buildah (daemonless) and debootstrap: tests/packaging/test_image.py builds and starts the image.
 image-tools:
