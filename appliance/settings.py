@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings
 
 from appliance.analytics.settings import AnalyticsSettings
+from appliance.arena.settings import ArenaSettings
 from appliance.clicker.settings import ClickerSettings
 from appliance.platform.settings import PlatformSettings, ServerSettings
 from appliance.rooms.settings import RoomsSettings
@@ -27,6 +28,7 @@ class Settings(PlatformSettings):
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     clicker: ClickerSettings = Field(default_factory=ClickerSettings)
     rooms: RoomsSettings = Field(default_factory=RoomsSettings)
+    arena: ArenaSettings = Field(default_factory=ArenaSettings)
 
 
 def load_settings(**server_overrides: Any) -> Settings:

@@ -29,6 +29,18 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("patch", "/api/{x}/{y}"),
         ("delete", "/api/{x}/{y}"),
     },
+    "arena": {
+        (method, prefix + path)
+        for prefix in ("/api/v1", "/api")
+        for method, path in (
+            ("post", "/register"),
+            ("post", "/login"),
+            ("post", "/logout"),
+            ("get", "/user/me"),
+            ("get", "/user/{username}"),
+            ("get", "/user/{username}/isAvailable"),
+        )
+    },
     "rooms": {
         ("get", "/api/rooms"),
         ("get", "/api/rooms/{room_id}"),
@@ -126,10 +138,17 @@ def test_every_route_of_every_part_is_documented(spec: dict[str, Any]) -> None:
     assert "/socket/websocket" not in spec["paths"]
     assert not [path for path in spec["paths"] if path == "/" or "{path}" in path]
     tags = {tuple(op.get("tags", ())) for op in operations.values()}
-    assert tags == {("platform",), ("sparks",), ("rooms",), ("clicker",), ("analytics",)}
+    assert tags == {
+        ("platform",),
+        ("sparks",),
+        ("rooms",),
+        ("clicker",),
+        ("analytics",),
+        ("arena",),
+    }
     # One tag per part, in the parts' order, described as the home page describes them.
     names = [tag["name"] for tag in spec["tags"]]
-    assert names == ["sparks", "rooms", "clicker", "analytics", "platform"]
+    assert names == ["sparks", "rooms", "clicker", "analytics", "arena", "platform"]
     assert all(tag["description"] for tag in spec["tags"])
 
 

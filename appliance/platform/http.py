@@ -32,9 +32,11 @@ log = logging.getLogger("sparkhouse.http")
 API_PREFIXES = ("/api/", "/socket/")
 PLATFORM_PATHS = frozenset({"/healthz"})
 """Paths outside the API prefixes that answer JSON; parts declare theirs (Part.public_paths)."""
-CorsPolicy = Literal["allow-list", "reflect", "none"]
+CorsPolicy = Literal["allow-list", "reflect", "none", "credentials"]
 """``allow-list``: only CORS_ORIGINS. ``reflect``: echo any Origin (tracker beacons).
-``none``: no CORS headers at all (public pages meant for same-origin or server-side use)."""
+``none``: no CORS headers at all (public pages meant for same-origin or server-side use).
+``credentials``: CORS_ORIGINS and the blueprint's own (:func:`register_cors_origins`), with
+credentials (a part whose login cookie is sent by its frontend on another origin: the arena)."""
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -79,17 +81,31 @@ def register_error_renderer(blueprint: Blueprint, renderer: ErrorRenderer) -> No
     blueprint.ctx.error_renderer = renderer
 
 
-def error_renderer(request: Request | None) -> ErrorRenderer:
-    """The renderer of the blueprint that owns the request's route; the envelope otherwise."""
-    route = request.route if request is not None else None
-    if request is None or route is None:
-        return envelope
+def register_cors_origins(blueprint: Blueprint, origins: Sequence[str]) -> None:
+    """The origins (besides CORS_ORIGINS) that may call ``blueprint``'s routes whose policy is
+    ``credentials``: known only once the part's settings are read, so set on the blueprint
+    when the part hands it over, like its error renderer."""
+    blueprint.ctx.cors_origins = tuple(origin.rstrip("/") for origin in origins)
+
+
+def _blueprint_of(app: Sanic, route: Any) -> Blueprint | None:
     # Sanic names a blueprint's route "<app>.<blueprint>.<handler>" (see Request.name).
     names = route.name.split(".")
-    blueprint = request.app.blueprints.get(names[1]) if len(names) == 3 else None
-    if blueprint is None:
-        return envelope
-    renderer: ErrorRenderer = getattr(blueprint.ctx, "error_renderer", envelope)
+    return app.blueprints.get(names[1]) if len(names) == 3 else None
+
+
+def blueprint_option(request: Request | None, name: str, default: Any) -> Any:
+    """What the blueprint owning the request's route declared under ``name``."""
+    route = request.route if request is not None else None
+    if request is None or route is None:
+        return default
+    blueprint = _blueprint_of(request.app, route)
+    return default if blueprint is None else getattr(blueprint.ctx, name, default)
+
+
+def error_renderer(request: Request | None) -> ErrorRenderer:
+    """The renderer of the blueprint that owns the request's route; the envelope otherwise."""
+    renderer: ErrorRenderer = blueprint_option(request, "error_renderer", envelope)
     return renderer
 
 
@@ -204,6 +220,7 @@ HTML_CSP = (
     "base-uri 'self'; form-action 'self'"
 )
 PREFLIGHT_MAX_AGE = "600"
+CREDENTIALED = frozenset({"reflect", "credentials"})
 REFLECT_MAX_AGE = "86400"  # the tracker endpoints' preflight (analytics-api.md 1.4)
 
 
@@ -223,7 +240,23 @@ def allowed_origin(request: Request, allow_list: Sequence[str]) -> str | None:
         return origin
     if policy == "none":
         return None
-    return origin if origin.rstrip("/") in allow_list else None
+    trimmed = origin.rstrip("/")
+    if trimmed in allow_list:
+        return origin
+    if policy == "credentials" and trimmed in _credentialed_origins(request):
+        return origin
+    return None
+
+
+def _declared_origins(app: Sanic, route: Any) -> tuple[str, ...]:
+    blueprint = _blueprint_of(app, route)
+    return tuple(getattr(blueprint.ctx, "cors_origins", ())) if blueprint is not None else ()
+
+
+def _credentialed_origins(request: Request) -> Sequence[str]:
+    """A ``credentials`` route's own origins: its blueprint's, or (a preflight) its own."""
+    origins: Sequence[str] = route_option(request, "cors_origins", ())
+    return origins or blueprint_option(request, "cors_origins", ())
 
 
 class BodyLimitedRequest(Request):
@@ -281,7 +314,7 @@ def install(app: Sanic, settings: PlatformSettings) -> None:
             origin = allowed_origin(request, server.cors_origins)
             if origin:
                 headers["Access-Control-Allow-Origin"] = origin
-                if route_option(request, "cors", "allow-list") == "reflect":
+                if route_option(request, "cors", "allow-list") in CREDENTIALED:
                     headers["Access-Control-Allow-Credentials"] = "true"
                 exposed = route_option(request, "cors_expose", None)
                 if exposed:
@@ -298,19 +331,31 @@ def add_preflight_routes(app: Sanic, settings: PlatformSettings) -> None:
     Called once after every part is mounted, so each path gets exactly one OPTIONS handler
     that knows the methods and the CORS policy of the real routes on it.
     """
-    by_path: dict[str, tuple[set[str], CorsPolicy]] = {}
+    by_path: dict[str, tuple[set[str], CorsPolicy, tuple[str, ...]]] = {}
     for route in app.router.routes:
         if "OPTIONS" in route.methods or route.path.startswith("socket/"):
             continue
-        methods, policy = by_path.setdefault(
-            route.path, (set(), getattr(route.ctx, "cors", "allow-list"))
+        methods, _, _ = by_path.setdefault(
+            route.path,
+            (
+                set(),
+                getattr(route.ctx, "cors", "allow-list"),
+                _declared_origins(app, route),
+            ),
         )
         methods.update(route.methods)
-    for index, (path, (methods, policy)) in enumerate(sorted(by_path.items())):
+    for index, (path, (methods, policy, origins)) in enumerate(sorted(by_path.items())):
         allow_methods = ", ".join([*sorted(methods - {"OPTIONS"}), "OPTIONS"])
         handler = _preflight_handler(settings, allow_methods, policy)
         app.add_route(
-            handler, "/" + path, methods=["OPTIONS"], name=f"preflight_{index}", ctx_cors=policy
+            handler,
+            "/" + path,
+            methods=["OPTIONS"],
+            name=f"preflight_{index}",
+            # a path routed with and without its trailing slash has a preflight for each
+            strict_slashes=path.endswith("/") or path + "/" in by_path,
+            ctx_cors=policy,
+            ctx_cors_origins=origins,
         )
 
 
@@ -329,7 +374,10 @@ def _preflight_handler(settings: PlatformSettings, allow_methods: str, policy: C
                 "cors_origin_refused",
                 "This origin may not call the API; add it to CORS_ORIGINS",
             )
-        return HTTPResponse(status=204, headers=_cors_headers(request, origin, False))
+        headers = _cors_headers(request, origin, False)
+        if policy == "credentials":
+            headers["Access-Control-Allow-Credentials"] = "true"
+        return HTTPResponse(status=204, headers=headers)
 
     def _cors_headers(request: Request, origin: str, reflect: bool) -> dict[str, str]:
         headers = {

@@ -1,5 +1,5 @@
 """The one place identifiers are made: short random ids (``site_…``, ``goal_…``, ``key_…``),
-random and time-ordered UUIDs, and UUIDs derived from their inputs."""
+random and time-ordered UUIDs, MongoDB-style object ids, and UUIDs derived from their inputs."""
 
 from __future__ import annotations
 
@@ -40,3 +40,11 @@ def derived_uuid(*parts: str) -> str:
     """A UUID-shaped text that is a one-way function of ``parts``: the same inputs always give
     the same id, and the id does not reveal them."""
     return str(uuid.UUID(bytes=hashlib.sha256("\x00".join(parts).encode()).digest()[:16]))
+
+
+def object_id(now: float | None = None) -> str:
+    """A 24-hex id shaped like a MongoDB ObjectId (4 bytes of Unix seconds, then 8 random
+    bytes): the arena's ids, which CodinCod's frontend checks with ``ObjectId.isValid``.
+    Time-ordered by their first 8 characters; random enough not to be guessed."""
+    seconds = int(time.time() if now is None else now) & 0xFFFF_FFFF
+    return f"{seconds:08x}{secrets.token_hex(8)}"

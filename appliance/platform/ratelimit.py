@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
@@ -52,6 +53,45 @@ class RateLimiter:
             return 1.0  # refuse new keys rather than grow without bound under a flood
         self._current[key] = current + 1
         return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """One counted request of a :class:`FixedWindowLimiter`: what the
+    ``x-ratelimit-limit/remaining/reset`` headers say, and whether it was allowed."""
+
+    limit: int
+    remaining: int
+    reset_seconds: int
+    allowed: bool
+
+
+class FixedWindowLimiter:
+    """``limit`` requests per ``window`` seconds per key, each key's window starting at its
+    first request (the rule of @fastify/rate-limit, which CodinCod's clients expect: its
+    headers tell how many are left and when the window resets). Memory is bounded: past
+    ``max_keys`` expired windows are dropped, and a new key is refused while all are live."""
+
+    def __init__(self, limit: int, window: float, max_keys: int = 100_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_keys = max_keys
+        self._windows: dict[str, tuple[float, int]] = {}  # key -> (window end, count)
+
+    def hit(self, key: str, now: float | None = None) -> Quota:
+        now = time.monotonic() if now is None else now
+        ends, count = self._windows.get(key, (0.0, 0))
+        if ends <= now:
+            if key not in self._windows and len(self._windows) >= self.max_keys:
+                self._windows = {k: w for k, w in self._windows.items() if w[0] > now}
+                if len(self._windows) >= self.max_keys:
+                    return Quota(self.limit, 0, max(1, math.ceil(self.window)), False)
+            ends, count = now + self.window, 0
+        reset = max(1, math.ceil(ends - now))
+        if count >= self.limit:
+            return Quota(self.limit, 0, reset, False)
+        self._windows[key] = (ends, count + 1)
+        return Quota(self.limit, self.limit - count - 1, reset, True)
 
 
 def retry_after_header(seconds: float) -> str:

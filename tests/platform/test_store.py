@@ -21,6 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from appliance.analytics.migrations import VERSIONS as ANALYTICS
 from appliance.analytics.sites import tables as site_tables
+from appliance.arena import tables as arena_tables
+from appliance.arena.migrations import VERSIONS as ARENA
 from appliance.platform.auth import tables as identity_tables
 from appliance.platform.store import (
     LEGACY_CHAIN,
@@ -37,8 +39,8 @@ from appliance.platform.store.__main__ import COMMAND, part_migrations, render_s
 
 ROOT = Path(__file__).resolve().parents[2]
 LEGACY_STORE = Path(__file__).parent / "fixtures" / "store-0003_goals.sql"
-ALL = [ANALYTICS]  # every part's branch, as the server composes them
-BRANCH_LABELS = {VERSIONS: "platform", ANALYTICS: "analytics"}
+ALL = [ANALYTICS, ARENA]  # every part's branch, as the server composes them
+BRANCH_LABELS = {VERSIONS: "platform", ANALYTICS: "analytics", ARENA: "arena"}
 
 
 def script_of(locations: list[Path]) -> ScriptDirectory:
@@ -76,7 +78,7 @@ def imported_by_a_start(data_dir: Path, migrations: list[Path]) -> list[str]:
 def metadata() -> MetaData:
     """Every table of the store as written in its owner's tables.py."""
     combined = MetaData()
-    for owned in (identity_tables.metadata, site_tables.metadata):
+    for owned in (identity_tables.metadata, site_tables.metadata, arena_tables.metadata):
         for table in owned.tables.values():
             table.to_metadata(combined)
     return combined

@@ -144,23 +144,39 @@ class IdentityService:
     # -- users -----------------------------------------------------------------------------
 
     async def create_user(
-        self, username: str, password: str, role: Role, *, must_change_password: bool = False
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        *,
+        must_change_password: bool = False,
+        email: str | None = None,
+        user_id: str | None = None,
     ) -> User:
-        """Raises :class:`~appliance.platform.auth.store.DuplicateUser` when taken."""
+        """Raises :class:`~appliance.platform.auth.store.DuplicateUser` when the username or
+        the email is taken. ``user_id``: the id a part needs its users to have (the arena's
+        24-hex ids); a fresh ``usr_…`` otherwise."""
         now = utc_now()
         user = User(
-            id=random_id(10, "usr_"),
+            id=user_id or random_id(10, "usr_"),
             username=username,
             role=role,
             must_change_password=must_change_password,
             created_at=now,
             updated_at=now,
+            email=email,
             password_hash=await self.hash_password(password),
         )
         return await self.repository.add_user(user)
 
     async def user(self, username: str) -> User | None:
         return await self.repository.user_by_username(username)
+
+    async def user_by_email(self, email: str) -> User | None:
+        return await self.repository.user_by_email(email)
+
+    async def user_by_id(self, user_id: str) -> User | None:
+        return await self.repository.user_by_id(user_id)
 
     async def change_password(self, user: User, new_password: str) -> None:
         """Set a new password, clear any forced change and end every session."""

@@ -69,11 +69,20 @@ class IdentityRepository:
         return user
 
     async def user_by_username(self, username: str) -> User | None:
+        return await self._user_where("username", username)
+
+    async def user_by_email(self, email: str) -> User | None:
+        return await self._user_where("email", email)
+
+    async def user_by_id(self, user_id: str) -> User | None:
+        return await self._user_where("id", user_id)
+
+    async def _user_where(self, column: str, value: str) -> User | None:
         from appliance.platform.auth import tables as sql  # SQLAlchemy loads with the first query
 
         async with self.store.session() as session:
             row = (
-                await session.execute(sql.select(sql.users).where(sql.users.c.username == username))
+                await session.execute(sql.select(sql.users).where(sql.users.c[column] == value))
             ).first()
         return _user(row) if row else None
 

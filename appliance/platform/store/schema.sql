@@ -3,6 +3,7 @@ CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
+INSERT INTO "alembic_version" VALUES('arena_0001_core');
 INSERT INTO "alembic_version" VALUES('analytics_0002_goals');
 INSERT INTO "alembic_version" VALUES('platform_0001_identity');
 CREATE TABLE api_keys (
@@ -17,6 +18,93 @@ CREATE TABLE api_keys (
 	PRIMARY KEY (id), 
 	FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE, 
 	UNIQUE (key_hash)
+);
+CREATE TABLE arena_accounts (
+	id VARCHAR(24) NOT NULL, 
+	user_id VARCHAR(64) NOT NULL, 
+	profile JSON DEFAULT '{}' NOT NULL, 
+	report_count INTEGER DEFAULT '0' NOT NULL, 
+	ban_count INTEGER DEFAULT '0' NOT NULL, 
+	current_ban_id VARCHAR(24), 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (user_id), 
+	FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE
+);
+CREATE TABLE arena_bans (
+	id VARCHAR(24) NOT NULL, 
+	account_id VARCHAR(24) NOT NULL, 
+	banned_by_id VARCHAR(24), 
+	ban_type VARCHAR(16) NOT NULL, 
+	reason TEXT NOT NULL, 
+	start_date DATETIME NOT NULL, 
+	end_date DATETIME, 
+	is_active BOOLEAN NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
+	FOREIGN KEY(banned_by_id) REFERENCES arena_accounts (id) ON DELETE SET NULL
+);
+CREATE TABLE arena_languages (
+	id VARCHAR(24) NOT NULL, 
+	language VARCHAR(64) NOT NULL, 
+	version VARCHAR(64) NOT NULL, 
+	aliases JSON DEFAULT '[]' NOT NULL, 
+	runtime VARCHAR(64), 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_arena_languages_language_version UNIQUE (language, version)
+);
+CREATE TABLE arena_puzzles (
+	id VARCHAR(24) NOT NULL, 
+	author_id VARCHAR(24) NOT NULL, 
+	title VARCHAR(128) NOT NULL, 
+	statement TEXT, 
+	constraints TEXT, 
+	difficulty VARCHAR(16) DEFAULT 'intermediate' NOT NULL, 
+	visibility VARCHAR(16) DEFAULT 'draft' NOT NULL, 
+	solution_code TEXT NOT NULL, 
+	solution_language_id VARCHAR(24), 
+	tags JSON DEFAULT '[]' NOT NULL, 
+	moderation_feedback TEXT, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(author_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
+	FOREIGN KEY(solution_language_id) REFERENCES arena_languages (id) ON DELETE SET NULL
+);
+CREATE TABLE arena_submissions (
+	id VARCHAR(24) NOT NULL, 
+	puzzle_id VARCHAR(24) NOT NULL, 
+	account_id VARCHAR(24) NOT NULL, 
+	language_id VARCHAR(24) NOT NULL, 
+	code TEXT NOT NULL, 
+	result VARCHAR(16) NOT NULL, 
+	success_rate FLOAT NOT NULL, 
+	passed INTEGER NOT NULL, 
+	failed INTEGER NOT NULL, 
+	total INTEGER NOT NULL, 
+	game_id VARCHAR(24), 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(puzzle_id) REFERENCES arena_puzzles (id) ON DELETE CASCADE, 
+	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
+	FOREIGN KEY(language_id) REFERENCES arena_languages (id) ON DELETE RESTRICT
+);
+CREATE TABLE arena_validators (
+	id VARCHAR(24) NOT NULL, 
+	puzzle_id VARCHAR(24) NOT NULL, 
+	position INTEGER NOT NULL, 
+	input TEXT NOT NULL, 
+	output TEXT NOT NULL, 
+	test_result JSON, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(puzzle_id) REFERENCES arena_puzzles (id) ON DELETE CASCADE
 );
 CREATE TABLE auth_secrets (
 	name VARCHAR(64) NOT NULL, 
@@ -74,6 +162,13 @@ CREATE TABLE websites (
 	PRIMARY KEY (id), 
 	UNIQUE (share_id)
 );
+CREATE INDEX ix_arena_bans_account ON arena_bans (account_id, created_at);
+CREATE INDEX ix_arena_puzzles_created ON arena_puzzles (created_at);
+CREATE INDEX ix_arena_puzzles_author ON arena_puzzles (author_id, created_at);
+CREATE INDEX ix_arena_puzzles_visibility ON arena_puzzles (visibility, created_at);
+CREATE INDEX ix_arena_validators_puzzle ON arena_validators (puzzle_id, position);
+CREATE INDEX ix_arena_submissions_account ON arena_submissions (account_id, created_at);
+CREATE INDEX ix_arena_submissions_puzzle ON arena_submissions (puzzle_id, created_at);
 CREATE INDEX ix_websites_domain ON websites (domain);
 CREATE INDEX ix_api_keys_created_at ON api_keys (created_at);
 CREATE INDEX ix_login_failures_ip_at ON login_failures (client_ip, failed_at);

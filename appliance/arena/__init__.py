@@ -1,0 +1,95 @@
+"""arena: a competitive-coding platform, wire-compatible with CodinCod.
+
+Split by the plan's contexts (arena-plan.md), each with its models, service, store and
+routes; imports go one way, checked by import-linter:
+
+* ``accounts/`` — registration, login and the ``token`` cookie, users' pages, bans as they
+  bear on a request (people are the platform's users, shared with analytics);
+* ``execution/`` — running untrusted code: the bubblewrap sandbox or a Piston server, behind
+  one bounded queue, and CodinCod's output matching;
+
+Shared by them: ``wire.py`` (ids, dates, pages), ``errors.py`` (CodinCod's error bodies),
+``http.py`` (both URL prefixes, rate limits, bodies), ``docs.py`` (OpenAPI pieces),
+``tables.py`` (the arena's tables; migrations in ``migrations/``).
+
+This module declares the part (:data:`PART`); ``context.py`` is its typed context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from appliance.arena.cli import add_commands
+from appliance.arena.migrations import VERSIONS
+from appliance.arena.settings import ArenaSettings
+from appliance.platform.parts import Part, PartInfo, Platform
+
+if TYPE_CHECKING:
+    from sanic import Blueprint
+
+    from appliance.arena.context import ArenaContext
+
+
+def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
+    from appliance.arena.accounts.service import AccountService
+    from appliance.arena.accounts.store import AccountRepository
+    from appliance.arena.context import ArenaContext
+    from appliance.arena.http import RateLimits
+    from appliance.platform.auth import IdentityRepository, IdentityService
+    from appliance.platform.origins import normalized_origin
+
+    identity = IdentityService(IdentityRepository(platform.store), session_days=1)
+    origins = {normalized_origin(origin) for origin in settings.frontend_origins}
+    return ArenaContext(
+        settings=settings,
+        frontend_origins=frozenset(origin for origin in origins if origin),
+        limits=RateLimits(settings.rate_limits, platform.settings.server.trusted_proxies),
+        accounts=AccountService(identity, AccountRepository(platform.store), settings.jwt_secret),
+    )
+
+
+def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
+    from appliance.arena.accounts import routes as accounts
+    from appliance.platform.http import register_cors_origins
+
+    blueprints = [accounts.blueprint]
+    for blueprint in blueprints:
+        register_cors_origins(blueprint, sorted(context.frontend_origins))
+    return blueprints
+
+
+async def _serving(context: ArenaContext) -> None:
+    """Once serving: import the store's SQL side in a thread (the loop keeps answering), then
+    load the token secret (a first run stores one now)."""
+    import asyncio
+    import importlib
+
+    def load() -> None:
+        importlib.import_module("appliance.arena.tables")
+        context.accounts.identity.repository.store.open_engine()
+
+    await asyncio.to_thread(load)
+    await context.accounts.ready()
+
+
+async def _stop(context: ArenaContext) -> None:
+    context.accounts.close()
+
+
+PART = Part(
+    info=PartInfo(
+        name="arena",
+        title="Arena",
+        path="/arena",
+        description="Competitive coding, CodinCod-compatible: puzzles, sandboxed code "
+        "execution, submissions.",
+    ),
+    settings=ArenaSettings,
+    build=_build,
+    blueprints=_blueprints,
+    serving=_serving,
+    stop=_stop,
+    commands=add_commands,
+    migrations=VERSIONS,
+)

@@ -1,0 +1,142 @@
+"""The arena's tables in the platform store, written once, here: the arena's branch of the
+store's migrations (``appliance/arena/migrations/versions``) builds exactly these
+(tests/platform/test_store.py compares them with autogenerate).
+
+People are the platform's ``users`` (identity is shared with analytics); ``arena_accounts``
+holds what only the arena knows of them (profile, bans, report counts) under the 24-hex id
+CodinCod clients expect. Every other arena id is 24-hex too (``platform.ids.object_id``).
+Lists (tags, aliases) and nested objects (profile) are JSON text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from appliance.platform.auth.tables import users
+
+__all__ = ["IntegrityError", "and_", "delete", "func", "or_", "select", "update", "users"]
+
+ID = 24
+"""Length of an arena id: 24 hex characters."""
+
+metadata = MetaData()
+
+accounts = Table(
+    "arena_accounts",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column(
+        "user_id",
+        String(64),
+        ForeignKey(users.c.id, ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("profile", JSON, nullable=False, server_default="{}"),
+    Column("report_count", Integer, nullable=False, server_default="0"),
+    Column("ban_count", Integer, nullable=False, server_default="0"),
+    Column("current_ban_id", String(ID)),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+bans = Table(
+    "arena_bans",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("account_id", String(ID), ForeignKey(accounts.c.id, ondelete="CASCADE"), nullable=False),
+    Column("banned_by_id", String(ID), ForeignKey(accounts.c.id, ondelete="SET NULL")),
+    Column("ban_type", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("start_date", DateTime, nullable=False),
+    Column("end_date", DateTime),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_arena_bans_account", "account_id", "created_at"),
+)
+languages = Table(
+    "arena_languages",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("language", String(64), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("aliases", JSON, nullable=False, server_default="[]"),
+    Column("runtime", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("language", "version", name="uq_arena_languages_language_version"),
+)
+puzzles = Table(
+    "arena_puzzles",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("author_id", String(ID), ForeignKey(accounts.c.id, ondelete="CASCADE"), nullable=False),
+    Column("title", String(128), nullable=False),
+    Column("statement", Text),
+    Column("constraints", Text),
+    Column("difficulty", String(16), nullable=False, server_default="intermediate"),
+    Column("visibility", String(16), nullable=False, server_default="draft"),
+    Column("solution_code", Text, nullable=False),
+    Column("solution_language_id", String(ID), ForeignKey(languages.c.id, ondelete="SET NULL")),
+    Column("tags", JSON, nullable=False, server_default="[]"),
+    Column("moderation_feedback", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_arena_puzzles_created", "created_at"),
+    Index("ix_arena_puzzles_author", "author_id", "created_at"),
+    Index("ix_arena_puzzles_visibility", "visibility", "created_at"),
+)
+validators = Table(
+    "arena_validators",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("puzzle_id", String(ID), ForeignKey(puzzles.c.id, ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("input", Text, nullable=False),
+    Column("output", Text, nullable=False),
+    Column("test_result", JSON),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_arena_validators_puzzle", "puzzle_id", "position"),
+)
+submissions = Table(
+    "arena_submissions",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("puzzle_id", String(ID), ForeignKey(puzzles.c.id, ondelete="CASCADE"), nullable=False),
+    Column("account_id", String(ID), ForeignKey(accounts.c.id, ondelete="CASCADE"), nullable=False),
+    Column(
+        "language_id", String(ID), ForeignKey(languages.c.id, ondelete="RESTRICT"), nullable=False
+    ),
+    Column("code", Text, nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("success_rate", Float, nullable=False),
+    Column("passed", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("game_id", String(ID)),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_arena_submissions_account", "account_id", "created_at"),
+    Index("ix_arena_submissions_puzzle", "puzzle_id", "created_at"),
+)
