@@ -17,9 +17,7 @@ from appliance.platform.settings import SettingsSection, split_commas
 class ArenaSettings(SettingsSection):
     """The coding arena: its browser origins, login cookie, and code execution."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SPARKHOUSE_ARENA_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="SPARKHOUSE_ARENA_")
 
     frontend_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:5173"],
