@@ -39,6 +39,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
             ("get", "/user/me"),
             ("get", "/user/{username}"),
             ("get", "/user/{username}/isAvailable"),
+            ("get", "/programming-language"),
+            ("get", "/programming-language/{language_id}"),
+            ("post", "/execute"),
         )
     },
     "rooms": {

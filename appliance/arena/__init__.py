@@ -7,6 +7,8 @@ routes; imports go one way, checked by import-linter:
   bear on a request (people are the platform's users, shared with analytics);
 * ``execution/`` — running untrusted code: the bubblewrap sandbox or a Piston server, behind
   one bounded queue, and CodinCod's output matching;
+* ``languages/`` — the languages the executor offers, under stable ids, and ``POST /execute``;
+  the mapping of execution failures to CodinCod's errors for every route that runs code;
 
 Shared by them: ``wire.py`` (ids, dates, pages), ``errors.py`` (CodinCod's error bodies),
 ``http.py`` (both URL prefixes, rate limits, bodies), ``docs.py`` (OpenAPI pieces),
@@ -35,25 +37,32 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.accounts.service import AccountService
     from appliance.arena.accounts.store import AccountRepository
     from appliance.arena.context import ArenaContext
+    from appliance.arena.execution import ExecutionService
     from appliance.arena.http import RateLimits
+    from appliance.arena.languages.service import LanguageService
+    from appliance.arena.languages.store import LanguageRepository
     from appliance.platform.auth import IdentityRepository, IdentityService
     from appliance.platform.origins import normalized_origin
 
     identity = IdentityService(IdentityRepository(platform.store), session_days=1)
+    execution = ExecutionService(settings)
     origins = {normalized_origin(origin) for origin in settings.frontend_origins}
     return ArenaContext(
         settings=settings,
         frontend_origins=frozenset(origin for origin in origins if origin),
         limits=RateLimits(settings.rate_limits, platform.settings.server.trusted_proxies),
         accounts=AccountService(identity, AccountRepository(platform.store), settings.jwt_secret),
+        execution=execution,
+        languages=LanguageService(LanguageRepository(platform.store), execution),
     )
 
 
 def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena.accounts import routes as accounts
+    from appliance.arena.languages import routes as languages
     from appliance.platform.http import register_cors_origins
 
-    blueprints = [accounts.blueprint]
+    blueprints = [accounts.blueprint, languages.blueprint]
     for blueprint in blueprints:
         register_cors_origins(blueprint, sorted(context.frontend_origins))
     return blueprints
@@ -71,10 +80,12 @@ async def _serving(context: ArenaContext) -> None:
 
     await asyncio.to_thread(load)
     await context.accounts.ready()
+    await context.languages.sync_quietly()
 
 
 async def _stop(context: ArenaContext) -> None:
     context.accounts.close()
+    await context.execution.aclose()
 
 
 PART = Part(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from appliance.arena.accounts.service import AccountService
+from appliance.arena.execution import ExecutionService
 from appliance.arena.http import RateLimits
+from appliance.arena.languages.service import LanguageService
 from appliance.arena.settings import ArenaSettings
 
 
@@ -16,3 +18,6 @@ class ArenaContext:
     """The normalised frontend origins: CORS with credentials, and cookie writes from them."""
     limits: RateLimits
     accounts: AccountService
+    execution: ExecutionService
+    """Runs code (Piston or the sandbox); closed when the part stops."""
+    languages: LanguageService
