@@ -42,6 +42,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
             ("get", "/programming-language"),
             ("get", "/programming-language/{language_id}"),
             ("post", "/execute"),
+            ("post", "/submission"),
+            ("get", "/submission/{submission_id}"),
+            ("get", "/user/{username}/activity"),
         )
     },
     "rooms": {

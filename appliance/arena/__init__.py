@@ -9,6 +9,8 @@ routes; imports go one way, checked by import-linter:
   one bounded queue, and CodinCod's output matching;
 * ``languages/`` — the languages the executor offers, under stable ids, and ``POST /execute``;
   the mapping of execution failures to CodinCod's errors for every route that runs code;
+* ``submissions/`` — code judged on every validator of a puzzle and kept with its result,
+  read back by its owner (or anyone once in a game), and a user's activity;
 
 Shared by them: ``wire.py`` (ids, dates, pages), ``errors.py`` (CodinCod's error bodies),
 ``http.py`` (both URL prefixes, rate limits, bodies), ``docs.py`` (OpenAPI pieces),
@@ -41,28 +43,36 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.http import RateLimits
     from appliance.arena.languages.service import LanguageService
     from appliance.arena.languages.store import LanguageRepository
+    from appliance.arena.submissions.service import SubmissionService
+    from appliance.arena.submissions.store import SubmissionRepository
     from appliance.platform.auth import IdentityRepository, IdentityService
     from appliance.platform.origins import normalized_origin
 
     identity = IdentityService(IdentityRepository(platform.store), session_days=1)
     execution = ExecutionService(settings)
+    accounts = AccountService(identity, AccountRepository(platform.store), settings.jwt_secret)
+    languages = LanguageService(LanguageRepository(platform.store), execution)
     origins = {normalized_origin(origin) for origin in settings.frontend_origins}
     return ArenaContext(
         settings=settings,
         frontend_origins=frozenset(origin for origin in origins if origin),
         limits=RateLimits(settings.rate_limits, platform.settings.server.trusted_proxies),
-        accounts=AccountService(identity, AccountRepository(platform.store), settings.jwt_secret),
+        accounts=accounts,
         execution=execution,
-        languages=LanguageService(LanguageRepository(platform.store), execution),
+        languages=languages,
+        submissions=SubmissionService(
+            SubmissionRepository(platform.store), execution, languages, accounts
+        ),
     )
 
 
 def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena.accounts import routes as accounts
     from appliance.arena.languages import routes as languages
+    from appliance.arena.submissions import routes as submissions
     from appliance.platform.http import register_cors_origins
 
-    blueprints = [accounts.blueprint, languages.blueprint]
+    blueprints = [accounts.blueprint, languages.blueprint, submissions.blueprint]
     for blueprint in blueprints:
         register_cors_origins(blueprint, sorted(context.frontend_origins))
     return blueprints

@@ -9,6 +9,7 @@ from appliance.arena.execution import ExecutionService
 from appliance.arena.http import RateLimits
 from appliance.arena.languages.service import LanguageService
 from appliance.arena.settings import ArenaSettings
+from appliance.arena.submissions.service import SubmissionService
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,4 @@ class ArenaContext:
     execution: ExecutionService
     """Runs code (Piston or the sandbox); closed when the part stops."""
     languages: LanguageService
+    submissions: SubmissionService
