@@ -140,3 +140,10 @@ submissions = Table(
     Index("ix_arena_submissions_account", "account_id", "created_at"),
     Index("ix_arena_submissions_puzzle", "puzzle_id", "created_at"),
 )
+seeds = Table(
+    "arena_seeds",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("seeded_at", DateTime, nullable=False),
+)
+"""Which sample sets were added (once: deleting a sample does not bring it back)."""

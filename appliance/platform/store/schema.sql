@@ -76,6 +76,11 @@ CREATE TABLE arena_puzzles (
 	FOREIGN KEY(author_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
 	FOREIGN KEY(solution_language_id) REFERENCES arena_languages (id) ON DELETE SET NULL
 );
+CREATE TABLE arena_seeds (
+	name VARCHAR(64) NOT NULL, 
+	seeded_at DATETIME NOT NULL, 
+	PRIMARY KEY (name)
+);
 CREATE TABLE arena_submissions (
 	id VARCHAR(24) NOT NULL, 
 	puzzle_id VARCHAR(24) NOT NULL, 

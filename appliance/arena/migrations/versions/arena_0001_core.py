@@ -144,10 +144,16 @@ def upgrade() -> None:
         "ix_arena_submissions_account", "arena_submissions", ["account_id", "created_at"]
     )
     op.create_index("ix_arena_submissions_puzzle", "arena_submissions", ["puzzle_id", "created_at"])
+    op.create_table(
+        "arena_seeds",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("seeded_at", sa.DateTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
     for table in (
+        "arena_seeds",
         "arena_submissions",
         "arena_validators",
         "arena_puzzles",
