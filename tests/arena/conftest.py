@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -22,7 +23,8 @@ def unique_name(prefix: str = "user") -> str:
 
 
 def sign_up(url: str, username: str | None = None, password: str = PASSWORD) -> httpx.Client:
-    """A client holding the ``token`` cookie of a newly registered user."""
+    """A client holding the ``token`` cookie of a newly registered user (close it, or use
+    :func:`signed_up`)."""
     name = username or unique_name()
     client = httpx.Client(base_url=url, timeout=30)
     answer = client.post(
@@ -38,3 +40,13 @@ def arena_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSe
     running = start_server(tmp_path_factory.mktemp("arena") / "data", QUIET)
     yield running
     running.stop()
+
+
+@contextmanager
+def signed_up(url: str, username: str | None = None) -> Iterator[httpx.Client]:
+    """:func:`sign_up` for a ``with`` block: the client is closed after it."""
+    client = sign_up(url, username)
+    try:
+        yield client
+    finally:
+        client.close()

@@ -26,7 +26,7 @@ class RegisterBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     email: EmailStr = Field(max_length=254)
-    username: str = Field(min_length=3, max_length=20, pattern=USERNAME.pattern)
+    username: str = Field(min_length=3, max_length=20, pattern=f"^{USERNAME.pattern}$")
     password: str = Field(min_length=PASSWORD_MIN, max_length=1024)
 
     @field_validator("email")
