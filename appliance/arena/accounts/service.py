@@ -153,6 +153,22 @@ class AccountService:
             raise arena_error(400, "Username or email already exists") from None
         return await self._account_for(user, account_id)
 
+    async def system_account(self, username: str) -> Principal | None:
+        """The arena's own account ``username`` (role user, no password: nobody can sign in
+        as it), made on first call; the sample puzzles' author. None when a person (a user
+        with a password) already holds the name."""
+        user = await self.identity.user(username)
+        if user is None:
+            now = utc_now()
+            fresh = User(new_id(), username, Role.USER, False, now, now)
+            try:
+                user = await self.identity.repository.add_user(fresh)
+            except DuplicateUser:
+                user = await self.identity.user(username)
+        if user is None or user.password_hash:
+            return None
+        return await self._account_for(user, user.id)
+
     async def login(self, body: LoginBody) -> Principal:
         identifier = body.identifier.strip()
         if "@" in identifier:
