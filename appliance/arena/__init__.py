@@ -9,6 +9,9 @@ routes; imports go one way, checked by import-linter:
   one bounded queue, and CodinCod's output matching;
 * ``languages/`` — the languages the executor offers, under stable ids, and ``POST /execute``;
   the mapping of execution failures to CodinCod's errors for every route that runs code;
+* ``puzzles/`` — authoring, the visibility workflow with its validator check (the reference
+  solution run on every validator, in the background), who may read, edit and delete what,
+  and the sample puzzles seeded on first start;
 * ``submissions/`` — code judged on every validator of a puzzle and kept with its result,
   read back by its owner (or anyone once in a game), and a user's activity;
 
@@ -43,6 +46,8 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.http import RateLimits
     from appliance.arena.languages.service import LanguageService
     from appliance.arena.languages.store import LanguageRepository
+    from appliance.arena.puzzles.service import PuzzleService
+    from appliance.arena.puzzles.store import PuzzleRepository
     from appliance.arena.submissions.service import SubmissionService
     from appliance.arena.submissions.store import SubmissionRepository
     from appliance.platform.auth import IdentityRepository, IdentityService
@@ -60,6 +65,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
         accounts=accounts,
         execution=execution,
         languages=languages,
+        puzzles=PuzzleService(PuzzleRepository(platform.store), accounts, languages, execution),
         submissions=SubmissionService(
             SubmissionRepository(platform.store), execution, languages, accounts
         ),
@@ -69,10 +75,16 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
 def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena.accounts import routes as accounts
     from appliance.arena.languages import routes as languages
+    from appliance.arena.puzzles import routes as puzzles
     from appliance.arena.submissions import routes as submissions
     from appliance.platform.http import register_cors_origins
 
-    blueprints = [accounts.blueprint, languages.blueprint, submissions.blueprint]
+    blueprints = [
+        accounts.blueprint,
+        languages.blueprint,
+        puzzles.blueprint,
+        submissions.blueprint,
+    ]
     for blueprint in blueprints:
         register_cors_origins(blueprint, sorted(context.frontend_origins))
     return blueprints
@@ -80,7 +92,8 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
 
 async def _serving(context: ArenaContext) -> None:
     """Once serving: import the store's SQL side in a thread (the loop keeps answering), then
-    load the token secret (a first run stores one now)."""
+    load the token secret (a first run stores one now), the languages, and the sample
+    puzzles (once per data dir, when seed_samples is on)."""
     import asyncio
     import importlib
 
@@ -91,9 +104,12 @@ async def _serving(context: ArenaContext) -> None:
     await asyncio.to_thread(load)
     await context.accounts.ready()
     await context.languages.sync_quietly()
+    if context.settings.seed_samples:
+        await context.puzzles.seed_samples()
 
 
 async def _stop(context: ArenaContext) -> None:
+    await context.puzzles.stop()
     context.accounts.close()
     await context.execution.aclose()
 

@@ -8,6 +8,7 @@ from appliance.arena.accounts.service import AccountService
 from appliance.arena.execution import ExecutionService
 from appliance.arena.http import RateLimits
 from appliance.arena.languages.service import LanguageService
+from appliance.arena.puzzles.service import PuzzleService
 from appliance.arena.settings import ArenaSettings
 from appliance.arena.submissions.service import SubmissionService
 
@@ -22,4 +23,6 @@ class ArenaContext:
     execution: ExecutionService
     """Runs code (Piston or the sandbox); closed when the part stops."""
     languages: LanguageService
+    puzzles: PuzzleService
+    """Puzzles; its validator checks run in the background, cancelled when the part stops."""
     submissions: SubmissionService
