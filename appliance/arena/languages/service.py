@@ -81,12 +81,14 @@ _VERSION_PART = re.compile(r"\d+|[^\d.+\-_]+")
 
 
 def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
-    """A sort key comparing versions part by part, numbers numerically ("3.12.1" > "3.9.0")
-    and other parts as text (a number sorts after text in the same place)."""
-    return tuple(
-        (1, int(part), "") if part.isdigit() else (0, 0, part)
+    """A sort key comparing versions part by part: numbers numerically ("3.12.1" > "3.9.0"),
+    other parts as text and below a number; a version ends above a text part, so a
+    pre-release sorts below its release ("3.12.0-rc1" < "3.12.0" < "3.12.0.1")."""
+    parts = [
+        (2, int(part), "") if part.isdigit() else (0, 0, part)
         for part in _VERSION_PART.findall(version)
-    )
+    ]
+    return (*parts, (1, 0, ""))
 
 
 def sorted_languages(languages: Sequence[Language]) -> list[Language]:
