@@ -57,6 +57,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     execution = ExecutionService(settings)
     accounts = AccountService(identity, AccountRepository(platform.store), settings.jwt_secret)
     languages = LanguageService(LanguageRepository(platform.store), execution)
+    puzzles = PuzzleService(PuzzleRepository(platform.store), accounts, languages, execution)
     origins = {normalized_origin(origin) for origin in settings.frontend_origins}
     return ArenaContext(
         settings=settings,
@@ -65,9 +66,9 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
         accounts=accounts,
         execution=execution,
         languages=languages,
-        puzzles=PuzzleService(PuzzleRepository(platform.store), accounts, languages, execution),
+        puzzles=puzzles,
         submissions=SubmissionService(
-            SubmissionRepository(platform.store), execution, languages, accounts
+            SubmissionRepository(platform.store), execution, languages, puzzles, accounts
         ),
     )
 

@@ -27,6 +27,8 @@ from appliance.arena.errors import arena_error
 from appliance.arena.execution import ExecutionFailure, ExecutionService, UnsupportedLanguage
 from appliance.arena.languages.models import LanguageDto
 from appliance.arena.languages.service import LanguageService, execution_refusal
+from appliance.arena.puzzles.models import Puzzle, PuzzleDto
+from appliance.arena.puzzles.service import PuzzleService
 from appliance.arena.submissions.models import (
     ActivityDto,
     Submission,
@@ -37,10 +39,9 @@ from appliance.arena.submissions.models import (
     UserActivity,
 )
 from appliance.arena.submissions.store import SubmissionRepository
-from appliance.arena.wire import is_id, new_id
+from appliance.arena.wire import PageQuery, is_id, new_id
 from appliance.platform.clock import utc_now
 
-PUZZLE_NOT_FOUND = "Puzzle not found"
 SUBMISSION_NOT_FOUND = "Submission not found"
 INVALID_LANGUAGE = "Invalid programming language"
 
@@ -51,11 +52,13 @@ class SubmissionService:
         repository: SubmissionRepository,
         execution: ExecutionService,
         languages: LanguageService,
+        puzzles: PuzzleService,
         accounts: AccountService,
     ) -> None:
         self.repository = repository
         self.execution = execution
         self.languages = languages
+        self.puzzles = puzzles
         self.accounts = accounts
 
     # -- POST /submission -----------------------------------------------------------------------
@@ -65,18 +68,15 @@ class SubmissionService:
         execution queue's bounds), score it (§8) and store it as the caller's."""
         if body.user_id is not None and body.user_id != principal.account_id:
             raise arena_error(403, "userId does not match the signed-in user", error="Forbidden")
-        puzzle = (
-            await self.repository.puzzle_tests(body.puzzle_id) if is_id(body.puzzle_id) else None
-        )
-        if puzzle is None:
-            raise arena_error(404, PUZZLE_NOT_FOUND)
-        if not puzzle.tests:
+        puzzle = await self.puzzles.get(body.puzzle_id)  # 404, also for a malformed id
+        tests = [(validator.input, validator.output) for validator in puzzle.validators]
+        if not tests:
             raise arena_error(400, "Puzzle has no validators")
         language = await self.languages.by_id(body.programming_language_id)
         if language is None:
             raise arena_error(400, INVALID_LANGUAGE)
         try:
-            summary = await self.execution.run_tests(language.language, body.code, puzzle.tests)
+            summary = await self.execution.run_tests(language.language, body.code, tests)
         except UnsupportedLanguage:
             raise arena_error(
                 400, f"Unsupported language: {language.language}", error="Unsupported language"
@@ -134,14 +134,27 @@ class SubmissionService:
             raise arena_error(404, "User not found")
         submissions = await self.repository.of_account(account.id)
         languages = await self._languages(s.language_id for s in submissions)
-        puzzles = await self.repository.approved_puzzles(account.id)
+        puzzles = await self._approved_puzzles(username)
         return UserActivity(
             message="User activity found",
             user=UserDto.of(account),
             activity=ActivityDto(
-                puzzles=puzzles,
+                puzzles=[PuzzleDto.of(puzzle).wire() for puzzle in puzzles],
                 submissions=[
                     SubmissionSummaryDto.of(s, languages.get(s.language_id)) for s in submissions
                 ],
             ),
         )
+
+    async def _approved_puzzles(self, username: str) -> list[Puzzle]:
+        """Every approved puzzle of the user, oldest first, author populated (page by page:
+        the puzzles context pages its lists)."""
+        found: list[Puzzle] = []
+        page = 1
+        while True:
+            query = PageQuery(page=page, page_size=100)
+            puzzles, total = await self.puzzles.of_user(username, None, query)
+            found.extend(puzzles)
+            if not puzzles or len(found) >= total:
+                return found
+            page += 1

@@ -1,22 +1,12 @@
-"""Queries of arena submissions (table ``arena_submissions`` in ``appliance/arena/tables.py``),
-and the little of puzzles a submission needs: its validators in position order.
+"""Queries of arena submissions (table ``arena_submissions`` in ``appliance/arena/tables.py``).
 SQLAlchemy loads with the first query."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from appliance.arena.submissions.models import Submission
 from appliance.platform.store import Store
-
-
-@dataclass(frozen=True)
-class PuzzleTests:
-    """What judging needs of a puzzle: that it exists, and its validators' (input, output)."""
-
-    id: str
-    tests: list[tuple[str, str]]
 
 
 def _submission(row: Any) -> Submission:
@@ -40,24 +30,6 @@ def _submission(row: Any) -> Submission:
 class SubmissionRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    async def puzzle_tests(self, puzzle_id: str) -> PuzzleTests | None:
-        """The puzzle's validators as ``(input, output)`` in position order; None when there
-        is no such puzzle."""
-        from appliance.arena import tables as sql
-
-        p, v = sql.puzzles, sql.validators
-        async with self.store.session() as session:
-            found = (await session.execute(sql.select(p.c.id).where(p.c.id == puzzle_id))).first()
-            if found is None:
-                return None
-            rows = await session.execute(
-                sql.select(v.c.input, v.c.output)
-                .where(v.c.puzzle_id == puzzle_id)
-                .order_by(v.c.position, v.c.created_at)
-            )
-            tests = [(row.input, row.output) for row in rows]
-        return PuzzleTests(puzzle_id, tests)
 
     async def add(self, submission: Submission) -> None:
         from appliance.arena import tables as sql
@@ -101,36 +73,3 @@ class SubmissionRepository:
                 .order_by(s.c.created_at, s.c.id)
             )
             return [_submission(row) for row in rows]
-
-    async def approved_puzzles(self, account_id: str) -> list[dict[str, Any]]:
-        """The account's approved puzzles, newest first, author populated, without their
-        solution (interim: until the puzzles context offers its DTO)."""
-        from appliance.arena import tables as sql
-        from appliance.arena.wire import iso
-
-        p, a, u = sql.puzzles, sql.accounts, sql.users
-        async with self.store.session() as session:
-            rows = (
-                await session.execute(
-                    sql.select(p, u.c.username, u.c.role)
-                    .join_from(p, a, p.c.author_id == a.c.id)
-                    .join_from(a, u, a.c.user_id == u.c.id)
-                    .where(p.c.author_id == account_id, p.c.visibility == "approved")
-                    .order_by(p.c.created_at.desc(), p.c.id)
-                )
-            ).all()
-        return [
-            {
-                "_id": row.id,
-                "title": row.title,
-                "statement": row.statement,
-                "constraints": row.constraints,
-                "author": {"_id": row.author_id, "username": row.username, "role": row.role},
-                "difficulty": row.difficulty,
-                "visibility": row.visibility,
-                "tags": list(row.tags or []),
-                "createdAt": iso(row.created_at),
-                "updatedAt": iso(row.updated_at),
-            }
-            for row in rows
-        ]

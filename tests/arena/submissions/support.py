@@ -1,6 +1,6 @@
-"""Helpers of the submission tests: puzzles with validators, written straight into the test
-server's store (the puzzles routes are another context's), and the people and languages the
-tests need, read through the API."""
+"""Helpers of the submission tests: puzzles with validators made through the puzzles API, the
+people and languages the tests need, and what the API cannot do yet (a moderator, a game,
+a stored language the executor does not offer) written into the test server's store."""
 
 from __future__ import annotations
 
@@ -42,28 +42,37 @@ def language(client: httpx.Client, name: str = "python") -> dict[str, Any]:
 
 
 def add_puzzle(
-    server: RunningServer,
-    author_id: str,
+    client: httpx.Client,
     validators: Sequence[tuple[str, str]] = DOUBLE,
-    visibility: str = "approved",
+    *,
+    approver: httpx.Client | None = None,
     title: str = "Double it",
 ) -> str:
-    """A puzzle with ``validators`` (input, output), stored as the puzzles context stores it."""
-    from appliance.platform.ids import object_id
-
-    puzzle_id = object_id()
-    with _db(server) as db:
-        db.execute(
-            "INSERT INTO arena_puzzles (id, author_id, title, statement, difficulty, visibility,"
-            " solution_code, tags, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (puzzle_id, author_id, title, "Double n.", "beginner", visibility, "", "[]", NOW, NOW),
+    """A puzzle made through the puzzles API by ``client``, with ``validators`` (input,
+    output) and no reference solution (so no validator check runs beside the test's own
+    runs), approved by ``approver`` (a moderator) when given."""
+    created = client.post("/api/v1/puzzle", json={"title": title})
+    assert created.status_code == 201, created.text
+    puzzle_id: str = created.json()["_id"]
+    now = "2026-01-01T00:00:00.000Z"
+    body: dict[str, Any] = {
+        "title": title,
+        "statement": "Print twice the number read.",
+        "validators": [
+            {"input": given, "output": expected, "createdAt": now, "updatedAt": now}
+            for given, expected in validators
+        ],
+        "difficulty": "beginner",
+        "solution": {"code": ""},
+    }
+    edited = client.put(f"/api/v1/puzzle/{puzzle_id}", json=body)
+    assert edited.status_code == 200, edited.text
+    if approver is not None:
+        approved = approver.put(
+            f"/api/v1/puzzle/{puzzle_id}", json={**body, "visibility": "approved"}
         )
-        for position, (given, expected) in enumerate(validators):
-            db.execute(
-                "INSERT INTO arena_validators (id, puzzle_id, position, input, output,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
-                (object_id(), puzzle_id, position, given, expected, NOW, NOW),
-            )
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["visibility"] == "approved"
     return puzzle_id
 
 

@@ -53,8 +53,8 @@ def python(client: httpx.Client) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def puzzle(server: RunningServer, client: httpx.Client) -> str:
-    return add_puzzle(server, me(client)["userId"])
+def puzzle(client: httpx.Client) -> str:
+    return add_puzzle(client)
 
 
 @pytest.fixture

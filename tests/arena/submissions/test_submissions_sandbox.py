@@ -42,8 +42,16 @@ def python(client: httpx.Client) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def puzzle(arena_server: RunningServer, client: httpx.Client) -> str:
-    return add_puzzle(arena_server, me(client)["userId"])
+def puzzle(client: httpx.Client) -> str:
+    return add_puzzle(client)
+
+
+@pytest.fixture(scope="module")
+def moderator(arena_server: RunningServer) -> Iterator[httpx.Client]:
+    name = unique_name("mod")
+    with signed_up(arena_server.url, name) as signed:
+        set_role(arena_server, name, "moderator")
+        yield signed
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +188,7 @@ def test_a_moderator_reads_anyones_submission(
     name = unique_name("mod")
     with signed_up(arena_server.url, name) as moderator:
         assert moderator.get(f"/api/v1/submission/{created['_id']}").status_code == 403
-        set_role(arena_server, name, "moderator")
+        set_role(arena_server, name, "moderator")  # the role is read from the store
         answer = moderator.get(f"/api/v1/submission/{created['_id']}")
         assert answer.status_code == 200, answer.text
         assert answer.json()["code"] == CORRECT
@@ -213,10 +221,8 @@ def test_an_unknown_or_malformed_puzzle_is_404(
     assert answer.json()["error"] == "Puzzle not found"
 
 
-def test_a_puzzle_without_validators_is_400(
-    arena_server: RunningServer, client: httpx.Client, python: dict[str, Any]
-) -> None:
-    empty = add_puzzle(arena_server, me(client)["userId"], validators=[])
+def test_a_puzzle_without_validators_is_400(client: httpx.Client, python: dict[str, Any]) -> None:
+    empty = add_puzzle(client, validators=[])
     answer = submit(client, empty, python["_id"])
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"] == "Puzzle has no validators"
@@ -277,12 +283,12 @@ def test_64_kib_of_code_is_accepted(
 
 
 def test_the_activity_lists_approved_puzzles_and_submissions_without_code(
-    arena_server: RunningServer, python: dict[str, Any]
+    arena_server: RunningServer, moderator: httpx.Client, python: dict[str, Any]
 ) -> None:
     with signed_up(arena_server.url) as author:
         profile = me(author)
-        approved = add_puzzle(arena_server, profile["userId"], title="Approved one")
-        add_puzzle(arena_server, profile["userId"], visibility="draft", title="A draft")
+        approved = add_puzzle(author, approver=moderator, title="Approved one")
+        add_puzzle(author, title="A draft")
         first = submit(author, approved, python["_id"]).json()
         second = submit(author, approved, python["_id"], HALF_WRONG).json()
         answer = httpx.get(f"{arena_server.url}/api/v1/user/{profile['username']}/activity")
@@ -298,6 +304,7 @@ def test_the_activity_lists_approved_puzzles_and_submissions_without_code(
     assert puzzles[0]["author"]["_id"] == profile["userId"]
     assert puzzles[0]["author"]["username"] == profile["username"]
     assert "solution" not in puzzles[0]
+    assert len(puzzles[0]["validators"]) == 10
     submissions = body["activity"]["submissions"]
     assert [s["_id"] for s in submissions] == [first["_id"], second["_id"]]
     for listed, created in zip(submissions, (first, second), strict=True):
