@@ -64,6 +64,7 @@ class Validator:
 @dataclass(frozen=True)
 class Puzzle:
     """A stored puzzle. ``author`` is set when the author was joined in (populated);
+    ``validators`` are read with one puzzle, not with a page of them (empty there);
     ``solution_code`` only when the solution was asked for, and ``solution_language`` then
     too when it has one."""
 
@@ -213,14 +214,15 @@ class SolutionDto(Wire):
 class PuzzleDto(Wire):
     """A puzzle as CodinCod sends it: ``author`` an id or populated, ``comments`` ids (none
     yet: comments come with the moderation issue), ``solution`` only where the contract
-    shows it; unset optional fields are left out."""
+    shows it; unset optional fields are left out. Items of a list of puzzles carry no
+    ``validators`` (a list stays one query; read a puzzle by id for them)."""
 
     id_: str = Field(alias="_id")
     title: str
     statement: str | None = None
     constraints: str | None = None
     author: str | AuthorDto
-    validators: list[ValidatorDto]
+    validators: list[ValidatorDto] | None = None
     difficulty: Difficulty
     visibility: Visibility
     solution: SolutionDto | None = None
@@ -231,9 +233,17 @@ class PuzzleDto(Wire):
     updated_at: IsoDate = Field(alias="updatedAt")
 
     @classmethod
-    def of(cls, puzzle: Puzzle, *, populated: bool = True, solution: bool = False) -> PuzzleDto:
+    def of(
+        cls,
+        puzzle: Puzzle,
+        *,
+        populated: bool = True,
+        solution: bool = False,
+        validators: bool = True,
+    ) -> PuzzleDto:
         """``populated``: the author as ``{_id, username, profile?, role}`` (when joined in);
-        ``solution``: include the solution (its language populated when known)."""
+        ``solution``: include the solution (its language populated when known);
+        ``validators``: include them (not in lists)."""
         answer = cls.model_construct(
             id_=puzzle.id,
             title=puzzle.title,
@@ -250,7 +260,9 @@ class PuzzleDto(Wire):
                     test_result=item.test_result,
                 )
                 for item in puzzle.validators
-            ],
+            ]
+            if validators
+            else None,
             difficulty=cast(Difficulty, puzzle.difficulty),
             visibility=cast(Visibility, puzzle.visibility),
             solution=None,

@@ -26,7 +26,7 @@ def _puzzles(request: Request) -> PuzzleService:
 
 def _page(query: PageQuery, found: tuple[list[Puzzle], int]) -> HTTPResponse:
     puzzles, total = found
-    items = [PuzzleDto.of(puzzle).wire() for puzzle in puzzles]
+    items = [PuzzleDto.of(puzzle, validators=False).wire() for puzzle in puzzles]
     return json_response(Page.of(query, items, total).model_dump(mode="json"))
 
 
