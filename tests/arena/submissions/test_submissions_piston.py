@@ -4,6 +4,7 @@ Piston-faithful double of tests/support/fake_piston.py), and the submission rate
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,7 +35,12 @@ def piston() -> Iterator[FakePiston]:
 
 @pytest.fixture(scope="module")
 def server(piston: FakePiston, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    env = {**QUIET, "PISTON_URL": piston.url, "SPARKHOUSE_ARENA_RUNTIMES_CACHE_SECONDS": "0"}
+    env = {
+        **QUIET,
+        "PISTON_URL": piston.url,
+        "SPARKHOUSE_ARENA_RUNTIMES_CACHE_SECONDS": "0",
+        "SPARKHOUSE_ARENA_EXECUTION_CONCURRENCY": "10",
+    }
     running = start_server(tmp_path_factory.mktemp("arena-piston") / "data", env)
     yield running
     running.stop()
@@ -86,6 +92,20 @@ def test_a_correct_solution_runs_once_per_validator_on_piston(
         assert body["language"] == "python"
         assert body["version"] == PYTHON_VERSION
         assert body["files"] == [{"content": CORRECT}]
+
+
+def test_the_validators_run_at_once_within_the_queue(
+    client: httpx.Client, puzzle: str, python: dict[str, Any]
+) -> None:
+    """Ten runs of 0.4 s each: one after the other would take 4 s; the queue lets ten run at
+    once on this server."""
+    slow = "import time\ntime.sleep(0.4)\n" + CORRECT
+    started = time.monotonic()
+    answer = submit(client, puzzle, python["_id"], slow)
+    elapsed = time.monotonic() - started
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["result"]["passed"] == 10
+    assert elapsed < 2.5, elapsed
 
 
 def test_a_partly_wrong_solution_is_an_error_with_its_counts(
