@@ -244,9 +244,7 @@ class PuzzleService:
             )
             if stored:
                 log.info("arena puzzle %s checked: %s", puzzle_id, verdict)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
+        except Exception:  # a background task: log it, never lose it silently
             log.exception("arena puzzle %s: the check failed", puzzle_id)
 
     async def _judge(self, puzzle: Puzzle) -> dict[str, tuple[bool, dict[str, Any]]]:
@@ -289,23 +287,27 @@ class PuzzleService:
     async def seed_samples(self) -> int:
         """Add the sample puzzles (``data/samples.json``) once per data dir, by the arena's
         own account, their solutions in the language the file names (as installed now).
-        How many were added (0 when they were added before)."""
-        if await self.store.seeded(SAMPLE_SET):
-            return 0
-        author = await self.accounts.system_account(SAMPLE_AUTHOR)
-        if author is None:
-            log.warning("arena samples: %r is a person's account; no sample puzzles", SAMPLE_AUTHOR)
-            return 0
+        How many were added (0 when they were added before). Samples added while the
+        executor could not name that language get it at a later start."""
         samples = read_samples()
         try:
             language = await self.languages.by_name(samples.language)
         except ExecutionFailure:
             language = None
+        if await self.store.seeded(SAMPLE_SET):
+            author = await self.accounts.by_username(SAMPLE_AUTHOR)
+            if language is not None and author is not None:
+                await self.store.fill_solution_language(author.id, language.id)
+            return 0
+        author_principal = await self.accounts.system_account(SAMPLE_AUTHOR)
+        if author_principal is None:
+            log.warning("arena samples: %r is a person's account; no sample puzzles", SAMPLE_AUTHOR)
+            return 0
         if language is None:
             log.warning("arena samples: no %s to run their solutions yet", samples.language)
         now = utc_now()
         puzzles = sample_rows(samples, language.id if language else None, now)
-        if not await self.store.seed(SAMPLE_SET, author.account_id, puzzles, now):
+        if not await self.store.seed(SAMPLE_SET, author_principal.account_id, puzzles, now):
             return 0
         log.info("arena samples: %d puzzles added", len(puzzles))
         return len(puzzles)

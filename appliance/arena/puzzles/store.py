@@ -307,6 +307,18 @@ class PuzzleRepository:
             return False
         return True
 
+    async def fill_solution_language(self, author_id: str, language_id: str) -> None:
+        """Give the author's puzzles whose solution has no language ``language_id``."""
+        from appliance.arena import tables as sql
+
+        p = sql.puzzles
+        async with self.store.session() as session, session.begin():
+            await session.execute(
+                sql.update(p)
+                .where(p.c.author_id == author_id, p.c.solution_language_id.is_(None))
+                .values(solution_language_id=language_id)
+            )
+
     async def seeded(self, name: str) -> bool:
         from appliance.arena import tables as sql
 

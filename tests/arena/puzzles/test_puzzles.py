@@ -353,13 +353,15 @@ def test_a_user_sees_all_their_puzzles_and_others_only_approved_ones(
         second = json_of(author.get(path, params={"page": 2, "pageSize": 2}))
         assert [p["_id"] for p in second["items"]] == [drafts[2]["_id"], approved["_id"]]
 
-        for viewer in (other, httpx.Client(base_url=server.url)):
+        anonymous_client = httpx.Client(base_url=server.url)
+        for viewer in (other, anonymous_client):
             seen = json_of(viewer.get(path))
             assert seen["totalItems"] == 1
             (item,) = seen["items"]
             assert item["_id"] == approved["_id"]
             assert item["author"]["username"] == name and "solution" not in item
 
+        anonymous_client.close()
         # a bad token is ignored, as no token
         anonymous = json_of(httpx.get(f"{server.url}{path}", cookies={"token": "garbage"}))
         assert anonymous["totalItems"] == 1

@@ -86,11 +86,19 @@ def test_a_fresh_start_has_the_approved_samples_once(
         assert whole["solution"]["programmingLanguage"]["language"] == "python"
         assert whole["solution"]["code"]
 
-    # a restart adds nothing
+    # a restart adds nothing, and gives samples added while the executor could not name
+    # Python (here: made so by hand) their language
     server.stop()
+    with db(server) as connection:
+        connection.execute("UPDATE arena_puzzles SET solution_language_id = NULL")
     again = make_server(env=SEEDING, data_dir=server.data_dir)
     time.sleep(2)  # time to add them again, were it to
     assert listed_once_serving(again)["totalItems"] == len(expected)
+    with db(again) as connection:
+        missing = connection.execute(
+            "SELECT count(*) FROM arena_puzzles WHERE solution_language_id IS NULL"
+        ).fetchone()[0]
+    assert missing == 0
 
 
 def test_deleted_samples_do_not_come_back(make_server: Callable[..., RunningServer]) -> None:
