@@ -30,13 +30,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import logging
 import os
+import resource
+import select
 import shutil
 import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from appliance.arena.execution.executor import (
     ExecutorUnavailable,
@@ -56,7 +60,9 @@ TMP_BYTES = 64 * 1024 * 1024  # the private /tmp, and the largest file a program
 OPEN_FILES = 256
 BOX = "/box"
 KILL_GRACE_SECONDS = 2.0
-SPAWN_THREADS = 4  # how long a killed run may take to let go of its pipes
+SPAWN_THREADS = 4
+HANDSHAKE_SECONDS = 5.0  # bwrap reports its sandbox's pid right after creating it
+CAP_SYS_RESOURCE = 24  # how long a killed run may take to let go of its pipes
 _TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 SANDBOX_TMP = "/tmp"  # noqa: S108 - the run's own private tmpfs, not the host's /tmp
 _FIX_IT = (
@@ -130,6 +136,10 @@ class SandboxExecutor:
         self._bwrap = shutil.which("bwrap")
         self._prlimit = shutil.which("prlimit")
         self._setpriv = shutil.which("setpriv")
+        # As root, bwrap runs as nobody (setpriv); the limits are set on the waiting sandbox
+        # by prlimit(2) when the kernel lets us (see _may_limit_sandboxes), else by prlimit.
+        self._as_nobody = os.geteuid() == 0
+        self._handshake = _may_limit_sandboxes()
         # Runs start here, off the event loop (see spawn); a handful of threads is plenty.
         self._spawner = ThreadPoolExecutor(SPAWN_THREADS, thread_name_prefix="arena-sandbox")
 
@@ -150,17 +160,27 @@ class SandboxExecutor:
         if self._bwrap is None:
             self._failure = f"Code execution needs a sandbox and bwrap is not installed: {_FIX_IT}."
             return
-        if self._prlimit is None or (os.geteuid() == 0 and self._setpriv is None):
+        if (self._prlimit is None and not self._handshake) or (
+            self._as_nobody and self._setpriv is None
+        ):
             self._failure = (
                 "Code execution needs util-linux's prlimit and setpriv next to bwrap "
                 "(apt-get install util-linux), or set PISTON_URL to a Piston server."
             )
             return
         candidates = await discover()
-        trials = await asyncio.gather(
-            *(self._run(local, _TRIAL[local.runtime.language], "") for local in candidates),
-            return_exceptions=True,
-        )
+        trials = await self._trials(candidates)
+        if self._handshake and any(isinstance(trial, PermissionError) for trial in trials):
+            # The kernel refused prlimit(2) on the sandbox after all (an LSM, say): the
+            # trial programs are ours and harmless; every later run gets prlimit instead.
+            log.info("arena sandbox: prlimit(2) refused, limits set by prlimit instead")
+            self._handshake = False
+            if self._prlimit is None:
+                self._failure = (
+                    "Code execution needs util-linux's prlimit (apt-get install util-linux)."
+                )
+                return
+            trials = await self._trials(candidates)
         working: dict[str, LocalRuntime] = {}
         errors: list[str] = []
         for local, trial in zip(candidates, trials, strict=True):
@@ -184,6 +204,12 @@ class SandboxExecutor:
             return
         self._runtimes = working
 
+    async def _trials(self, candidates: list[LocalRuntime]) -> list[RunResult | BaseException]:
+        return await asyncio.gather(
+            *(self._run(local, _TRIAL[local.runtime.language], "") for local in candidates),
+            return_exceptions=True,
+        )
+
     # -- Executor ----------------------------------------------------------------------
 
     async def runtimes(self) -> list[Runtime]:
@@ -203,12 +229,33 @@ class SandboxExecutor:
 
     # -- one run -----------------------------------------------------------------------
 
-    def argv(self, local: LocalRuntime, code_fd: int) -> list[str]:
-        """The whole command line of one run (public so a bench can time the same thing)."""
+    def rlimits(self, local: LocalRuntime) -> list[tuple[str, int, int, int]]:
+        """The limits of one run: prlimit's name, the resource, soft and hard value."""
         s = self.settings
-        assert self._bwrap is not None and self._prlimit is not None
+        memory = s.memory_mb * 1024 * 1024
+        memory_resource = (
+            resource.RLIMIT_AS if local.memory_rlimit == "as" else resource.RLIMIT_DATA
+        )
+        return [
+            ("nproc", resource.RLIMIT_NPROC, s.max_processes, s.max_processes),
+            (local.memory_rlimit, memory_resource, memory, memory),
+            ("cpu", resource.RLIMIT_CPU, s.cpu_seconds, s.cpu_seconds + 1),
+            ("fsize", resource.RLIMIT_FSIZE, TMP_BYTES, TMP_BYTES),
+            ("nofile", resource.RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES),
+            ("core", resource.RLIMIT_CORE, 0, 0),
+        ]
+
+    def argv(
+        self, local: LocalRuntime, code_fd: int, handshake: tuple[int, int] | None = None
+    ) -> list[str]:
+        """The whole command line of one run (public so a bench can time the same thing).
+
+        With ``handshake`` (bwrap's info fd and block fd) the sandbox waits for its limits
+        (see _start); without it, prlimit sets them inside the sandbox before the program.
+        """
+        assert self._bwrap is not None
         argv: list[str] = []
-        if os.geteuid() == 0:
+        if self._as_nobody:
             assert self._setpriv is not None
             uid = str(SANDBOX_UID)
             argv += [self._setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
@@ -239,7 +286,8 @@ class SandboxExecutor:
         for path in local.binds:
             argv += ["--ro-bind", path, path]
         program = f"{BOX}/{local.filename}"
-        memory = s.memory_mb * 1024 * 1024
+        if handshake is not None:
+            argv += ["--info-fd", str(handshake[0]), "--block-fd", str(handshake[1])]
         argv += [
             "--proc", "/proc",
             "--dev", "/dev",
@@ -249,26 +297,66 @@ class SandboxExecutor:
             "--remount-ro", "/",
             "--chdir", SANDBOX_TMP,
             "--",
-            self._prlimit,
-            f"--nproc={s.max_processes}",
-            f"--{local.memory_rlimit}={memory}",
-            f"--cpu={s.cpu_seconds}:{s.cpu_seconds + 1}",
-            f"--fsize={TMP_BYTES}",
-            f"--nofile={OPEN_FILES}",
-            "--core=0",
-            "--",
-            *local.command,
-            program,
         ]  # fmt: skip
-        return argv
+        if handshake is None:
+            assert self._prlimit is not None
+            limits = [f"--{name}={soft}:{hard}" for name, _, soft, hard in self.rlimits(local)]
+            argv += [self._prlimit, *limits, "--"]
+        return [*argv, *local.command, program]
 
     def _start(self, local: LocalRuntime, code: bytes, stdin: bytes) -> subprocess.Popen[bytes]:
-        """Start one run (in a spawner thread): the program in a memfd bwrap copies in."""
+        """Start one run (in a spawner thread): the program in a memfd bwrap copies in.
+
+        With the handshake, bwrap reports the pid of its sandbox's first process on the info
+        fd and that process waits on the block fd, namespaces and mounts ready, before it
+        starts the program. The limits are set on it with prlimit(2) and only then is it
+        let go: the program and all it forks inherit them, with no prlimit exec. It cannot
+        end while it waits, so its pid is not reused meanwhile. It is never let go without
+        its limits: on any failure it is killed first.
+        """
         code_fd = _memfd("program", code)
+        if not self._handshake:
+            try:
+                return spawn(self.argv(local, code_fd), stdin, pass_fds=(code_fd,))
+            finally:
+                os.close(code_fd)
+        info_r, info_w = os.pipe2(os.O_CLOEXEC)
+        block_r, block_w = os.pipe2(os.O_CLOEXEC)
         try:
-            return spawn(self.argv(local, code_fd), stdin, pass_fds=(code_fd,))
+            argv = self.argv(local, code_fd, (info_w, block_r))
+            process = spawn(argv, stdin, pass_fds=(code_fd, info_w, block_r))
+        except BaseException:
+            os.close(info_r)
+            os.close(block_w)
+            raise
         finally:
-            os.close(code_fd)
+            for fd in (code_fd, info_w, block_r):
+                os.close(fd)
+        try:
+            pid = _sandbox_pid(info_r)
+        except BaseException:
+            _stop(process)
+            _held.append(block_w)  # a sandbox we cannot name must never be let go
+            raise
+        finally:
+            os.close(info_r)
+        if pid is None:  # bwrap ended before making the sandbox; its stderr says why
+            os.close(block_w)
+            return process
+        try:
+            self._limit(pid, local)
+            os.write(block_w, b"\0")  # go
+        except BaseException:
+            _abandon(process, pid, block_w)
+            _stop(process)
+            raise
+        os.close(block_w)
+        return process
+
+    def _limit(self, pid: int, local: LocalRuntime) -> None:
+        """Set the run's limits on the waiting sandbox ``pid``."""
+        for _, which, soft, hard in self.rlimits(local):
+            resource.prlimit(pid, which, (soft, hard))
 
     async def _run(self, local: LocalRuntime, code: str, stdin: str) -> RunResult:
         loop = asyncio.get_running_loop()
@@ -324,6 +412,68 @@ class SandboxExecutor:
             message=message,
             status=status,
         )
+
+
+def _may_limit_sandboxes() -> bool:
+    """Whether prlimit(2) may set the limits of a sandbox's first process: always when the
+    server is not root (bwrap, and so the sandbox, runs as the server's own user); as root
+    (bwrap runs as nobody) only with CAP_SYS_RESOURCE, which containers often drop."""
+    if os.geteuid() != 0:
+        return True
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> CAP_SYS_RESOURCE & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def _sandbox_pid(info_fd: int) -> int | None:
+    """The pid (in our namespace) of the sandbox's first process, from bwrap's --info-fd
+    JSON; None when bwrap closed it without one (it failed before making the sandbox)."""
+    data = b""
+    while b"}" not in data:
+        ready, _, _ = select.select([info_fd], [], [], HANDSHAKE_SECONDS)
+        if not ready:
+            raise RuntimeError("bwrap did not report its sandbox")
+        chunk = os.read(info_fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    if not data.strip():
+        return None
+    return int(json.loads(data)["child-pid"])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill bwrap's process group and reap it (in a spawner thread, after a failed start)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(KILL_GRACE_SECONDS)
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+_held: list[int] = []  # block fds of sandboxes that could not be killed: never closed
+
+
+def _abandon(process: subprocess.Popen[bytes], pid: int, block_fd: int) -> None:
+    """Kill a sandbox whose limits could not be set, before its block fd closes (closing it
+    lets the sandbox go on). One that cannot be killed keeps waiting, its fd held open."""
+    try:
+        os.kill(pid, signal.SIGKILL)  # its pid 1: the whole pid namespace goes with it
+    except ProcessLookupError:
+        os.close(block_fd)
+    except OSError:
+        log.error(
+            "arena sandbox: cannot kill sandbox %d (of bwrap %d); left waiting", pid, process.pid
+        )
+        _held.append(block_fd)
+    else:
+        os.close(block_fd)
 
 
 @dataclass

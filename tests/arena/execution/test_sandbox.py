@@ -2,11 +2,19 @@
 
 Each limit is proven by a program that tries to break it. The settings are tightened (2 s
 wall clock, 1 KiB output, 16 processes, 256 MiB) so the tests are quick.
+
+The limits reach the program one of two ways (see sandbox.py): prlimit(2) on the sandbox
+waiting on bwrap's block fd (a server that is not root, or root with CAP_SYS_RESOURCE), or
+util-linux's prlimit inside the sandbox (root without it, as in most containers). Every test
+of the ``sandbox`` fixture runs both ways. Where this machine's root may not set a nobody
+sandbox's limits, the handshake runs with bwrap as this user (only how the limits are set
+differs), so it is proven here too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import shutil
@@ -21,6 +29,8 @@ from pathlib import Path
 import pytest
 
 from appliance.arena.execution import ExecutorUnavailable, RunResult, Runtime
+from appliance.arena.execution import sandbox as sandbox_module
+from appliance.arena.execution.languages import LocalRuntime
 from appliance.arena.execution.sandbox import SandboxExecutor
 from appliance.arena.settings import ArenaSettings
 from tests.support.harness import ROOT
@@ -35,11 +45,35 @@ SETTINGS = ArenaSettings(
 )
 
 
-@pytest.fixture(scope="module")
-async def sandbox() -> SandboxExecutor:
-    executor = SandboxExecutor(SETTINGS)
-    await executor.runtimes()
-    return executor
+def executor(settings: ArenaSettings, limits: str) -> SandboxExecutor:
+    """A sandbox whose limits are set by ``limits``: "prlimit" (the exec inside the sandbox)
+    or "handshake" (prlimit(2) on the sandbox waiting on bwrap's block fd)."""
+    made = SandboxExecutor(settings)
+    if limits == "prlimit":
+        made._handshake = False
+    elif not made._handshake:
+        # Root without CAP_SYS_RESOURCE may not set a nobody sandbox's limits; nobody may:
+        # the same prlimit(2) on the same waiting sandbox, made by util-linux's prlimit
+        # running as nobody instead of by the server.
+        made._handshake = True
+        made._limit = functools.partial(_limit_as_nobody, made)  # type: ignore[method-assign]
+    return made
+
+
+def _limit_as_nobody(made: SandboxExecutor, pid: int, local: LocalRuntime) -> None:
+    flags = [f"--{name}={soft}:{hard}" for name, _, soft, hard in made.rlimits(local)]
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    subprocess.run([*nobody, "prlimit", f"--pid={pid}", *flags], check=True, env={})
+
+
+LIMITS = ["prlimit", "handshake"]
+
+
+@pytest.fixture(scope="module", params=LIMITS)
+async def sandbox(request: pytest.FixtureRequest) -> SandboxExecutor:
+    made = executor(SETTINGS, request.param)
+    await made.runtimes()
+    return made
 
 
 async def run(sandbox: SandboxExecutor, language: str, code: str, stdin: str = "") -> RunResult:
@@ -114,9 +148,10 @@ async def test_an_endless_loop_is_killed_by_the_wall_clock(sandbox: SandboxExecu
     assert (result.run.code, result.run.signal, result.run.status) == (None, "SIGKILL", "TO")
 
 
-async def test_a_cpu_burner_is_stopped_by_the_cpu_limit() -> None:
+@pytest.mark.parametrize("limits", LIMITS)
+async def test_a_cpu_burner_is_stopped_by_the_cpu_limit(limits: str) -> None:
     # A wall clock longer than the CPU limit: RLIMIT_CPU must end the run first.
-    slow_clock = SandboxExecutor(SETTINGS.model_copy(update={"run_timeout_seconds": 10}))
+    slow_clock = executor(SETTINGS.model_copy(update={"run_timeout_seconds": 10}), limits)
     started = time.monotonic()
     result = await run(slow_clock, "python", "while True: pass")
     assert time.monotonic() - started < 4
@@ -354,3 +389,44 @@ async def test_a_bwrap_that_cannot_start_never_runs_code_unsandboxed(
         "user namespaces" in unavailable.value.message and "PISTON_URL" in unavailable.value.message
     )
     assert "No permissions to creating new namespace" in unavailable.value.message
+
+
+async def test_a_sandbox_whose_limits_cannot_be_set_never_runs() -> None:
+    made = executor(SETTINGS, "handshake")
+    bash = next(r for r in await made.runtimes() if r.language == "bash")
+    marker = f"sparkhouse-unlimited-{os.getpid()}"
+
+    def refused(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    made._limit = refused  # type: ignore[method-assign]
+    with pytest.raises(PermissionError):
+        await made.execute(bash, f"exec -a {marker} sleep 5", "")
+    await asyncio.sleep(0.3)
+    running = [
+        path
+        for path in Path("/proc").glob("[0-9]*/cmdline")
+        if _read(path).startswith(marker.encode())
+    ]
+    assert running == []
+
+
+async def test_a_refused_handshake_falls_back_to_prlimit(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = SandboxExecutor(SETTINGS)
+    made._handshake = True
+
+    def refused(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(sandbox_module.resource, "prlimit", refused)
+    python = next(r for r in await made.runtimes() if r.language == "python")
+    assert not made._handshake
+    result = await made.execute(python, "import resource\nprint(resource.getrlimit(6))", "")
+    assert result.run is not None and result.run.stdout == "(16, 16)\n"  # RLIMIT_NPROC
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
