@@ -34,6 +34,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         for prefix in ("/api/v1", "/api")
         for method, path in (
             ("post", "/register"),
+            ("get", "/health"),
+            ("post", "/submission/game"),
             ("post", "/login"),
             ("post", "/logout"),
             ("get", "/user/me"),

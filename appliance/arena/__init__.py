@@ -74,6 +74,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
 
 
 def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
+    from appliance.arena import routes as arena
     from appliance.arena.accounts import routes as accounts
     from appliance.arena.languages import routes as languages
     from appliance.arena.puzzles import routes as puzzles
@@ -85,6 +86,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
         languages.blueprint,
         puzzles.blueprint,
         submissions.blueprint,
+        arena.blueprint,
     ]
     for blueprint in blueprints:
         register_cors_origins(blueprint, sorted(context.frontend_origins))

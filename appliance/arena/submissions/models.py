@@ -90,6 +90,16 @@ class SubmissionBody(BaseModel):
         return self.language_id or self.language or ""
 
 
+class GameSubmissionBody(BaseModel):
+    """``POST /submission/game`` (§3.7): link one's fresh submission to a game."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    game_id: str = Field(alias="gameId", min_length=1, max_length=64)
+    submission_id: str = Field(alias="submissionId", min_length=1, max_length=64)
+    user_id: str | None = Field(None, alias="userId", max_length=64)
+
+
 @dataclass(frozen=True)
 class Submission:
     """A stored submission (table ``arena_submissions``)."""
