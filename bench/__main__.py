@@ -43,6 +43,7 @@ SUITES: dict[str, str] = {
     "analytics": "bench.analytics_ingest",
     "analytics-query": "bench.analytics_query",
     "packaging": "bench.packaging",
+    "arena": "bench.arena",
 }
 RESULTS = BENCH_DIR / "RESULTS.md"
 SECTION = re.compile(r"<!-- suite:(?P<name>[\w-]+) -->\n.*?<!-- /suite:(?P=name) -->\n", re.S)

@@ -65,6 +65,8 @@ HANDSHAKE_SECONDS = 5.0  # bwrap reports its sandbox's pid right after creating 
 CAP_SYS_RESOURCE = 24  # how long a killed run may take to let go of its pipes
 _TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 SANDBOX_TMP = "/tmp"  # noqa: S108 - the run's own private tmpfs, not the host's /tmp
+SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SANDBOX_TMP, "LANG": "C.UTF-8"}
+"""A program's whole environment."""
 _FIX_IT = (
     "install bubblewrap (`make sandbox` or `apt-get install bubblewrap`) "
     "or set PISTON_URL to a Piston server"
@@ -203,12 +205,21 @@ class SandboxExecutor:
             log.warning("arena sandbox unavailable: %s", self._failure)
             return
         self._runtimes = working
+        log.info("arena sandbox: %s", self.mechanics)
 
     async def _trials(self, candidates: list[LocalRuntime]) -> list[RunResult | BaseException]:
         return await asyncio.gather(
             *(self._run(local, _TRIAL[local.runtime.language], "") for local in candidates),
             return_exceptions=True,
         )
+
+    @property
+    def mechanics(self) -> str:
+        """How a run starts on this machine, in words (settled by the probe)."""
+        user = "bwrap as nobody (setpriv)" if self._as_nobody else "bwrap as the server's user"
+        if self._handshake:
+            return f"{user}, limits set by prlimit(2) on the waiting sandbox"
+        return f"{user}, limits set by prlimit inside the sandbox"
 
     # -- Executor ----------------------------------------------------------------------
 
@@ -271,11 +282,10 @@ class SandboxExecutor:
             "--new-session",
             "--hostname", "sandbox",
             "--clearenv",
-            "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-            "--setenv", "HOME", SANDBOX_TMP,
-            "--setenv", "LANG", "C.UTF-8",
-            "--ro-bind", "/usr", "/usr",
         ]  # fmt: skip
+        for name, value in SANDBOX_ENV.items():
+            argv += ["--setenv", name, value]
+        argv += ["--ro-bind", "/usr", "/usr"]
         for name in _TOP_LEVEL:
             host = f"/{name}"
             if os.path.islink(host):
