@@ -147,3 +147,89 @@ seeds = Table(
     Column("seeded_at", DateTime, nullable=False),
 )
 """Which sample sets were added (once: deleting a sample does not bring it back)."""
+
+# -- the community around the puzzles (Arena II): preferences, comments, reports, the audit log
+
+preferences = Table(
+    "arena_preferences",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column(
+        "account_id",
+        String(ID),
+        ForeignKey(accounts.c.id, ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("preferred_language", String(64)),
+    Column("theme", String(8)),
+    Column("blocked_users", JSON, nullable=False, server_default="[]"),
+    Column("editor", JSON, nullable=False, server_default="{}"),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+"""One record per account (§3.3): what is stored is what the account set, defaults fill in."""
+comments = Table(
+    "arena_comments",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("author_id", String(ID), ForeignKey(accounts.c.id, ondelete="CASCADE"), nullable=False),
+    Column("puzzle_id", String(ID), ForeignKey(puzzles.c.id, ondelete="CASCADE")),
+    Column("parent_id", String(ID), nullable=False),
+    Column("comment_type", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("upvote", Integer, nullable=False, server_default="0"),
+    Column("downvote", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_arena_comments_parent", "parent_id", "created_at"),
+    Index("ix_arena_comments_author", "author_id", "created_at"),
+)
+"""A comment on a puzzle (``puzzle-comment``, parent = the puzzle) or a reply
+(``comment-comment``, parent = the comment); ``puzzle_id`` is the puzzle the thread hangs
+from, so a puzzle's deletion takes its whole thread. A parent's ``comments`` list is the
+comments whose parent it is, oldest first."""
+comment_votes = Table(
+    "arena_comment_votes",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("comment_id", String(ID), ForeignKey(comments.c.id, ondelete="CASCADE"), nullable=False),
+    Column("account_id", String(ID), ForeignKey(accounts.c.id, ondelete="CASCADE"), nullable=False),
+    Column("vote_type", String(8), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("comment_id", "account_id", name="uq_arena_comment_votes_comment_account"),
+)
+reports = Table(
+    "arena_reports",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("problematic_identifier", String(ID), nullable=False),
+    Column("problem_type", String(16), nullable=False),
+    Column(
+        "reported_by_id",
+        String(ID),
+        ForeignKey(accounts.c.id, ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("explanation", Text, nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("resolved_by_id", String(ID), ForeignKey(accounts.c.id, ondelete="SET NULL")),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_arena_reports_queue", "status", "problem_type", "created_at"),
+    Index("ix_arena_reports_target", "problematic_identifier"),
+)
+audit_log = Table(
+    "arena_audit_log",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("actor_id", String(ID), ForeignKey(accounts.c.id, ondelete="SET NULL")),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(32), nullable=False),
+    Column("target_id", String(ID), nullable=False),
+    Column("details", JSON, nullable=False, server_default="{}"),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_arena_audit_log_created", "created_at"),
+    Index("ix_arena_audit_log_target", "target_type", "target_id", "created_at"),
+)
+"""Every moderation action: who, what, on what, when (the plan's ``audit_logs``)."""

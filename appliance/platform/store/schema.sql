@@ -3,7 +3,7 @@ CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO "alembic_version" VALUES('arena_0001_core');
+INSERT INTO "alembic_version" VALUES('arena_0002_community');
 INSERT INTO "alembic_version" VALUES('analytics_0002_goals');
 INSERT INTO "alembic_version" VALUES('platform_0001_identity');
 CREATE TABLE api_keys (
@@ -32,6 +32,17 @@ CREATE TABLE arena_accounts (
 	UNIQUE (user_id), 
 	FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE
 );
+CREATE TABLE arena_audit_log (
+	id VARCHAR(24) NOT NULL, 
+	actor_id VARCHAR(24), 
+	action VARCHAR(64) NOT NULL, 
+	target_type VARCHAR(32) NOT NULL, 
+	target_id VARCHAR(24) NOT NULL, 
+	details JSON DEFAULT '{}' NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(actor_id) REFERENCES arena_accounts (id) ON DELETE SET NULL
+);
 CREATE TABLE arena_bans (
 	id VARCHAR(24) NOT NULL, 
 	account_id VARCHAR(24) NOT NULL, 
@@ -47,6 +58,32 @@ CREATE TABLE arena_bans (
 	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
 	FOREIGN KEY(banned_by_id) REFERENCES arena_accounts (id) ON DELETE SET NULL
 );
+CREATE TABLE arena_comment_votes (
+	id VARCHAR(24) NOT NULL, 
+	comment_id VARCHAR(24) NOT NULL, 
+	account_id VARCHAR(24) NOT NULL, 
+	vote_type VARCHAR(8) NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_arena_comment_votes_comment_account UNIQUE (comment_id, account_id), 
+	FOREIGN KEY(comment_id) REFERENCES arena_comments (id) ON DELETE CASCADE, 
+	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE
+);
+CREATE TABLE arena_comments (
+	id VARCHAR(24) NOT NULL, 
+	author_id VARCHAR(24) NOT NULL, 
+	puzzle_id VARCHAR(24), 
+	parent_id VARCHAR(24) NOT NULL, 
+	comment_type VARCHAR(16) NOT NULL, 
+	text TEXT NOT NULL, 
+	upvote INTEGER DEFAULT '0' NOT NULL, 
+	downvote INTEGER DEFAULT '0' NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(author_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
+	FOREIGN KEY(puzzle_id) REFERENCES arena_puzzles (id) ON DELETE CASCADE
+);
 CREATE TABLE arena_languages (
 	id VARCHAR(24) NOT NULL, 
 	language VARCHAR(64) NOT NULL, 
@@ -57,6 +94,19 @@ CREATE TABLE arena_languages (
 	updated_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_arena_languages_language_version UNIQUE (language, version)
+);
+CREATE TABLE arena_preferences (
+	id VARCHAR(24) NOT NULL, 
+	account_id VARCHAR(24) NOT NULL, 
+	preferred_language VARCHAR(64), 
+	theme VARCHAR(8), 
+	blocked_users JSON DEFAULT '[]' NOT NULL, 
+	editor JSON DEFAULT '{}' NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (account_id), 
+	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE
 );
 CREATE TABLE arena_puzzles (
 	id VARCHAR(24) NOT NULL, 
@@ -75,6 +125,20 @@ CREATE TABLE arena_puzzles (
 	PRIMARY KEY (id), 
 	FOREIGN KEY(author_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
 	FOREIGN KEY(solution_language_id) REFERENCES arena_languages (id) ON DELETE SET NULL
+);
+CREATE TABLE arena_reports (
+	id VARCHAR(24) NOT NULL, 
+	problematic_identifier VARCHAR(24) NOT NULL, 
+	problem_type VARCHAR(16) NOT NULL, 
+	reported_by_id VARCHAR(24) NOT NULL, 
+	explanation TEXT NOT NULL, 
+	status VARCHAR(16) DEFAULT 'pending' NOT NULL, 
+	resolved_by_id VARCHAR(24), 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(reported_by_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
+	FOREIGN KEY(resolved_by_id) REFERENCES arena_accounts (id) ON DELETE SET NULL
 );
 CREATE TABLE arena_seeds (
 	name VARCHAR(64) NOT NULL, 
@@ -174,6 +238,12 @@ CREATE INDEX ix_arena_puzzles_visibility ON arena_puzzles (visibility, created_a
 CREATE INDEX ix_arena_validators_puzzle ON arena_validators (puzzle_id, position);
 CREATE INDEX ix_arena_submissions_account ON arena_submissions (account_id, created_at);
 CREATE INDEX ix_arena_submissions_puzzle ON arena_submissions (puzzle_id, created_at);
+CREATE INDEX ix_arena_comments_parent ON arena_comments (parent_id, created_at);
+CREATE INDEX ix_arena_comments_author ON arena_comments (author_id, created_at);
+CREATE INDEX ix_arena_reports_queue ON arena_reports (status, problem_type, created_at);
+CREATE INDEX ix_arena_reports_target ON arena_reports (problematic_identifier);
+CREATE INDEX ix_arena_audit_log_created ON arena_audit_log (created_at);
+CREATE INDEX ix_arena_audit_log_target ON arena_audit_log (target_type, target_id, created_at);
 CREATE INDEX ix_websites_domain ON websites (domain);
 CREATE INDEX ix_api_keys_created_at ON api_keys (created_at);
 CREATE INDEX ix_login_failures_ip_at ON login_failures (client_ip, failed_at);
