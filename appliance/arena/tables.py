@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     delete,
+    false,
     func,
     or_,
     select,
@@ -233,3 +234,74 @@ audit_log = Table(
     Index("ix_arena_audit_log_target", "target_type", "target_id", "created_at"),
 )
 """Every moderation action: who, what, on what, when (the plan's ``audit_logs``)."""
+
+# -- live games (Arena III): games, their players and chat, per-mode ratings
+
+games = Table(
+    "arena_games",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("owner_id", String(ID), ForeignKey(accounts.c.id, ondelete="SET NULL")),
+    Column("puzzle_id", String(ID), ForeignKey(puzzles.c.id, ondelete="CASCADE"), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("visibility", String(8), nullable=False),
+    Column("rated", Boolean, nullable=False),
+    Column("options", JSON, nullable=False, server_default="{}"),
+    Column("start_time", DateTime, nullable=False),
+    Column("end_time", DateTime, nullable=False),
+    Column("rated_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_arena_games_end", "end_time"),
+    Index("ix_arena_games_unrated", "rated", "rated_at", "end_time"),
+)
+"""A game (§6 Game): options as the room set them (defaults applied), the mode and
+visibility out of them for queries; ``rated_at`` is when the ratings counted it (each
+finished game exactly once)."""
+game_players = Table(
+    "arena_game_players",
+    metadata,
+    Column("game_id", String(ID), ForeignKey(games.c.id, ondelete="CASCADE"), primary_key=True),
+    Column(
+        "account_id",
+        String(ID),
+        ForeignKey(accounts.c.id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("joined_at", DateTime, nullable=False),
+)
+chat_messages = Table(
+    "arena_chat_messages",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("game_id", String(ID), ForeignKey(games.c.id, ondelete="CASCADE"), nullable=False),
+    Column("account_id", String(ID), ForeignKey(accounts.c.id, ondelete="SET NULL")),
+    Column("username", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("is_deleted", Boolean, nullable=False, server_default=false()),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_arena_chat_messages_game", "game_id", "created_at"),
+)
+user_metrics = Table(
+    "arena_user_metrics",
+    metadata,
+    Column(
+        "account_id",
+        String(ID),
+        ForeignKey(accounts.c.id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("mode", String(16), primary_key=True),
+    Column("games_played", Integer, nullable=False, server_default="0"),
+    Column("games_won", Integer, nullable=False, server_default="0"),
+    Column("best_score", Float, nullable=False, server_default="0"),
+    Column("total_score", Float, nullable=False, server_default="0"),
+    Column("rating", Float, nullable=False, server_default="1500"),
+    Column("rd", Float, nullable=False, server_default="350"),
+    Column("volatility", Float, nullable=False, server_default="0.06"),
+    Column("rank", Integer),
+    Column("last_game_date", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_arena_user_metrics_mode_rating", "mode", "rating"),
+)
+"""One row per (account, game mode) (§6 UserMetrics): the Glicko-2 rating and the counts."""

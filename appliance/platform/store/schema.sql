@@ -3,7 +3,7 @@ CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO "alembic_version" VALUES('arena_0002_community');
+INSERT INTO "alembic_version" VALUES('arena_0003_games');
 INSERT INTO "alembic_version" VALUES('analytics_0002_goals');
 INSERT INTO "alembic_version" VALUES('platform_0001_identity');
 CREATE TABLE api_keys (
@@ -58,6 +58,19 @@ CREATE TABLE arena_bans (
 	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
 	FOREIGN KEY(banned_by_id) REFERENCES arena_accounts (id) ON DELETE SET NULL
 );
+CREATE TABLE arena_chat_messages (
+	id VARCHAR(24) NOT NULL, 
+	game_id VARCHAR(24) NOT NULL, 
+	account_id VARCHAR(24), 
+	username VARCHAR(64) NOT NULL, 
+	message TEXT NOT NULL, 
+	is_deleted BOOLEAN DEFAULT 0 NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(game_id) REFERENCES arena_games (id) ON DELETE CASCADE, 
+	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE SET NULL
+);
 CREATE TABLE arena_comment_votes (
 	id VARCHAR(24) NOT NULL, 
 	comment_id VARCHAR(24) NOT NULL, 
@@ -82,6 +95,30 @@ CREATE TABLE arena_comments (
 	updated_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
 	FOREIGN KEY(author_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
+	FOREIGN KEY(puzzle_id) REFERENCES arena_puzzles (id) ON DELETE CASCADE
+);
+CREATE TABLE arena_game_players (
+	game_id VARCHAR(24) NOT NULL, 
+	account_id VARCHAR(24) NOT NULL, 
+	joined_at DATETIME NOT NULL, 
+	PRIMARY KEY (game_id, account_id), 
+	FOREIGN KEY(game_id) REFERENCES arena_games (id) ON DELETE CASCADE, 
+	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE
+);
+CREATE TABLE arena_games (
+	id VARCHAR(24) NOT NULL, 
+	owner_id VARCHAR(24), 
+	puzzle_id VARCHAR(24) NOT NULL, 
+	mode VARCHAR(16) NOT NULL, 
+	visibility VARCHAR(8) NOT NULL, 
+	rated BOOLEAN NOT NULL, 
+	options JSON DEFAULT '{}' NOT NULL, 
+	start_time DATETIME NOT NULL, 
+	end_time DATETIME NOT NULL, 
+	rated_at DATETIME, 
+	created_at DATETIME NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(owner_id) REFERENCES arena_accounts (id) ON DELETE SET NULL, 
 	FOREIGN KEY(puzzle_id) REFERENCES arena_puzzles (id) ON DELETE CASCADE
 );
 CREATE TABLE arena_languages (
@@ -162,6 +199,22 @@ CREATE TABLE arena_submissions (
 	FOREIGN KEY(puzzle_id) REFERENCES arena_puzzles (id) ON DELETE CASCADE, 
 	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE, 
 	FOREIGN KEY(language_id) REFERENCES arena_languages (id) ON DELETE RESTRICT
+);
+CREATE TABLE arena_user_metrics (
+	account_id VARCHAR(24) NOT NULL, 
+	mode VARCHAR(16) NOT NULL, 
+	games_played INTEGER DEFAULT '0' NOT NULL, 
+	games_won INTEGER DEFAULT '0' NOT NULL, 
+	best_score FLOAT DEFAULT '0' NOT NULL, 
+	total_score FLOAT DEFAULT '0' NOT NULL, 
+	rating FLOAT DEFAULT '1500' NOT NULL, 
+	rd FLOAT DEFAULT '350' NOT NULL, 
+	volatility FLOAT DEFAULT '0.06' NOT NULL, 
+	rank INTEGER, 
+	last_game_date DATETIME, 
+	updated_at DATETIME NOT NULL, 
+	PRIMARY KEY (account_id, mode), 
+	FOREIGN KEY(account_id) REFERENCES arena_accounts (id) ON DELETE CASCADE
 );
 CREATE TABLE arena_validators (
 	id VARCHAR(24) NOT NULL, 
@@ -244,6 +297,10 @@ CREATE INDEX ix_arena_reports_queue ON arena_reports (status, problem_type, crea
 CREATE INDEX ix_arena_reports_target ON arena_reports (problematic_identifier);
 CREATE INDEX ix_arena_audit_log_created ON arena_audit_log (created_at);
 CREATE INDEX ix_arena_audit_log_target ON arena_audit_log (target_type, target_id, created_at);
+CREATE INDEX ix_arena_games_end ON arena_games (end_time);
+CREATE INDEX ix_arena_games_unrated ON arena_games (rated, rated_at, end_time);
+CREATE INDEX ix_arena_chat_messages_game ON arena_chat_messages (game_id, created_at);
+CREATE INDEX ix_arena_user_metrics_mode_rating ON arena_user_metrics (mode, rating);
 CREATE INDEX ix_websites_domain ON websites (domain);
 CREATE INDEX ix_api_keys_created_at ON api_keys (created_at);
 CREATE INDEX ix_login_failures_ip_at ON login_failures (client_ip, failed_at);
