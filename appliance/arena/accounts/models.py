@@ -86,6 +86,11 @@ class Ban:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    banned_by_name: str | None = None
+    """The username of ``banned_by_id``, when it was joined in (a ban history)."""
+
+
+BanType = Literal["temporary", "permanent"]
 
 
 class Profile(BaseModel):

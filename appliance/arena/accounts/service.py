@@ -20,6 +20,7 @@ import jwt
 from appliance.arena.accounts.models import (
     Account,
     Ban,
+    BanType,
     LoginBody,
     Principal,
     RegisterBody,
@@ -27,7 +28,7 @@ from appliance.arena.accounts.models import (
 )
 from appliance.arena.accounts.store import AccountRepository
 from appliance.arena.errors import arena_error
-from appliance.arena.wire import iso, new_id
+from appliance.arena.wire import is_id, iso, new_id
 from appliance.platform.auth import DuplicateUser, IdentityService, Role, User
 from appliance.platform.clock import utc_now
 from appliance.platform.errors import ServiceError
@@ -247,6 +248,58 @@ class AccountService:
                 "endDate": iso(ban.end_date) if ban.end_date else None,
             },
         )
+
+    async def ban(
+        self,
+        account_id: str,
+        banned_by_id: str | None,
+        ban_type: BanType,
+        reason: str,
+        duration: timedelta | None = None,
+    ) -> Ban:
+        """Ban the account (``duration`` for a temporary ban): the new ban becomes its current
+        one, the previous ban in force ends, ``banCount`` goes up (§3.10). 404 for an unknown
+        account."""
+        now = utc_now()
+        ban = Ban(
+            id=new_id(),
+            account_id=account_id,
+            banned_by_id=banned_by_id,
+            ban_type=ban_type,
+            reason=reason,
+            start_date=now,
+            end_date=now + duration if ban_type == "temporary" and duration else None,
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        if not is_id(account_id) or not await self.accounts.add_ban(ban):
+            raise arena_error(404, "User not found")
+        return ban
+
+    async def unban(self, account_id: str, reason: str) -> Ban:
+        """End the account's ban in force, noting why in its reason (§3.10). 404 for an
+        unknown account, 409 when it is not banned (CodinCod answered 500)."""
+        if not is_id(account_id) or await self.accounts.by_id(account_id) is None:
+            raise arena_error(404, "User not found")
+        ban = await self.active_ban(account_id)
+        note = f" | Unbanned by moderator: {reason}"
+        if ban is None or not await self.accounts.lift_ban(account_id, ban.id, note, utc_now()):
+            raise arena_error(409, "User is not currently banned", error="Conflict")
+        lifted = await self.accounts.ban(ban.id)
+        return lifted or ban
+
+    async def ban_history(self, account_id: str) -> list[Ban]:
+        """The account's bans, newest first, the banning moderator's name joined in; 404 for
+        an unknown account."""
+        if not is_id(account_id) or await self.accounts.by_id(account_id) is None:
+            raise arena_error(404, "User not found")
+        return await self.accounts.bans_of(account_id)
+
+    async def count_report(self, account_id: str) -> int | None:
+        """One more upheld report against the account: its new ``reportCount`` (None when the
+        account is gone)."""
+        return await self.accounts.count_report(account_id, utc_now())
 
 
 def _principal(account: Account) -> Principal:

@@ -3,6 +3,7 @@ platform's users for username and role. SQLAlchemy loads with the first query.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -123,3 +124,97 @@ class AccountRepository:
                 .where(sql.accounts.c.id == account_id, sql.accounts.c.current_ban_id == ban_id)
                 .values(current_ban_id=None, updated_at=now)
             )
+
+    async def add_ban(self, ban: Ban) -> bool:
+        """Store ``ban`` as its account's current ban, in one transaction: the account's
+        ``ban_count`` goes up, its previous ban in force (if any) is deactivated. False
+        (nothing written) when the account does not exist."""
+        from appliance.arena import tables as sql
+
+        a, b = sql.accounts, sql.bans
+        async with self.store.session() as session, session.begin():
+            updated = await session.execute(
+                sql.update(a)
+                .where(a.c.id == ban.account_id)
+                .values(
+                    current_ban_id=ban.id, ban_count=a.c.ban_count + 1, updated_at=ban.created_at
+                )
+            )
+            if not updated.rowcount:  # type: ignore[attr-defined]
+                return False
+            await session.execute(
+                sql.update(b)
+                .where(b.c.account_id == ban.account_id, b.c.is_active.is_(True))
+                .values(is_active=False, updated_at=ban.created_at)
+            )
+            await session.execute(
+                b.insert().values(
+                    id=ban.id,
+                    account_id=ban.account_id,
+                    banned_by_id=ban.banned_by_id,
+                    ban_type=ban.ban_type,
+                    reason=ban.reason,
+                    start_date=ban.start_date,
+                    end_date=ban.end_date,
+                    is_active=ban.is_active,
+                    created_at=ban.created_at,
+                    updated_at=ban.updated_at,
+                )
+            )
+        return True
+
+    async def lift_ban(self, account_id: str, ban_id: str, note: str, now: datetime) -> bool:
+        """End the account's ban in force ``ban_id`` before its time: inactive, ``note``
+        appended to its reason, no longer the account's current ban. False when it is not
+        (any more) the account's active ban."""
+        from appliance.arena import tables as sql
+
+        a, b = sql.accounts, sql.bans
+        async with self.store.session() as session, session.begin():
+            updated = await session.execute(
+                sql.update(b)
+                .where(b.c.id == ban_id, b.c.account_id == account_id, b.c.is_active.is_(True))
+                .values(is_active=False, reason=b.c.reason + note, updated_at=now)
+            )
+            if not updated.rowcount:  # type: ignore[attr-defined]
+                return False
+            await session.execute(
+                sql.update(a)
+                .where(a.c.id == account_id, a.c.current_ban_id == ban_id)
+                .values(current_ban_id=None, updated_at=now)
+            )
+        return True
+
+    async def bans_of(self, account_id: str) -> list[Ban]:
+        """Every ban of the account, newest first, with the banning moderator's username."""
+        from appliance.arena import tables as sql
+
+        b, a, u = sql.bans, sql.accounts, sql.users
+        query = (
+            sql.select(b, u.c.username.label("banned_by_name"))
+            .select_from(
+                b.outerjoin(a, b.c.banned_by_id == a.c.id).outerjoin(u, a.c.user_id == u.c.id)
+            )
+            .where(b.c.account_id == account_id)
+            .order_by(b.c.created_at.desc(), b.c.id.desc())
+        )
+        async with self.store.session() as session:
+            rows = (await session.execute(query)).all()
+        return [replace(_ban(row), banned_by_name=row.banned_by_name) for row in rows]
+
+    async def count_report(self, account_id: str, now: datetime) -> int | None:
+        """Add one to the account's ``report_count``: the new count, or None when the account
+        does not exist."""
+        from appliance.arena import tables as sql
+
+        a = sql.accounts
+        async with self.store.session() as session, session.begin():
+            updated = await session.execute(
+                sql.update(a)
+                .where(a.c.id == account_id)
+                .values(report_count=a.c.report_count + 1, updated_at=now)
+            )
+            if not updated.rowcount:  # type: ignore[attr-defined]
+                return None
+            count = await session.scalar(sql.select(a.c.report_count).where(a.c.id == account_id))
+        return int(count or 0)
