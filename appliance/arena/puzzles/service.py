@@ -194,6 +194,19 @@ class PuzzleService:
         self._cancel_check(puzzle_id)
         await self.store.delete(puzzle_id)
 
+    async def moderate(
+        self, puzzle_id: str, visibility: str, feedback: str | None = None
+    ) -> Puzzle:
+        """A moderator's verdict (§3.10): the puzzle becomes ``visibility`` (``approved``, or
+        ``revise`` with ``feedback`` as its ``moderationFeedback``), whatever it was; a check
+        under way is dropped. 404 for an unknown puzzle."""
+        if not is_id(puzzle_id):
+            raise _not_found()
+        self._cancel_check(puzzle_id)
+        if not await self.store.moderated(puzzle_id, visibility, feedback, utc_now()):
+            raise _not_found()
+        return await self.get(puzzle_id)
+
     # -- the validator check --------------------------------------------------------------------
 
     def checking(self, puzzle_id: str) -> bool:

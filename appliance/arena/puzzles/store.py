@@ -259,6 +259,22 @@ class PuzzleRepository:
                 )
         return True
 
+    async def moderated(
+        self, puzzle_id: str, visibility: str, feedback: str | None, now: datetime
+    ) -> bool:
+        """Set a moderator's ``visibility`` (and ``feedback`` when given); False when the
+        puzzle is gone. A check that read the puzzle before stores nothing (``updated_at``)."""
+        from appliance.arena import tables as sql
+
+        values: dict[str, Any] = {"visibility": visibility, "updated_at": now}
+        if feedback is not None:
+            values["moderation_feedback"] = feedback
+        async with self.store.session() as session, session.begin():
+            updated = await session.execute(
+                sql.update(sql.puzzles).where(sql.puzzles.c.id == puzzle_id).values(**values)
+            )
+        return bool(updated.rowcount)  # type: ignore[attr-defined]
+
     async def delete(self, puzzle_id: str) -> None:
         from appliance.arena import tables as sql
 
