@@ -14,6 +14,8 @@ routes; imports go one way, checked by import-linter:
   and the sample puzzles seeded on first start;
 * ``submissions/`` — code judged on every validator of a puzzle and kept with its result,
   read back by its owner (or anyone once in a game), and a user's activity;
+* ``moderation/`` — reports, the moderators' review queues, puzzle verdicts, report decisions
+  with their escalation, bans by hand, and the audit log;
 
 Shared by them: ``wire.py`` (ids, dates, pages), ``errors.py`` (CodinCod's error bodies),
 ``http.py`` (both URL prefixes, rate limits, bodies), ``docs.py`` (OpenAPI pieces),
@@ -46,6 +48,8 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.http import RateLimits
     from appliance.arena.languages.service import LanguageService
     from appliance.arena.languages.store import LanguageRepository
+    from appliance.arena.moderation.service import ModerationService
+    from appliance.arena.moderation.store import ModerationRepository
     from appliance.arena.puzzles.service import PuzzleService
     from appliance.arena.puzzles.store import PuzzleRepository
     from appliance.arena.submissions.service import SubmissionService
@@ -70,6 +74,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
         submissions=SubmissionService(
             SubmissionRepository(platform.store), execution, languages, puzzles, accounts
         ),
+        moderation=ModerationService(ModerationRepository(platform.store), accounts, puzzles),
     )
 
 
@@ -77,6 +82,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena import routes as arena
     from appliance.arena.accounts import routes as accounts
     from appliance.arena.languages import routes as languages
+    from appliance.arena.moderation import routes as moderation
     from appliance.arena.puzzles import routes as puzzles
     from appliance.arena.submissions import routes as submissions
     from appliance.platform.http import register_cors_origins
@@ -86,6 +92,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
         languages.blueprint,
         puzzles.blueprint,
         submissions.blueprint,
+        moderation.blueprint,
         arena.blueprint,
     ]
     for blueprint in blueprints:

@@ -8,6 +8,7 @@ from appliance.arena.accounts.service import AccountService
 from appliance.arena.execution import ExecutionService
 from appliance.arena.http import RateLimits
 from appliance.arena.languages.service import LanguageService
+from appliance.arena.moderation.service import ModerationService
 from appliance.arena.puzzles.service import PuzzleService
 from appliance.arena.settings import ArenaSettings
 from appliance.arena.submissions.service import SubmissionService
@@ -26,3 +27,4 @@ class ArenaContext:
     puzzles: PuzzleService
     """Puzzles; its validator checks run in the background, cancelled when the part stops."""
     submissions: SubmissionService
+    moderation: ModerationService
