@@ -54,6 +54,16 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
             ("post", "/submission"),
             ("get", "/submission/{submission_id}"),
             ("get", "/user/{username}/activity"),
+            ("post", "/report"),
+            ("get", "/moderation/review"),
+            ("post", "/moderation/puzzle/{puzzle_id}/approve"),
+            ("post", "/moderation/puzzle/{puzzle_id}/revise"),
+            ("post", "/moderation/report/{report_id}/resolve"),
+            ("post", "/moderation/user/{user_id}/ban/temporary"),
+            ("post", "/moderation/user/{user_id}/ban/permanent"),
+            ("post", "/moderation/user/{user_id}/unban"),
+            ("get", "/moderation/user/{user_id}/ban/history"),
+            ("get", "/moderation/audit"),
         )
     },
     "rooms": {

@@ -22,7 +22,7 @@ def test_health_answers_as_codincod(arena_server: RunningServer, path: str) -> N
     "path",
     [
         "/api/comment/0123456789abcdef01234567",
-        "/api/moderation/review",
+        "/api/moderation/nothing",
         "/api/leaderboard/fastest",
         "/api/account/preferences",
         "/api/report/x",
