@@ -12,6 +12,8 @@ routes; imports go one way, checked by import-linter:
 * ``puzzles/`` — authoring, the visibility workflow with its validator check (the reference
   solution run on every validator, in the background), who may read, edit and delete what,
   and the sample puzzles seeded on first start;
+* ``comments/`` — comments on puzzles and replies, one level populated, votes, and who may
+  delete what;
 * ``submissions/`` — code judged on every validator of a puzzle and kept with its result,
   read back by its owner (or anyone once in a game), and a user's activity;
 * ``moderation/`` — reports, the moderators' review queues, puzzle verdicts, report decisions
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.accounts.service import AccountService
     from appliance.arena.accounts.store import AccountRepository
+    from appliance.arena.comments.service import CommentService
+    from appliance.arena.comments.store import CommentRepository
     from appliance.arena.context import ArenaContext
     from appliance.arena.execution import ExecutionService
     from appliance.arena.http import RateLimits
@@ -71,6 +75,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
         execution=execution,
         languages=languages,
         puzzles=puzzles,
+        comments=CommentService(CommentRepository(platform.store)),
         submissions=SubmissionService(
             SubmissionRepository(platform.store), execution, languages, puzzles, accounts
         ),
@@ -81,6 +86,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
 def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena import routes as arena
     from appliance.arena.accounts import routes as accounts
+    from appliance.arena.comments import routes as comments
     from appliance.arena.languages import routes as languages
     from appliance.arena.moderation import routes as moderation
     from appliance.arena.puzzles import routes as puzzles
@@ -91,6 +97,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
         accounts.blueprint,
         languages.blueprint,
         puzzles.blueprint,
+        comments.blueprint,
         submissions.blueprint,
         moderation.blueprint,
         arena.blueprint,

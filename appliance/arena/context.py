@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from appliance.arena.accounts.service import AccountService
+from appliance.arena.comments.service import CommentService
 from appliance.arena.execution import ExecutionService
 from appliance.arena.http import RateLimits
 from appliance.arena.languages.service import LanguageService
@@ -26,5 +27,6 @@ class ArenaContext:
     languages: LanguageService
     puzzles: PuzzleService
     """Puzzles; its validator checks run in the background, cancelled when the part stops."""
+    comments: CommentService
     submissions: SubmissionService
     moderation: ModerationService

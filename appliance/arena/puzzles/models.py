@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, cast, get_args
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from appliance.arena.accounts.models import AuthorDto
+from appliance.arena.comments.models import CommentDto
 from appliance.arena.languages.models import Language, LanguageDto
 from appliance.arena.wire import IsoDate, Wire, is_id
 
@@ -212,10 +213,11 @@ class SolutionDto(Wire):
 
 
 class PuzzleDto(Wire):
-    """A puzzle as CodinCod sends it: ``author`` an id or populated, ``comments`` ids (none
-    yet: comments come with the moderation issue), ``solution`` only where the contract
-    shows it; unset optional fields are left out. Items of a list of puzzles carry no
-    ``validators`` (a list stays one query; read a puzzle by id for them)."""
+    """A puzzle as CodinCod sends it: ``author`` an id or populated, ``comments`` (its
+    top-level comments) populated one level in ``GET /puzzle/:id`` and empty elsewhere,
+    ``solution`` only where the contract shows it; unset optional fields are left out.
+    Items of a list of puzzles carry no ``validators`` (a list stays one query; read a
+    puzzle by id for them)."""
 
     id_: str = Field(alias="_id")
     title: str
@@ -227,7 +229,7 @@ class PuzzleDto(Wire):
     visibility: Visibility
     solution: SolutionDto | None = None
     tags: list[Tag]
-    comments: list[Any] = Field(default_factory=list)
+    comments: list[str | CommentDto] = Field(default_factory=list)
     moderation_feedback: str | None = Field(None, alias="moderationFeedback")
     created_at: IsoDate = Field(alias="createdAt")
     updated_at: IsoDate = Field(alias="updatedAt")

@@ -9,6 +9,8 @@ from sanic.response import HTTPResponse
 from appliance.arena import docs
 from appliance.arena.accounts.guard import optional_user, signed_in
 from appliance.arena.accounts.routes import checked_username
+from appliance.arena.comments.models import comment_wire
+from appliance.arena.comments.service import CommentService
 from appliance.arena.http import arena_blueprint, arena_route, parse_body, parse_query
 from appliance.arena.puzzles.models import CreateBody, Puzzle, PuzzleBody, PuzzleDto
 from appliance.arena.puzzles.service import PuzzleService
@@ -70,14 +72,19 @@ async def list_puzzles(request: Request) -> HTTPResponse:
     "/puzzle/<puzzle_id>",
     ["GET"],
     docs=Doc(
-        summary="A puzzle by id (any visibility; never its solution)",
+        summary="A puzzle by id (any visibility; never its solution), its comments populated",
+        description="comments: the puzzle's comments, oldest first, each with its author "
+        "populated and its replies as ids.",
         tag=docs.TAG,
         responses=docs.replies({200: PuzzleDto}, 404),
     ),
 )
 async def get_puzzle(request: Request, puzzle_id: str) -> HTTPResponse:
     puzzle = await _puzzles(request).get(puzzle_id)
-    return json_response(PuzzleDto.of(puzzle).wire())
+    comments: CommentService = request.app.ctx.arena.comments
+    answer = PuzzleDto.of(puzzle).wire()
+    answer["comments"] = [comment_wire(comment) for comment in await comments.of_puzzle(puzzle.id)]
+    return json_response(answer)
 
 
 @arena_route(

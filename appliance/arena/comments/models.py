@@ -1,0 +1,114 @@
+"""The shapes of CodinCod's comments and votes (codincod-contract.md §3.5, §6 Comment and
+UserVote): what is stored, the bodies of the routes, and the comment they answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from appliance.arena.accounts.models import AuthorDto
+from appliance.arena.wire import IsoDate, Wire, iso
+
+CommentType = Literal["puzzle-comment", "comment-comment"]
+VoteType = Literal["upvote", "downvote"]
+PUZZLE_COMMENT: CommentType = "puzzle-comment"
+REPLY: CommentType = "comment-comment"
+
+TEXT_MIN, TEXT_MAX = 1, 320
+"""Characters of a comment (§6)."""
+
+
+# -- stored -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A stored comment: ``puzzle_id`` is the puzzle its thread hangs from, ``parent_id`` the
+    puzzle (a ``puzzle-comment``) or the comment (a ``comment-comment``) it answers.
+    ``comments`` are its replies' ids, oldest first; ``replies`` the replies themselves when
+    they were read populated (one level), else None. ``author`` is set when joined in."""
+
+    id: str
+    author_id: str
+    puzzle_id: str | None
+    parent_id: str
+    comment_type: str
+    text: str
+    upvote: int
+    downvote: int
+    created_at: datetime
+    updated_at: datetime
+    author: AuthorDto | None = None
+    comments: list[str] = field(default_factory=list)
+    replies: list[Comment] | None = None
+
+
+# -- requests -----------------------------------------------------------------------------------
+
+
+class CommentBody(BaseModel):
+    """``POST /puzzle/:id/comment`` and ``POST /comment/:id/comment``: the text, 1–320
+    characters. ``replyOn`` is accepted and ignored (CodinCod's); so is anything else."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    text: str = Field(min_length=TEXT_MIN, max_length=TEXT_MAX)
+    reply_on: Any = Field(None, alias="replyOn", description="Accepted and ignored")
+
+
+class VoteBody(BaseModel):
+    """``POST /comment/:id/vote``: ``upvote`` or ``downvote``. The same type again takes the
+    vote back; the other type switches it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: VoteType
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+
+class CommentDto(Wire):
+    """A comment as CodinCod sends it: ``author`` an id or populated, ``comments`` its replies'
+    ids or, one level down, the replies populated (each with its author, its own replies as
+    ids)."""
+
+    id_: str = Field(alias="_id")
+    author: str | AuthorDto
+    text: str
+    upvote: int
+    downvote: int
+    comment_type: CommentType = Field(alias="commentType")
+    comments: list[str | CommentDto]
+    parent_id: str = Field(alias="parentId")
+    created_at: IsoDate = Field(alias="createdAt")
+    updated_at: IsoDate = Field(alias="updatedAt")
+
+
+def comment_wire(comment: Comment, *, populated: bool = True) -> dict[str, Any]:
+    """The JSON of :class:`CommentDto` for ``comment``, built directly (a puzzle's thread is
+    a thousand of them): the author populated when ``populated`` and joined in, the replies
+    populated when they were read so."""
+    author: Any = comment.author_id
+    if populated and comment.author is not None:
+        author = comment.author.model_dump(mode="json", exclude_none=True)
+    replies: list[Any]
+    if populated and comment.replies is not None:
+        replies = [comment_wire(reply) for reply in comment.replies]
+    else:
+        replies = list(comment.comments)
+    return {
+        "_id": comment.id,
+        "author": author,
+        "text": comment.text,
+        "upvote": comment.upvote,
+        "downvote": comment.downvote,
+        "commentType": comment.comment_type,
+        "comments": replies,
+        "parentId": comment.parent_id,
+        "createdAt": iso(comment.created_at),
+        "updatedAt": iso(comment.updated_at),
+    }
