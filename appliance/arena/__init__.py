@@ -9,6 +9,7 @@ routes; imports go one way, checked by import-linter:
   one bounded queue, and CodinCod's output matching;
 * ``languages/`` — the languages the executor offers, under stable ids, and ``POST /execute``;
   the mapping of execution failures to CodinCod's errors for every route that runs code;
+* ``preferences/`` — each account's preferences: language, theme, blocked users, editor;
 * ``puzzles/`` — authoring, the visibility workflow with its validator check (the reference
   solution run on every validator, in the background), who may read, edit and delete what,
   and the sample puzzles seeded on first start;
@@ -52,6 +53,8 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.http import RateLimits
     from appliance.arena.languages.service import LanguageService
     from appliance.arena.languages.store import LanguageRepository
+    from appliance.arena.preferences.service import PreferenceService
+    from appliance.arena.preferences.store import PreferenceRepository
     from appliance.arena.moderation.service import ModerationService
     from appliance.arena.moderation.store import ModerationRepository
     from appliance.arena.puzzles.service import PuzzleService
@@ -74,6 +77,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
         accounts=accounts,
         execution=execution,
         languages=languages,
+        preferences=PreferenceService(PreferenceRepository(platform.store)),
         puzzles=puzzles,
         comments=CommentService(CommentRepository(platform.store)),
         submissions=SubmissionService(
@@ -88,6 +92,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena.accounts import routes as accounts
     from appliance.arena.comments import routes as comments
     from appliance.arena.languages import routes as languages
+    from appliance.arena.preferences import routes as preferences
     from appliance.arena.moderation import routes as moderation
     from appliance.arena.puzzles import routes as puzzles
     from appliance.arena.submissions import routes as submissions
@@ -96,6 +101,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     blueprints = [
         accounts.blueprint,
         languages.blueprint,
+        preferences.blueprint,
         puzzles.blueprint,
         comments.blueprint,
         submissions.blueprint,

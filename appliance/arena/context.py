@@ -9,6 +9,7 @@ from appliance.arena.comments.service import CommentService
 from appliance.arena.execution import ExecutionService
 from appliance.arena.http import RateLimits
 from appliance.arena.languages.service import LanguageService
+from appliance.arena.preferences.service import PreferenceService
 from appliance.arena.moderation.service import ModerationService
 from appliance.arena.puzzles.service import PuzzleService
 from appliance.arena.settings import ArenaSettings
@@ -25,6 +26,7 @@ class ArenaContext:
     execution: ExecutionService
     """Runs code (Piston or the sandbox); closed when the part stops."""
     languages: LanguageService
+    preferences: PreferenceService
     puzzles: PuzzleService
     """Puzzles; its validator checks run in the background, cancelled when the part stops."""
     comments: CommentService
