@@ -19,6 +19,8 @@ routes; imports go one way, checked by import-linter:
   read back by its owner (or anyone once in a game), and a user's activity;
 * ``moderation/`` — reports, the moderators' review queues, puzzle verdicts, report decisions
   with their escalation, bans by hand, and the audit log;
+* ``leaderboard/`` — Glicko-2 ratings per game mode from the finished games (each counted
+  once, hourly and on a moderator's request), the leaderboards and a user's rankings;
 
 Shared by them: ``wire.py`` (ids, dates, pages), ``errors.py`` (CodinCod's error bodies),
 ``http.py`` (both URL prefixes, rate limits, bodies), ``docs.py`` (OpenAPI pieces),
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from sanic import Blueprint
 
     from appliance.arena.context import ArenaContext
+    from appliance.platform.jobs import Jobs
 
 
 def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
@@ -53,10 +56,12 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.http import RateLimits
     from appliance.arena.languages.service import LanguageService
     from appliance.arena.languages.store import LanguageRepository
-    from appliance.arena.preferences.service import PreferenceService
-    from appliance.arena.preferences.store import PreferenceRepository
+    from appliance.arena.leaderboard.service import LeaderboardService
+    from appliance.arena.leaderboard.store import LeaderboardRepository
     from appliance.arena.moderation.service import ModerationService
     from appliance.arena.moderation.store import ModerationRepository
+    from appliance.arena.preferences.service import PreferenceService
+    from appliance.arena.preferences.store import PreferenceRepository
     from appliance.arena.puzzles.service import PuzzleService
     from appliance.arena.puzzles.store import PuzzleRepository
     from appliance.arena.submissions.service import SubmissionService
@@ -84,6 +89,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
             SubmissionRepository(platform.store), execution, languages, puzzles, accounts
         ),
         moderation=ModerationService(ModerationRepository(platform.store), accounts, puzzles),
+        leaderboard=LeaderboardService(LeaderboardRepository(platform.store), accounts),
     )
 
 
@@ -92,8 +98,9 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena.accounts import routes as accounts
     from appliance.arena.comments import routes as comments
     from appliance.arena.languages import routes as languages
-    from appliance.arena.preferences import routes as preferences
+    from appliance.arena.leaderboard import routes as leaderboard
     from appliance.arena.moderation import routes as moderation
+    from appliance.arena.preferences import routes as preferences
     from appliance.arena.puzzles import routes as puzzles
     from appliance.arena.submissions import routes as submissions
     from appliance.platform.http import register_cors_origins
@@ -106,11 +113,18 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
         comments.blueprint,
         submissions.blueprint,
         moderation.blueprint,
+        leaderboard.blueprint,
         arena.blueprint,
     ]
     for blueprint in blueprints:
         register_cors_origins(blueprint, sorted(context.frontend_origins))
     return blueprints
+
+
+def _jobs(context: ArenaContext, jobs: Jobs) -> None:
+    from appliance.arena.leaderboard import jobs as leaderboard
+
+    leaderboard.register(jobs, context.leaderboard)
 
 
 async def _serving(context: ArenaContext) -> None:
@@ -148,6 +162,7 @@ PART = Part(
     settings=ArenaSettings,
     build=_build,
     blueprints=_blueprints,
+    jobs=_jobs,
     serving=_serving,
     stop=_stop,
     commands=add_commands,

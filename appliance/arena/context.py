@@ -9,8 +9,9 @@ from appliance.arena.comments.service import CommentService
 from appliance.arena.execution import ExecutionService
 from appliance.arena.http import RateLimits
 from appliance.arena.languages.service import LanguageService
-from appliance.arena.preferences.service import PreferenceService
+from appliance.arena.leaderboard.service import LeaderboardService
 from appliance.arena.moderation.service import ModerationService
+from appliance.arena.preferences.service import PreferenceService
 from appliance.arena.puzzles.service import PuzzleService
 from appliance.arena.settings import ArenaSettings
 from appliance.arena.submissions.service import SubmissionService
@@ -31,4 +32,6 @@ class ArenaContext:
     """Puzzles; its validator checks run in the background, cancelled when the part stops."""
     comments: CommentService
     submissions: SubmissionService
+    leaderboard: LeaderboardService
+    """Ratings and the leaderboard, recalculated hourly (the part's job) and on request."""
     moderation: ModerationService

@@ -20,7 +20,7 @@ from appliance.platform.openapi import HIDDEN, Doc
 
 blueprint = arena_blueprint("arena")
 
-UNROUTED = ("account", "leaderboard", "moderation", "report")
+UNROUTED = ("account", "moderation", "report")
 """CodinCod resources with no route of the form ``/api/<resource>/<one segment>`` yet (their
 issues come later): the fallback holds that form for them, so the spark board's
 ``/api/<x>/<y>`` never takes it. A resource that gains such a route leaves this list (Sanic

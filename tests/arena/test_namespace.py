@@ -23,7 +23,7 @@ def test_health_answers_as_codincod(arena_server: RunningServer, path: str) -> N
     [
         "/api/v1/comment/0123456789abcdef01234567/replies",
         "/api/moderation/nothing",
-        "/api/leaderboard/fastest",
+        "/api/v1/leaderboard/fastest/x",
         "/api/account/profile",
         "/api/report/x",
         "/api/v1/nothing",
