@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import zlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -34,7 +36,11 @@ from appliance.platform.clock import utc_now
 
 NOT_FOUND = "Preferences not found"
 ATTEMPTS = 8
-"""Writes of one account that keep crossing another of its writes give up after this many."""
+"""Writes of one account that keep crossing another of its writes (from another process:
+within one, :data:`STRIPES` queues them) give up after this many."""
+STRIPES = 64
+"""Locks that writes take by their account: one account's writes in this process wait their
+turn instead of racing (and retrying); 64 bounds the memory, whatever the accounts."""
 
 Change = Callable[[Preferences], Preferences]
 T = TypeVar("T")
@@ -43,6 +49,7 @@ T = TypeVar("T")
 class PreferenceService:
     def __init__(self, repository: PreferenceRepository) -> None:
         self.repository = repository
+        self._locks = [asyncio.Lock() for _ in range(STRIPES)]
 
     async def get(self, principal: Principal) -> Preferences:
         preferences = await self.repository.get(principal.account_id)
@@ -102,6 +109,10 @@ class PreferenceService:
     async def _write(self, account_id: str, change: Change) -> Preferences:
         """Read, ``change``, write back unless another write of the account came between
         (then again, from what it wrote)."""
+        async with self._locks[zlib.crc32(account_id.encode()) % STRIPES]:
+            return await self._write_once(account_id, change)
+
+    async def _write_once(self, account_id: str, change: Change) -> Preferences:
         for _ in range(ATTEMPTS):
             current = await self.repository.get(account_id)
             now = utc_now()
