@@ -93,13 +93,21 @@ class Ban:
 BanType = Literal["temporary", "permanent"]
 
 
+def _absent(value: Any) -> bool:
+    return value is None
+
+
 class Profile(BaseModel):
+    """A user's profile, all optional. Fields without a value are left out of an answer
+    (CodinCod's frontend checks users with zod, whose ``optional()`` refuses ``null``, and
+    ``socials`` must be non-empty when present)."""
+
     model_config = ConfigDict(extra="ignore")
 
-    picture: str | None = None
-    bio: str | None = None
-    location: str | None = None
-    socials: list[str] | None = None
+    picture: str | None = Field(None, exclude_if=_absent)
+    bio: str | None = Field(None, exclude_if=_absent)
+    location: str | None = Field(None, exclude_if=_absent)
+    socials: list[str] | None = Field(None, exclude_if=lambda value: not value)
 
 
 class UserDto(Wire):
@@ -107,7 +115,7 @@ class UserDto(Wire):
 
     id_: str = Field(alias="_id")
     username: str
-    profile: Profile | None = None
+    profile: Profile | None = Field(None, exclude_if=_absent)
     role: str
     current_ban: str | None = Field(alias="currentBan")
     created_at: IsoDate = Field(alias="createdAt")
@@ -131,7 +139,7 @@ class AuthorDto(Wire):
 
     id_: str = Field(alias="_id")
     username: str
-    profile: Profile | None = None
+    profile: Profile | None = Field(None, exclude_if=_absent)
     role: str
 
 
