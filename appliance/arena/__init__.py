@@ -17,6 +17,9 @@ routes; imports go one way, checked by import-linter:
   delete what;
 * ``submissions/`` — code judged on every validator of a puzzle and kept with its result,
   read back by its owner (or anyone once in a game), and a user's activity;
+* ``games/`` — waiting rooms (in memory) and live games: players, chat, linked
+  submissions, server-side timers, per-game standings (``games/scoring.py``), the Phoenix
+  channels ``waiting_room:lobby`` and ``game:<id>``, and ``POST /submission/game``;
 * ``moderation/`` — reports, the moderators' review queues, puzzle verdicts, report decisions
   with their escalation, bans by hand, and the audit log;
 * ``leaderboard/`` — Glicko-2 ratings per game mode from the finished games (each counted
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 
     from appliance.arena.context import ArenaContext
     from appliance.platform.jobs import Jobs
+    from appliance.platform.realtime.channels import Channel
 
 
 def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
@@ -53,6 +57,9 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.comments.store import CommentRepository
     from appliance.arena.context import ArenaContext
     from appliance.arena.execution import ExecutionService
+    from appliance.arena.games.channels import PhoenixDoor
+    from appliance.arena.games.service import GameService
+    from appliance.arena.games.store import GameRepository
     from appliance.arena.http import RateLimits
     from appliance.arena.languages.service import LanguageService
     from appliance.arena.languages.store import LanguageRepository
@@ -74,6 +81,14 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     accounts = AccountService(identity, AccountRepository(platform.store), settings.jwt_secret)
     languages = LanguageService(LanguageRepository(platform.store), execution)
     puzzles = PuzzleService(PuzzleRepository(platform.store), accounts, languages, execution)
+    games = GameService(
+        GameRepository(platform.store),
+        accounts,
+        puzzles,
+        SubmissionRepository(platform.store),
+        countdown_seconds=settings.game_countdown_seconds,
+    )
+    games.add_door(PhoenixDoor(platform.broker))
     origins = {normalized_origin(origin) for origin in settings.frontend_origins}
     return ArenaContext(
         settings=settings,
@@ -88,6 +103,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
         submissions=SubmissionService(
             SubmissionRepository(platform.store), execution, languages, puzzles, accounts
         ),
+        games=games,
         moderation=ModerationService(ModerationRepository(platform.store), accounts, puzzles),
         leaderboard=LeaderboardService(LeaderboardRepository(platform.store), accounts),
     )
@@ -97,6 +113,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena import routes as arena
     from appliance.arena.accounts import routes as accounts
     from appliance.arena.comments import routes as comments
+    from appliance.arena.games import routes as games
     from appliance.arena.languages import routes as languages
     from appliance.arena.leaderboard import routes as leaderboard
     from appliance.arena.moderation import routes as moderation
@@ -112,6 +129,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
         puzzles.blueprint,
         comments.blueprint,
         submissions.blueprint,
+        games.blueprint,
         moderation.blueprint,
         leaderboard.blueprint,
         arena.blueprint,
@@ -125,6 +143,12 @@ def _jobs(context: ArenaContext, jobs: Jobs) -> None:
     from appliance.arena.leaderboard import jobs as leaderboard
 
     leaderboard.register(jobs, context.leaderboard)
+
+
+def _channels(context: ArenaContext) -> Sequence[Channel]:
+    from appliance.arena.games.channels import build_channels
+
+    return build_channels(context.games, context.accounts)
 
 
 async def _serving(context: ArenaContext) -> None:
@@ -141,11 +165,13 @@ async def _serving(context: ArenaContext) -> None:
     await asyncio.to_thread(load)
     await context.accounts.ready()
     await context.languages.sync_quietly()
+    await context.games.resume()
     if context.settings.seed_samples:
         await context.puzzles.seed_samples()
 
 
 async def _stop(context: ArenaContext) -> None:
+    await context.games.stop()
     await context.puzzles.stop()
     context.accounts.close()
     await context.execution.aclose()
@@ -157,11 +183,12 @@ PART = Part(
         title="Arena",
         path="/arena",
         description="Competitive coding, CodinCod-compatible: puzzles, sandboxed code "
-        "execution, submissions.",
+        "execution, submissions, live games.",
     ),
     settings=ArenaSettings,
     build=_build,
     blueprints=_blueprints,
+    channels=_channels,
     jobs=_jobs,
     serving=_serving,
     stop=_stop,

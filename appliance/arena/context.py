@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from appliance.arena.accounts.service import AccountService
 from appliance.arena.comments.service import CommentService
 from appliance.arena.execution import ExecutionService
+from appliance.arena.games.service import GameService
 from appliance.arena.http import RateLimits
 from appliance.arena.languages.service import LanguageService
 from appliance.arena.leaderboard.service import LeaderboardService
@@ -35,3 +36,5 @@ class ArenaContext:
     leaderboard: LeaderboardService
     """Ratings and the leaderboard, recalculated hourly (the part's job) and on request."""
     moderation: ModerationService
+    games: GameService
+    """Waiting rooms and live games; their timers are cancelled when the part stops."""

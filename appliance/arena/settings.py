@@ -86,6 +86,12 @@ class ArenaSettings(SettingsSection):
     seed_samples: bool = Field(
         True, description="Add the sample puzzles on first start, so there is something to solve."
     )
+    game_countdown_seconds: float = Field(
+        15,
+        ge=0,
+        le=600,
+        description="Seconds from a waiting room's game:start to the game's start (CodinCod: 15).",
+    )
 
     @field_validator("frontend_origins", mode="before")
     @classmethod

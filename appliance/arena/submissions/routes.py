@@ -11,7 +11,6 @@ from appliance.arena.accounts.guard import signed_in
 from appliance.arena.accounts.routes import checked_username
 from appliance.arena.http import arena_blueprint, arena_route, parse_body
 from appliance.arena.submissions.models import (
-    GameSubmissionBody,
     SubmissionBody,
     SubmissionCreated,
     SubmissionDto,
@@ -51,26 +50,6 @@ async def submit(request: Request) -> HTTPResponse:
     body = parse_body(request, SubmissionBody)
     created = await _submissions(request).submit(principal, body)
     return json_response(created.model_dump(mode="json"), status=201)
-
-
-@arena_route(
-    blueprint,
-    "/submission/game",
-    ["POST"],
-    docs=Doc(
-        summary="Link one's submission to a live game",
-        description="The submission must be the caller's, made within the last 10 seconds, "
-        "and acceptable to the game's mode (codincod-contract.md §3.7).",
-        tag=docs.TAG,
-        body=GameSubmissionBody,
-        security=docs.SIGNED_IN,
-        responses=docs.replies({}, 404, guarded=True),
-    ),
-)
-async def submit_to_game(request: Request) -> HTTPResponse:
-    principal = await signed_in(request)
-    body = parse_body(request, GameSubmissionBody)
-    await _submissions(request).link_to_game(principal, body)  # refuses until games exist
 
 
 @arena_route(

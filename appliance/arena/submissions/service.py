@@ -20,7 +20,6 @@ No HTTP here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NoReturn
 
 from appliance.arena.accounts.models import Principal, UserDto
 from appliance.arena.accounts.service import AccountService
@@ -32,7 +31,6 @@ from appliance.arena.puzzles.models import Puzzle, PuzzleDto
 from appliance.arena.puzzles.service import PuzzleService
 from appliance.arena.submissions.models import (
     ActivityDto,
-    GameSubmissionBody,
     Submission,
     SubmissionBody,
     SubmissionCreated,
@@ -126,21 +124,6 @@ class SubmissionService:
             raise arena_error(403, "Not authorized to view this submission", error="Forbidden")
         languages = await self._languages([submission.language_id])
         return SubmissionDto.with_code(submission, languages.get(submission.language_id))
-
-    # -- POST /submission/game ------------------------------------------------------------------
-
-    async def link_to_game(self, principal: Principal, body: GameSubmissionBody) -> NoReturn:
-        """Link the caller's submission to a game (§3.7). The submission must be the caller's
-        (404 otherwise, as CodinCod); live games come with the games context, so until then
-        every game is unknown: 404 "Game not found"."""
-        if body.user_id is not None and body.user_id != principal.account_id:
-            raise arena_error(403, "userId does not match the signed-in user", error="Forbidden")
-        submission = (
-            await self.repository.by_id(body.submission_id) if is_id(body.submission_id) else None
-        )
-        if submission is None or submission.account_id != principal.account_id:
-            raise arena_error(404, SUBMISSION_NOT_FOUND)
-        raise arena_error(404, "Game not found")
 
     # -- GET /user/:username/activity -----------------------------------------------------------
 

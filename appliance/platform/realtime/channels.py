@@ -28,6 +28,10 @@ class ChannelConnection(Protocol):
         """The socket's connect params (query string), where credentials travel."""
 
     @property
+    def cookies(self) -> Mapping[str, str]:
+        """The cookies of the socket's upgrade request (a part may read its own there)."""
+
+    @property
     def client_ip(self) -> str: ...
 
     def push(self, event: str, payload: dict[str, Any]) -> None:

@@ -119,6 +119,10 @@ class JoinedChannel:
         return self.socket.params
 
     @property
+    def cookies(self) -> Mapping[str, str]:
+        return self.socket.cookies
+
+    @property
     def client_ip(self) -> str:
         return self.socket.client_ip
 
@@ -138,8 +142,10 @@ class PhoenixSocket:
         broker: Broker,
         registry: ChannelRegistry,
         settings: PlatformSettings,
+        cookies: Mapping[str, str] | None = None,
     ) -> None:
         self.ws = ws
+        self.cookies: Mapping[str, str] = cookies or {}
         self.vsn = vsn
         self.params = params
         self.client_ip = ip
@@ -381,7 +387,8 @@ def install(
         params = {key: value for key, value in request.args.items() if key != "vsn"}
         flat = {key: values[-1] for key, values in params.items()}
         address: str = request.ctx.socket_address
-        socket = PhoenixSocket(ws, vsn, flat, address, broker, registry, settings)
+        cookies = {name: request.cookies.get(name) or "" for name in request.cookies}
+        socket = PhoenixSocket(ws, vsn, flat, address, broker, registry, settings, cookies)
         counter["open"] += 1
         try:
             await socket.serve()

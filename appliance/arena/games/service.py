@@ -1,0 +1,432 @@
+"""Live games, behind any door (codincod-contract.md §4, §3.7, §9.1; issue 19's fixed QUIRKs).
+
+:class:`GameService` holds the waiting rooms (in memory) and the games (in the store), and
+tells every door what to send through the :class:`Outbox`\\ es added to it: the lobby (every
+waiting-room socket), some users (the members of a room: their waiting-room sockets) and a
+game (every socket of that game, and only of that game). A door — the Phoenix channels of
+``channels.py`` today, CodinCod's plain ``/ws`` later — calls the methods below with the
+caller's :class:`Principal` and renders the :class:`ServiceError`\\ s they raise (CodinCod's
+``{error, message, …}`` members) in its own words.
+
+Decisions:
+
+* a room holds a user once; hosting or joining a room leaves the previous one;
+* ``game:start`` by any member picks a random approved puzzle (none → :data:`NOT_ENOUGH`);
+  the game starts after the countdown (15 s) and lasts ``maxGameDurationInSeconds`` (900 s);
+  every member is a player; the room keeps the pending start, so a late joiner gets it;
+* a submission is linked to a running game only (before the start or from the end on it is
+  refused, saying so), by a player, for the game's puzzle, in an allowed language, accepted
+  by the mode (§9.1), within 10 s of its creation, once per player;
+* the server ends every game at its ``endTime`` (a timer per game, re-armed after a restart)
+  and broadcasts the final standings; an ended game is read-only (no joining, no linking);
+* chat: 1–160 characters, the username from the token, a ban check before each message.
+
+No HTTP, no sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from appliance.arena.accounts.models import Principal
+from appliance.arena.accounts.service import AccountService
+from appliance.arena.errors import arena_error
+from appliance.arena.games import scoring
+from appliance.arena.games.models import (
+    NOT_ENOUGH,
+    SUBMISSION_BUFFER_SECONDS,
+    ChatMessage,
+    Game,
+    GameOptions,
+    Player,
+    chat_text,
+)
+from appliance.arena.games.rooms import Member, PendingStart, Room, RoomError, Rooms
+from appliance.arena.games.store import GameRepository
+from appliance.arena.puzzles.models import PuzzleDto
+from appliance.arena.puzzles.service import PuzzleService
+from appliance.arena.submissions.store import SubmissionRepository
+from appliance.arena.wire import is_id, iso, new_id
+from appliance.platform.clock import utc_now
+from appliance.platform.errors import ServiceError
+
+log = logging.getLogger("sparkhouse.arena.games")
+
+GAME_NOT_FOUND = "Game not found"
+SUBMISSION_NOT_FOUND = "Submission not found"
+
+# Events, as both doors name them in issue 19.
+ROOMS_OVERVIEW = "rooms:overview"
+ROOM_OVERVIEW = "room:overview"
+ROOMS_NOT_ENOUGH = "rooms:not-enough"
+GAME_START = "game:start"
+GAME_UPDATE = "game:update"
+PLAYER_SUBMITTED = "player:submitted"
+CHAT_MESSAGE = "chat:message"
+
+
+class Outbox(Protocol):
+    """Where a door sends what the service says; none of these may block."""
+
+    def to_lobby(self, event: str, payload: dict[str, Any]) -> None:
+        """Every waiting-room socket."""
+
+    def to_users(self, account_ids: Iterable[str], event: str, payload: dict[str, Any]) -> None:
+        """The waiting-room sockets of these users."""
+
+    def to_game(self, game_id: str, event: str, payload: dict[str, Any]) -> None:
+        """Every socket of this game."""
+
+
+def _refused(message: str, status: int = 400, **extra: Any) -> ServiceError:
+    return arena_error(status, message, **extra)
+
+
+class GameService:
+    def __init__(
+        self,
+        repository: GameRepository,
+        accounts: AccountService,
+        puzzles: PuzzleService,
+        submissions: SubmissionRepository,
+        *,
+        countdown_seconds: float = 15,
+    ) -> None:
+        self.repository = repository
+        self.accounts = accounts
+        self.puzzles = puzzles
+        self.submissions = submissions
+        self.countdown_seconds = countdown_seconds
+        self.rooms = Rooms()
+        self.outboxes: list[Outbox] = []
+        self._timers: dict[str, asyncio.Task[None]] = {}
+        self._link_lock = asyncio.Lock()
+
+    def add_door(self, outbox: Outbox) -> None:
+        self.outboxes.append(outbox)
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def _lobby(self, event: str, payload: dict[str, Any]) -> None:
+        for outbox in self.outboxes:
+            outbox.to_lobby(event, payload)
+
+    def _users(self, account_ids: list[str], event: str, payload: dict[str, Any]) -> None:
+        for outbox in self.outboxes:
+            outbox.to_users(account_ids, event, payload)
+
+    def _game(self, game_id: str, event: str, payload: dict[str, Any]) -> None:
+        for outbox in self.outboxes:
+            outbox.to_game(game_id, event, payload)
+
+    def _room_changed(self, *rooms: Room | None) -> None:
+        """``room:overview`` to the members of each room still standing, then
+        ``rooms:overview`` to the lobby."""
+        for room in rooms:
+            if room is not None and room.members:
+                self._users(room.member_ids(), ROOM_OVERVIEW, {"room": room.wire()})
+        self.overview_changed()
+
+    def overview_changed(self) -> None:
+        self._lobby(ROOMS_OVERVIEW, self.rooms.overview())
+
+    # -- waiting rooms --------------------------------------------------------------------------
+
+    def overview(self) -> dict[str, Any]:
+        """``rooms:overview``'s payload."""
+        return self.rooms.overview()
+
+    @staticmethod
+    def _member(principal: Principal) -> Member:
+        return Member(principal.account_id, principal.username, utc_now())
+
+    def host(self, principal: Principal, options: Any) -> Room:
+        """A new room hosted by the caller with ``options`` (§7; None for the defaults)."""
+        try:
+            parsed = GameOptions.model_validate(options if options is not None else {})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "options"
+            raise _refused(f"Invalid options: {where}: {first['msg']}") from None
+        room, left = self.rooms.host(self._member(principal), parsed)
+        self._room_changed(left, room)
+        return room
+
+    def join(self, principal: Principal, room_id: Any) -> Room:
+        """Join a room by id (a private one too). A pending start reaches the joiner."""
+        try:
+            room, left = self.rooms.join(room_id, self._member(principal))
+        except RoomError as exc:
+            raise _refused(str(exc), 404) from None
+        self._joined(principal, room, left)
+        return room
+
+    def join_by_invite(self, principal: Principal, code: Any) -> Room:
+        try:
+            room, left = self.rooms.join_by_invite(code, self._member(principal))
+        except RoomError as exc:
+            raise _refused(str(exc), 404) from None
+        self._joined(principal, room, left)
+        return room
+
+    def _joined(self, principal: Principal, room: Room, left: Room | None) -> None:
+        self._room_changed(left, room)
+        if room.pending is not None:
+            self._users([principal.account_id], GAME_START, room.pending.wire())
+
+    def leave(self, principal: Principal, room_id: Any) -> Room:
+        try:
+            room = self.rooms.leave(room_id, principal.account_id)
+        except RoomError as exc:
+            raise _refused(str(exc), 404) from None
+        self._room_changed(room)
+        return room
+
+    def gone(self, account_id: str) -> None:
+        """The user's last waiting-room socket closed: they leave their room."""
+        room = self.rooms.leave_any(account_id)
+        if room is not None:
+            self._room_changed(room)
+
+    async def start(self, principal: Principal, room_id: Any) -> PendingStart:
+        """Start the room's game (any member may): a random approved puzzle, every member a
+        player, ``game:start`` to the members. No approved puzzle → ``rooms:not-enough`` to
+        the caller and a refusal."""
+        try:
+            room = self.rooms.get(room_id)
+        except RoomError as exc:
+            raise _refused(str(exc), 404) from None
+        if not room.has(principal.account_id):
+            raise _refused("You are not in this room", 403)
+        if room.pending is not None:
+            return room.pending
+        puzzle_id = await self.repository.random_approved_puzzle()
+        if puzzle_id is None:
+            self._users([principal.account_id], ROOMS_NOT_ENOUGH, {"message": NOT_ENOUGH})
+            raise _refused(NOT_ENOUGH, 409, event=ROOMS_NOT_ENOUGH)
+        if room.pending is not None:  # another member started it meanwhile
+            return room.pending
+        now = utc_now()
+        start = now + timedelta(seconds=self.countdown_seconds)
+        end = start + timedelta(seconds=room.options.max_game_duration_in_seconds)
+        game = Game(
+            id=new_id(),
+            owner_id=room.owner.account_id,
+            owner_name=room.owner.username,
+            puzzle_id=puzzle_id,
+            options=room.options,
+            start_time=start,
+            end_time=end,
+            created_at=now,
+            players=[Player(m.account_id, m.username, now) for m in room.members],
+        )
+        await self.repository.add(game)
+        self._arm(game.id, end)
+        room.pending = PendingStart(game.id, start)
+        self._users(room.member_ids(), GAME_START, room.pending.wire())
+        self.overview_changed()
+        return room.pending
+
+    # -- games ----------------------------------------------------------------------------------
+
+    async def game(self, game_id: Any) -> Game:
+        found = await self.repository.get(game_id) if is_id(game_id) else None
+        if found is None:
+            raise _refused(GAME_NOT_FOUND, 404)
+        return found
+
+    def game_wire(self, game: Game, now: datetime | None = None) -> dict[str, Any]:
+        """The ``game`` of a frame: players and owner as ``{_id, username}``, the linked
+        submissions without code, its status and current standings."""
+        now = now or utc_now()
+        return {
+            "_id": game.id,
+            "owner": {"_id": game.owner_id, "username": game.owner_name} if game.owner_id else None,
+            "puzzle": game.puzzle_id,
+            "players": [player.wire() for player in game.players],
+            "createdAt": iso(game.created_at),
+            "startTime": iso(game.start_time),
+            "endTime": iso(game.end_time),
+            "options": game.options.wire(),
+            "playerSubmissions": [submission.wire() for submission in game.submissions],
+            "status": game.status(now),
+            "standings": self.standings(game),
+        }
+
+    @staticmethod
+    def standings(game: Game) -> list[dict[str, Any]]:
+        """The game's ranking by its mode (§9.1), best first."""
+        entries = [
+            scoring.Entry(
+                user_id=s.account_id,
+                submission_id=s.id,
+                success_rate=s.success_rate,
+                time_spent=(s.created_at - game.created_at).total_seconds(),
+                code_length=s.code_length,
+            )
+            for s in game.submissions
+        ]
+        names = {s.account_id: s.username for s in game.submissions}
+        return [
+            {
+                "rank": ranked.rank,
+                "userId": ranked.entry.user_id,
+                "username": names[ranked.entry.user_id],
+                "submissionId": ranked.entry.submission_id,
+                "score": ranked.score,
+                "successRate": ranked.entry.success_rate,
+                "timeSpent": ranked.entry.time_spent,
+                "codeLength": ranked.entry.code_length,
+            }
+            for ranked in scoring.rank(game.mode, entries)
+        ]
+
+    async def snapshot(self, game_id: Any) -> dict[str, Any]:
+        """``game:update``'s payload for a joiner: ``{game, puzzle}`` (the puzzle without
+        its solution)."""
+        game = await self.game(game_id)
+        puzzle = await self.puzzles.get(game.puzzle_id)
+        return {"game": self.game_wire(game), "puzzle": PuzzleDto.of(puzzle).wire()}
+
+    async def _updated(self, game_id: str) -> Game:
+        game = await self.game(game_id)
+        self._game(game.id, GAME_UPDATE, {"game": self.game_wire(game)})
+        return game
+
+    async def join_game(self, principal: Principal, game_id: Any) -> Game:
+        """A spectator becomes a player (a player stays one); refused once the game ended."""
+        game = await self.game(game_id)
+        if game.ended(utc_now()):
+            raise _refused("Game has ended", 400)
+        if await self.repository.add_player(game.id, principal.account_id, utc_now()):
+            game = await self._updated(game.id)
+        return game
+
+    async def chat(
+        self, principal: Principal, game_id: Any, payload: dict[str, Any]
+    ) -> ChatMessage:
+        """Persist and broadcast a chat message of the caller (banned → refused)."""
+        try:
+            text = chat_text(payload)
+        except ValueError as exc:
+            raise _refused(str(exc)) from None
+        await self.accounts.ensure_not_banned(principal.account_id)
+        game = await self.game(game_id)
+        message = ChatMessage(
+            id=new_id(),
+            game_id=game.id,
+            account_id=principal.account_id,
+            username=principal.username,
+            message=text,
+            created_at=utc_now(),
+        )
+        await self.repository.add_chat(message)
+        self._game(game.id, CHAT_MESSAGE, {"chatMessage": message.wire()})
+        return message
+
+    async def link(
+        self,
+        principal: Principal,
+        game_id: Any,
+        submission_id: Any,
+        user_id: str | None = None,
+    ) -> dict[str, Any]:
+        """``POST /submission/game`` and ``game:submit``: link the caller's fresh submission
+        to a running game (rules in the module), broadcast ``player:submitted`` then
+        ``game:update``, and answer CodinCod's 201 body."""
+        if user_id is not None and user_id != principal.account_id:
+            raise _refused("userId does not match the signed-in user", 403, error="Forbidden")
+        submission = await self.submissions.by_id(submission_id) if is_id(submission_id) else None
+        if submission is None or submission.account_id != principal.account_id:
+            raise _refused(SUBMISSION_NOT_FOUND, 404)
+        async with self._link_lock:
+            game = await self.game(game_id)
+            now = utc_now()
+            if game.ended(now):
+                raise _refused("Game has ended: submissions are closed", reason="game ended")
+            if now < game.start_time:
+                raise _refused("Game has not started yet", reason="game not started")
+            if not game.has_player(principal.account_id):
+                raise _refused("User not in this game", reason="not a player")
+            if submission.puzzle_id != game.puzzle_id:
+                raise _refused("Submission is for another puzzle", reason="wrong puzzle")
+            allowed = game.options.allowed_languages
+            if allowed and submission.language_id not in allowed:
+                raise _refused("Language not allowed in this game", reason="language not allowed")
+            refusal = scoring.acceptance(game.mode, submission.success_rate)
+            if refusal is not None:
+                raise _refused(f"Submission invalid for {game.mode} mode", reason=refusal)
+            if now > submission.created_at + timedelta(seconds=SUBMISSION_BUFFER_SECONDS):
+                raise _refused(
+                    f"Submission is older than {SUBMISSION_BUFFER_SECONDS} seconds",
+                    reason="submission too old",
+                )
+            if any(s.account_id == principal.account_id for s in game.submissions):
+                raise _refused("User already submitted to this game", reason="already submitted")
+            if not await self.repository.link(submission.id, game.id):
+                raise _refused("Submission already belongs to a game", reason="already linked")
+        self._game(
+            game.id,
+            PLAYER_SUBMITTED,
+            {"userId": principal.account_id, "username": principal.username},
+        )
+        game = await self._updated(game.id)
+        position = next(
+            (
+                entry["rank"]
+                for entry in self.standings(game)
+                if entry["userId"] == principal.account_id
+            ),
+            None,
+        )
+        answer: dict[str, Any] = {
+            "success": True,
+            "message": "Submission successfully added to game",
+            "game": {"id": game.id, "status": "in_progress", "playerCount": len(game.players)},
+        }
+        if position is not None:
+            answer["leaderboardPosition"] = position
+        return answer
+
+    # -- timers ---------------------------------------------------------------------------------
+
+    def _arm(self, game_id: str, end_time: datetime) -> None:
+        if game_id in self._timers:
+            return
+        task = asyncio.get_running_loop().create_task(self._end_at(game_id, end_time))
+        self._timers[game_id] = task
+        task.add_done_callback(lambda _: self._timers.pop(game_id, None))
+
+    async def _end_at(self, game_id: str, end_time: datetime) -> None:
+        # a hair late rather than early: the game has ended when its timer fires
+        await asyncio.sleep(max(0.0, (end_time - utc_now()).total_seconds()) + 0.005)
+        try:
+            await self.finish(game_id)
+        except Exception:
+            log.exception("ending game %s failed", game_id)
+
+    async def finish(self, game_id: str) -> None:
+        """The game ended: ``game:update`` with the ended game and its final standings."""
+        game = await self.game(game_id)
+        wire = self.game_wire(game)
+        self._game(game.id, GAME_UPDATE, {"game": wire, "standings": wire["standings"]})
+
+    async def resume(self) -> None:
+        """Re-arm the timers of the games still running (after a restart)."""
+        for game_id, end_time in await self.repository.running(utc_now()):
+            self._arm(game_id, end_time)
+
+    async def stop(self) -> None:
+        tasks = list(self._timers.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
