@@ -44,6 +44,7 @@ SUITES: dict[str, str] = {
     "analytics-query": "bench.analytics_query",
     "packaging": "bench.packaging",
     "arena": "bench.arena",
+    "arena-leaderboard": "bench.arena_leaderboard",
 }
 RESULTS = BENCH_DIR / "RESULTS.md"
 SECTION = re.compile(r"<!-- suite:(?P<name>[\w-]+) -->\n.*?<!-- /suite:(?P=name) -->\n", re.S)

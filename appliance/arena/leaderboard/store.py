@@ -67,30 +67,37 @@ class LeaderboardRepository:
         from appliance.arena import tables as sql
 
         g, s = sql.games, sql.submissions
+        unrated = (g.c.rated.is_(True), g.c.rated_at.is_(None), g.c.end_time < ended_before)
         async with self.store.session() as session:
             rows = await session.execute(
                 sql.select(g.c.id, g.c.mode, g.c.created_at, g.c.end_time)
-                .where(g.c.rated.is_(True), g.c.rated_at.is_(None), g.c.end_time < ended_before)
+                .where(*unrated)
                 .order_by(g.c.end_time, g.c.id)
             )
             games = {
                 row.id: FinishedGame(row.id, row.mode, row.created_at, row.end_time) for row in rows
             }
-            for ids in _chunks(list(games)):
-                played = await session.execute(
-                    sql.select(
-                        s.c.id,
-                        s.c.game_id,
-                        s.c.account_id,
-                        s.c.success_rate,
-                        sql.func.length(s.c.code).label("code_length"),
-                        s.c.created_at,
-                    )
-                    .where(s.c.game_id.in_(ids))
-                    .order_by(s.c.created_at, s.c.id)
+            if not games:
+                return []
+            # One pass over the submissions (a game's are found by its id), whatever the
+            # number of games: the unrated games are the join's filter.
+            played = await session.execute(
+                sql.select(
+                    s.c.id,
+                    s.c.game_id,
+                    s.c.account_id,
+                    s.c.success_rate,
+                    sql.func.length(s.c.code).label("code_length"),
+                    s.c.created_at,
                 )
-                for row in played:
-                    games[row.game_id].submissions.append(
+                .join_from(s, g, g.c.id == s.c.game_id)
+                .where(*unrated)
+                .order_by(s.c.created_at, s.c.id)
+            )
+            for row in played:
+                game = games.get(row.game_id)
+                if game is not None:  # both reads are one transaction: always found
+                    game.submissions.append(
                         PlayedSubmission(
                             row.id,
                             row.account_id,
