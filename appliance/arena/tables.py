@@ -305,3 +305,17 @@ user_metrics = Table(
     Index("ix_arena_user_metrics_mode_rating", "mode", "rating"),
 )
 """One row per (account, game mode) (§6 UserMetrics): the Glicko-2 rating and the counts."""
+
+# -- the CodinCod import (Arena IV)
+
+legacy_ids = Table(
+    "arena_legacy_ids",
+    metadata,
+    Column("collection", String(32), primary_key=True),
+    Column("legacy_id", String(ID), primary_key=True),
+    Column("new_id", String(ID), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+)
+"""``sparkhouse arena import-legacy``: each imported Mongo document (its collection as
+Mongoose names it, its ``_id``) and the row it became (the same id, except a language that
+was already here); a document found here is skipped, so an import runs again unchanged."""

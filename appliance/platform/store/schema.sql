@@ -3,7 +3,7 @@ CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO "alembic_version" VALUES('arena_0003_games');
+INSERT INTO "alembic_version" VALUES('arena_0004_legacy');
 INSERT INTO "alembic_version" VALUES('analytics_0002_goals');
 INSERT INTO "alembic_version" VALUES('platform_0001_identity');
 CREATE TABLE api_keys (
@@ -131,6 +131,13 @@ CREATE TABLE arena_languages (
 	updated_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_arena_languages_language_version UNIQUE (language, version)
+);
+CREATE TABLE arena_legacy_ids (
+	collection VARCHAR(32) NOT NULL, 
+	legacy_id VARCHAR(24) NOT NULL, 
+	new_id VARCHAR(24) NOT NULL, 
+	imported_at DATETIME NOT NULL, 
+	PRIMARY KEY (collection, legacy_id)
 );
 CREATE TABLE arena_preferences (
 	id VARCHAR(24) NOT NULL, 
