@@ -12,17 +12,40 @@ What the sandbox allows, and why:
 - User: uid 65534 inside a new user namespace. When the server runs as root, bwrap itself is
   started as uid 65534 (``setpriv``), so the program's processes belong to an unprivileged
   user on the host too: root is exempt from RLIMIT_NPROC, nobody is not.
-- Limits, set by ``prlimit`` inside the namespace just before the interpreter starts:
-  RLIMIT_NPROC (counted per user namespace, so per run, and not against the server user's
-  own processes), RLIMIT_CPU, RLIMIT_AS (RLIMIT_DATA for node), RLIMIT_FSIZE, RLIMIT_NOFILE,
-  no core files. The wall clock is ours: at ``run_timeout_seconds`` bwrap is killed, and with
-  it (--die-with-parent, pid namespace) every process of the run. Output past
-  ``output_limit_bytes`` per stream is cut and the run killed, as Piston does.
+- Limits, the same set either way: RLIMIT_NPROC (counted per user namespace, so per run, and
+  not against the server user's own processes), RLIMIT_CPU, RLIMIT_AS (RLIMIT_DATA for node),
+  RLIMIT_FSIZE, RLIMIT_NOFILE, no core files. They are set on the sandbox's first process
+  before the program exists, so it and everything it forks inherit them:
 
-Per run this spawns only bwrap (plus setpriv's and prlimit's exec, no extra process), so a
-trivial program starts nearly as fast as unsandboxed. The sandbox is probed once; when it
-cannot start (no bwrap, user namespaces off as in a default Docker container) every call
-raises ExecutorUnavailable saying how to fix it — untrusted code never runs unsandboxed.
+  * by the server, with prlimit(2), while that process waits on bwrap's ``--block-fd``
+    (bwrap names it on ``--info-fd``) — when the server is not root, or is root with
+    CAP_SYS_RESOURCE (the kernel lets us lower a process's limits if it runs as our own user
+    or we hold that capability over it). No exec at all. The waiting sandbox is never let go
+    without its limits: on any failure it is killed first;
+  * otherwise (root without CAP_SYS_RESOURCE, as in most containers; or the probe finds the
+    call refused) by util-linux's ``prlimit`` inside the namespace, one exec before the
+    interpreter.
+
+  The limits cannot go on bwrap itself: RLIMIT_NPROC there would count every run (and, for a
+  non-root server, its own threads) against one budget.
+- Wall clock and output are ours: at ``run_timeout_seconds`` bwrap's process group is killed,
+  and with it (--die-with-parent, pid namespace) every process of the run. Output past
+  ``output_limit_bytes`` per stream is cut and the run killed, as Piston does. stdin is a
+  sealed memfd (read to its end, never written), stdout and stderr are pipes read on the
+  event loop, and the exit is seen through a pidfd.
+
+Cost. A run is started by ``subprocess.Popen`` in a spawner thread: in C, with vfork, so its
+cost does not grow with the server's memory (uvloop's own spawn forks the server: ≈ 20 ms at
+300 MiB resident, on the event loop) and never with a preexec_fn (other threads exist). That
+is why root drops to nobody with ``setpriv`` (one exec, ≈ 1 ms) rather than Popen's
+``user=``/``group=``: on Python 3.11 those turn vfork into a full fork of the server. So per
+run: bwrap alone (not root); setpriv + bwrap (root with CAP_SYS_RESOURCE); setpriv + bwrap +
+prlimit (root without it). What remains is bwrap's own work (namespaces, mounts, the lazy
+unmount of the old root), which every property above needs: with a trivial Python program
+this is ≈ 1.4× the bare interpreter, ≈ 1.5× with both execs (bench/RESULTS.md, suite arena).
+The sandbox is probed once; when it cannot start (no bwrap, user namespaces off as in a
+default Docker container) every call raises ExecutorUnavailable saying how to fix it —
+untrusted code never runs unsandboxed.
 """
 
 from __future__ import annotations
@@ -363,6 +386,10 @@ class SandboxExecutor:
         os.close(block_w)
         return process
 
+    def _stop_orphan(self, spawning: asyncio.Future[subprocess.Popen[bytes]]) -> None:
+        if not spawning.cancelled() and spawning.exception() is None:
+            self._spawner.submit(_stop, spawning.result())
+
     def _limit(self, pid: int, local: LocalRuntime) -> None:
         """Set the run's limits on the waiting sandbox ``pid``."""
         for _, which, soft, hard in self.rlimits(local):
@@ -370,9 +397,15 @@ class SandboxExecutor:
 
     async def _run(self, local: LocalRuntime, code: str, stdin: str) -> RunResult:
         loop = asyncio.get_running_loop()
-        process = await loop.run_in_executor(
+        spawning = loop.run_in_executor(
             self._spawner, self._start, local, code.encode(), stdin.encode()
         )
+        try:
+            process = await asyncio.shield(spawning)
+        except asyncio.CancelledError:
+            # The thread still starts the run: stop it then, it has no one to watch it.
+            spawning.add_done_callback(self._stop_orphan)
+            raise
         ended = await supervise(
             process,
             wall_seconds=self.settings.run_timeout_seconds,

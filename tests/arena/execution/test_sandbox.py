@@ -14,6 +14,7 @@ differs), so it is proven here too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import re
@@ -122,6 +123,62 @@ async def test_stdin_reaches_the_program(sandbox: SandboxExecutor) -> None:
     assert python.run is not None and python.run.stdout == "ABC\n\n"
     bash = await run(sandbox, "bash", 'while read line; do echo "<$line>"; done', "a\nb\n")
     assert bash.run is not None and bash.run.stdout == "<a>\n<b>\n"
+
+
+async def test_stdin_is_read_only(sandbox: SandboxExecutor) -> None:
+    code = (
+        "import os\n"
+        "for attempt in (lambda: os.write(0, b'x'), lambda: open('/proc/self/fd/0', 'w')):\n"
+        "    try:\n"
+        "        attempt()\n"
+        "        print('written')\n"
+        "    except OSError:\n"
+        "        print('refused')\n"
+        "print(input())\n"
+    )
+    result = await run(sandbox, "python", code, "kept\n")
+    assert result.run is not None and result.run.stdout == "refused\nrefused\nkept\n"
+
+
+async def test_a_program_holds_only_its_own_streams(sandbox: SandboxExecutor) -> None:
+    # Started together: no run's program file, stdin or pipes leak into another.
+    code = "import os\nprint(sorted(os.listdir('/proc/self/fd')))"
+    results = await asyncio.gather(*(run(sandbox, "python", code) for _ in range(4)))
+    for result in results:
+        assert result.run is not None
+        assert set(eval(result.run.stdout)) <= {"0", "1", "2", "3"}  # 3: listdir's own
+
+
+async def test_a_cancelled_run_is_killed(sandbox: SandboxExecutor) -> None:
+    marker = f"sparkhouse-cancelled-{os.getpid()}"
+    running = asyncio.create_task(run(sandbox, "bash", f"exec -a {marker} sleep 30"))
+    deadline = time.monotonic() + 5
+    while not _processes(marker) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert _processes(marker)
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    deadline = time.monotonic() + 3
+    while _processes(marker) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert _processes(marker) == []
+
+
+async def test_a_run_cancelled_while_it_starts_is_killed(sandbox: SandboxExecutor) -> None:
+    marker = f"sparkhouse-cancelled-early-{os.getpid()}"
+    runs = [
+        asyncio.create_task(run(sandbox, "bash", f"exec -a {marker} sleep 30")) for _ in range(4)
+    ]
+    await asyncio.sleep(0)  # each is starting in a spawner thread
+    for running in runs:
+        running.cancel()
+    await asyncio.gather(*runs, return_exceptions=True)
+    await asyncio.sleep(1.0)
+    deadline = time.monotonic() + 3
+    while _processes(marker) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert _processes(marker) == []
 
 
 async def test_output_interleaves_stdout_and_stderr_in_order(sandbox: SandboxExecutor) -> None:
@@ -403,12 +460,7 @@ async def test_a_sandbox_whose_limits_cannot_be_set_never_runs() -> None:
     with pytest.raises(PermissionError):
         await made.execute(bash, f"exec -a {marker} sleep 5", "")
     await asyncio.sleep(0.3)
-    running = [
-        path
-        for path in Path("/proc").glob("[0-9]*/cmdline")
-        if _read(path).startswith(marker.encode())
-    ]
-    assert running == []
+    assert _processes(marker) == []
 
 
 async def test_a_refused_handshake_falls_back_to_prlimit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -423,6 +475,15 @@ async def test_a_refused_handshake_falls_back_to_prlimit(monkeypatch: pytest.Mon
     assert not made._handshake
     result = await made.execute(python, "import resource\nprint(resource.getrlimit(6))", "")
     assert result.run is not None and result.run.stdout == "(16, 16)\n"  # RLIMIT_NPROC
+
+
+def _processes(marker: str) -> list[Path]:
+    """Processes whose command line starts with ``marker``."""
+    return [
+        path.parent
+        for path in Path("/proc").glob("[0-9]*/cmdline")
+        if _read(path).startswith(marker.encode())
+    ]
 
 
 def _read(path: Path) -> bytes:
