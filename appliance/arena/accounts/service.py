@@ -181,7 +181,7 @@ class AccountService:
         if user is None or not user.password_hash:
             await self.identity.check_password(body.password, await self._dummy())
             raise arena_error(400, BAD_LOGIN)
-        if not await self.identity.check_password(body.password, user.password_hash):
+        if not await self.identity.verify_password(user, body.password):
             raise arena_error(400, BAD_LOGIN)
         return await self._account_for(user, new_id())
 

@@ -53,8 +53,18 @@ def _hash_password_sync(password: str, rounds: int) -> str:
     return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds)).decode()
 
 
+LEGACY_BCRYPT = "legacy$"
+"""Prefix of an imported hash that is plain bcrypt of the password (CodinCod's, by bcryptjs,
+which reads at most 72 bytes of it): checked as such, and replaced by the house scheme at the
+next successful login (:meth:`IdentityService.verify_password`)."""
+BCRYPT_MAX_BYTES = 72
+
+
 def _check_password_sync(password: str, password_hash: str) -> bool:
     try:
+        if password_hash.startswith(LEGACY_BCRYPT):
+            legacy = password_hash[len(LEGACY_BCRYPT) :].encode()
+            return bcrypt.checkpw(password.encode()[:BCRYPT_MAX_BYTES], legacy)
         return bcrypt.checkpw(_prehash(password), password_hash.encode())
     except ValueError:  # a malformed stored hash never matches
         return False
@@ -140,6 +150,17 @@ class IdentityService:
         return await asyncio.get_running_loop().run_in_executor(
             self._bcrypt, _check_password_sync, password, password_hash
         )
+
+    async def verify_password(self, user: User, password: str) -> bool:
+        """:meth:`check_password` of the user's own hash; an imported (legacy) hash that
+        matches is replaced by the house scheme, so it is checked that way once only."""
+        if not await self.check_password(password, user.password_hash):
+            return False
+        if user.password_hash and user.password_hash.startswith(LEGACY_BCRYPT):
+            await self.repository.set_password(
+                user.id, await self.hash_password(password), user.must_change_password, utc_now()
+            )
+        return True
 
     # -- users -----------------------------------------------------------------------------
 
