@@ -154,7 +154,7 @@ class ModerationRepository:
         picked = (
             sql.select(p.c.id)
             .where(ready)
-            .order_by(p.c.created_at.desc(), p.c.id.desc())
+            .order_by(p.c.created_at.desc())
             .limit(limit)
             .offset(offset)
         )
@@ -171,7 +171,7 @@ class ModerationRepository:
                 p.outerjoin(a, p.c.author_id == a.c.id).outerjoin(u, a.c.user_id == u.c.id)
             )
             .where(p.c.id.in_(picked))
-            .order_by(p.c.created_at.desc(), p.c.id.desc())
+            .order_by(p.c.created_at.desc())
         )
         async with self.store.session() as session:
             rows = (await session.execute(query)).all()
@@ -204,7 +204,7 @@ class ModerationRepository:
         picked = (
             sql.select(r.c.id)
             .where(*where)
-            .order_by(r.c.created_at.desc(), r.c.id.desc())
+            .order_by(r.c.created_at.desc())
             .limit(limit)
             .offset(offset)
         )
@@ -246,7 +246,7 @@ class ModerationRepository:
             sql.select(*columns)
             .select_from(joined)
             .where(r.c.id.in_(picked))
-            .order_by(r.c.created_at.desc(), r.c.id.desc())
+            .order_by(r.c.created_at.desc())
         )
         async with self.store.session() as session:
             rows = (await session.execute(query)).all()
@@ -351,7 +351,7 @@ class ModerationRepository:
                 log.outerjoin(a, log.c.actor_id == a.c.id).outerjoin(u, a.c.user_id == u.c.id)
             )
             .where(*where)
-            .order_by(log.c.created_at.desc(), log.c.id.desc())
+            .order_by(log.c.created_at.desc())
             .limit(query.limit)
             .offset(query.offset)
         )
