@@ -572,4 +572,202 @@ def run(config: Config) -> list[Table]:
     submissions = _submission_table(mine, bare, seconds)
     for table in (submissions, pages):
         table.notes.append(settings_note(CHANGES))
-    return [overhead, submissions, pages]
+    return [overhead, submissions, pages, _review_table(config)]
+
+
+# -- 5. the moderators' review queue (issue 18) ---------------------------------------------
+
+REVIEW_ITEMS = 10_000  # ready puzzles, and as many pending reports of puzzles
+REVIEW_LIMIT = 20  # CodinCod's default page
+REVIEW_DEEP_PAGE = 400  # items 7,981–8,000, newest first
+REVIEW_P99_MS = 20.0  # issue 18
+
+HOW_MEASURED += f"""
+**The review queue.** A fresh server (the same settings) gets an author, a reporter and a
+moderator through the API (the moderator's role set in the store); stopped, its store gets
+{REVIEW_ITEMS:,} `ready` puzzles by the author (the pending-puzzle queue) and
+{REVIEW_ITEMS:,} pending reports of those puzzles by the reporter (the reported-puzzle
+queue), written straight into `arena_puzzles` and `arena_reports` as their stores write them.
+Restarted, one client sends one request at a time on a keep-alive connection with the
+moderator's cookie (the role is read from the store on each request, as always):
+{GET_REQUESTS} × `GET /api/v1/moderation/review` (page 1 of {REVIEW_LIMIT}, pending
+puzzles), {GET_REQUESTS} × page {REVIEW_DEEP_PAGE}, and {GET_REQUESTS} ×
+`?type=reported_puzzle` (page 1: each report with its puzzle and reporter), after a warm-up
+of 20. The baseline is bare Sanic's `GET /bare`, measured by the same client in the same run.
+"""
+
+
+async def _sequential_as(port: int, path: str, count: int, cookie: str = "") -> list[float]:
+    """``count`` GETs of ``path`` one at a time on one keep-alive connection (after 20 of
+    warm-up), with ``cookie``: each one's latency in ms."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+    if cookie:
+        head += f"Cookie: {cookie}\r\n"
+    request = (head + "\r\n").encode()
+
+    async def once() -> tuple[int, bytes]:
+        writer.write(request)
+        header = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in header.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return int(header[9:12]), await reader.readexactly(length) if length else b""
+
+    try:
+        for _ in range(20):
+            status, body = await once()
+            if status != 200:
+                raise RuntimeError(f"GET {path} → {status}: {body[:300]!r}")
+        latencies = []
+        for _ in range(count):
+            started = time.perf_counter()
+            status, _ = await once()
+            latencies.append(_ms(time.perf_counter() - started))
+            if status != 200:
+                raise RuntimeError(f"GET {path} → {status}")
+        return latencies
+    finally:
+        writer.close()
+
+
+def _fill_review(data_dir: Path, author: str, reporter: str, moderator: str) -> float:
+    """The ready puzzles and the pending reports, written straight into the store (and the
+    moderator's role): seconds taken."""
+    from appliance.platform.ids import object_id
+
+    started = time.perf_counter()
+    with contextlib.closing(sqlite3.connect(data_dir / "sparkhouse.db")) as db, db:
+        db.execute("UPDATE users SET role = 'moderator' WHERE username = ?", (moderator,))
+        ids = dict(
+            db.execute(
+                "SELECT u.username, a.id FROM arena_accounts a JOIN users u ON u.id = a.user_id "
+                "WHERE u.username IN (?, ?)",
+                (author, reporter),
+            ).fetchall()
+        )
+        first = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
+        puzzles, reports = [], []
+        for index in range(REVIEW_ITEMS):
+            puzzle_id = object_id()
+            when = _stamp(first + timedelta(seconds=index))
+            puzzles.append(
+                (
+                    puzzle_id,
+                    ids[author],
+                    f"Puzzle {index}",
+                    f"Statement of puzzle {index}: read a number, print something of it.",
+                    "0 <= n <= 100",
+                    "intermediate",
+                    "ready",
+                    "print(int(input()) * 2)\n",
+                    "[]",
+                    when,
+                    when,
+                )
+            )
+            reports.append(
+                (
+                    object_id(),
+                    puzzle_id,
+                    "puzzle",
+                    ids[reporter],
+                    f"Report {index}: this puzzle looks copied from somewhere else entirely.",
+                    "pending",
+                    when,
+                    when,
+                )
+            )
+        db.executemany(
+            "INSERT INTO arena_puzzles (id, author_id, title, statement, constraints, "
+            "difficulty, visibility, solution_code, tags, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            puzzles,
+        )
+        db.executemany(
+            "INSERT INTO arena_reports (id, problematic_identifier, problem_type, "
+            "reported_by_id, explanation, status, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            reports,
+        )
+    return time.perf_counter() - started
+
+
+def _review_table(config: Config) -> Table:
+    count = 100 if config.quick else GET_REQUESTS
+    root = Path(tempfile.mkdtemp(prefix="sparkhouse-bench-review-"))
+    data_dir = root / "data"
+    names = ("reviewauthor", "reviewreporter", "reviewmoderator")
+    try:
+        setup = _serve(data_dir, "arena-review-setup")
+        try:
+            with httpx.Client(base_url=setup.url, timeout=30) as client:
+                for name in names:
+                    client.post(
+                        "/api/v1/register",
+                        json={
+                            "email": f"{name}@example.org",
+                            "username": name,
+                            "password": USER_PASSWORD,
+                        },
+                    ).raise_for_status()
+                token = client.cookies["token"]  # the last one: the moderator
+        finally:
+            setup.stop()
+        fill_seconds = _fill_review(data_dir, *names)
+        server = _serve(data_dir, "arena-review")
+        try:
+            cookie = f"token={token}"
+            paths = {
+                "pending puzzles, page 1": f"/api/v1/moderation/review?limit={REVIEW_LIMIT}",
+                f"pending puzzles, page {REVIEW_DEEP_PAGE}": (
+                    f"/api/v1/moderation/review?page={REVIEW_DEEP_PAGE}&limit={REVIEW_LIMIT}"
+                ),
+                "reported puzzles, page 1": (
+                    f"/api/v1/moderation/review?type=reported_puzzle&limit={REVIEW_LIMIT}"
+                ),
+            }
+            with httpx.Client(base_url=server.url, timeout=10, cookies={"token": token}) as client:
+                for path in paths.values():
+                    found = client.get(path).json()
+                    if found["pagination"]["total"] != REVIEW_ITEMS or len(found["data"]) != 20:
+                        raise RuntimeError(f"GET {path}: {found['pagination']}")
+            mine = {
+                label: asyncio.run(_sequential_as(server.port, path, count, cookie))
+                for label, path in paths.items()
+            }
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    with bare_sanic() as bare:
+        base = asyncio.run(_sequential_as(bare.port, "/bare", count))
+    table = Table(
+        f"GET /api/v1/moderation/review — {REVIEW_ITEMS:,} ready puzzles and {REVIEW_ITEMS:,} "
+        "pending reports, one request at a time",
+        baseline="bare Sanic `GET /bare` (bench/bare_sanic.py), measured by the same client",
+    )
+    for label, latencies in mine.items():
+        table.add(
+            Row(f"{label}, p50", percentile(latencies, 50), "ms", percentile(base, 50), digits=2)
+        )
+        p99 = percentile(latencies, 99)
+        table.add(
+            Row(
+                f"{label}, p99",
+                p99,
+                "ms",
+                percentile(base, 99),
+                target=f"≤ {REVIEW_P99_MS:g} ms",
+                passed=at_most(p99, REVIEW_P99_MS),
+                digits=2,
+            )
+        )
+    table.notes.append(
+        f"{count} requests per queue after 20 of warm-up, {REVIEW_LIMIT} items a page; "
+        f"{REVIEW_ITEMS:,} puzzles and {REVIEW_ITEMS:,} reports written in {fill_seconds:.1f} s."
+    )
+    table.notes.append(settings_note(CHANGES))
+    return table
