@@ -140,6 +140,7 @@ submissions = Table(
     Column("created_at", DateTime, nullable=False),
     Index("ix_arena_submissions_account", "account_id", "created_at"),
     Index("ix_arena_submissions_puzzle", "puzzle_id", "created_at"),
+    Index("ix_arena_submissions_game", "game_id"),  # revision arena_0003_games
 )
 seeds = Table(
     "arena_seeds",

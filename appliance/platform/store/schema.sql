@@ -305,6 +305,7 @@ CREATE INDEX ix_arena_reports_target ON arena_reports (problematic_identifier);
 CREATE INDEX ix_arena_audit_log_created ON arena_audit_log (created_at);
 CREATE INDEX ix_arena_audit_log_target ON arena_audit_log (target_type, target_id, created_at);
 CREATE INDEX ix_arena_games_end ON arena_games (end_time);
+CREATE INDEX ix_arena_submissions_game ON arena_submissions (game_id);
 CREATE INDEX ix_arena_games_unrated ON arena_games (rated, rated_at, end_time);
 CREATE INDEX ix_arena_chat_messages_game ON arena_chat_messages (game_id, created_at);
 CREATE INDEX ix_arena_user_metrics_mode_rating ON arena_user_metrics (mode, rating);

@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime, nullable=False),
     )
     op.create_index("ix_arena_games_end", "arena_games", ["end_time"])
+    # a game's submissions (standings, the rating job), by the column revision 0001 added
+    op.create_index("ix_arena_submissions_game", "arena_submissions", ["game_id"])
     op.create_index("ix_arena_games_unrated", "arena_games", ["rated", "rated_at", "end_time"])
     op.create_table(
         "arena_game_players",
@@ -79,5 +81,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_arena_submissions_game", "arena_submissions")
     for table in ("arena_user_metrics", "arena_chat_messages", "arena_game_players", "arena_games"):
         op.drop_table(table)
