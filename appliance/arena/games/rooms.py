@@ -40,6 +40,7 @@ class Member:
 class PendingStart:
     game_id: str
     start_time: datetime
+    end_time: datetime
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,10 @@ class Room:
     invite_code: str | None
     members: list[Member] = field(default_factory=list)
     pending: PendingStart | None = None
+    """The room's game, from its start until it ends (then the room may start another)."""
+
+    def running(self, now: datetime) -> PendingStart | None:
+        return self.pending if self.pending is not None and now < self.pending.end_time else None
 
     @property
     def owner(self) -> Member:

@@ -13,7 +13,8 @@ Decisions:
 * a room holds a user once; hosting or joining a room leaves the previous one;
 * ``game:start`` by any member picks a random approved puzzle (none → :data:`NOT_ENOUGH`);
   the game starts after the countdown (15 s) and lasts ``maxGameDurationInSeconds`` (900 s);
-  every member is a player; the room keeps the pending start, so a late joiner gets it;
+  every member is a player; the room keeps the game until it ends (a late joiner gets
+  ``game:start``, another ``game:start`` answers the same game), then may start another;
 * a submission is linked to a running game only (before the start or from the end on it is
   refused, saying so), by a player, for the game's puzzle, in an allowed language, accepted
   by the mode (§9.1), within 10 s of its creation, once per player;
@@ -178,8 +179,9 @@ class GameService:
 
     def _joined(self, principal: Principal, room: Room, left: Room | None) -> None:
         self._room_changed(left, room)
-        if room.pending is not None:
-            self._users([principal.account_id], GAME_START, room.pending.wire())
+        pending = room.running(utc_now())
+        if pending is not None:
+            self._users([principal.account_id], GAME_START, pending.wire())
 
     def leave(self, principal: Principal, room_id: Any) -> Room:
         try:
@@ -205,14 +207,14 @@ class GameService:
             raise _refused(str(exc), 404) from None
         if not room.has(principal.account_id):
             raise _refused("You are not in this room", 403)
-        if room.pending is not None:
-            return room.pending
+        if (pending := room.running(utc_now())) is not None:
+            return pending
         puzzle_id = await self.repository.random_approved_puzzle()
         if puzzle_id is None:
             self._users([principal.account_id], ROOMS_NOT_ENOUGH, {"message": NOT_ENOUGH})
             raise _refused(NOT_ENOUGH, 409, event=ROOMS_NOT_ENOUGH)
-        if room.pending is not None:  # another member started it meanwhile
-            return room.pending
+        if (pending := room.running(utc_now())) is not None:  # started meanwhile
+            return pending
         now = utc_now()
         start = now + timedelta(seconds=self.countdown_seconds)
         end = start + timedelta(seconds=room.options.max_game_duration_in_seconds)
@@ -229,7 +231,7 @@ class GameService:
         )
         await self.repository.add(game)
         self._arm(game.id, end)
-        room.pending = PendingStart(game.id, start)
+        room.pending = PendingStart(game.id, start, end)
         self._users(room.member_ids(), GAME_START, room.pending.wire())
         self.overview_changed()
         return room.pending

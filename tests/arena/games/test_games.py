@@ -225,6 +225,8 @@ async def test_a_game_from_start_to_its_end(
         assert late["status"] == "ok"
         start = await c.expect(LOBBY, "game:start")
         assert start["gameId"] == game_id and start["gameUrl"] == f"/multiplayer/{game_id}"
+        same = await a.push(LOBBY, "game:start", {"roomId": ROOM_OF[game_id]})
+        assert same["status"] == "ok" and same["response"]["gameId"] == game_id  # running
 
         # a spectator joins the topic, then the game
         spectated = await c.join(f"game:{game_id}")
@@ -305,6 +307,9 @@ async def test_a_game_from_start_to_its_end(
         assert closed.json()["message"] == "Game has ended: submissions are closed"
         refused = await b.push(f"game:{game_id}", "game:join")
         assert refused["status"] == "error" and refused["response"]["reason"] == "Game has ended"
+        # the room may start another game once this one ended
+        again = await a.push(LOBBY, "game:start", {"roomId": ROOM_OF[game_id]})
+        assert again["status"] == "ok" and again["response"]["gameId"] != game_id
     finally:
         await close_all([a, b, c])
 
