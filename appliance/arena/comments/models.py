@@ -3,6 +3,7 @@ UserVote): what is stored, the bodies of the routes, and the comment they answer
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -10,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.arena.accounts.models import AuthorDto
-from appliance.arena.wire import IsoDate, Wire, iso
+from appliance.arena.wire import IsoDate, Wire
 
 CommentType = Literal["puzzle-comment", "comment-comment"]
 VoteType = Literal["upvote", "downvote"]
@@ -89,26 +90,58 @@ class CommentDto(Wire):
 
 
 def comment_wire(comment: Comment, *, populated: bool = True) -> dict[str, Any]:
-    """The JSON of :class:`CommentDto` for ``comment``, built directly (a puzzle's thread is
-    a thousand of them): the author populated when ``populated`` and joined in, the replies
-    populated when they were read so."""
-    author: Any = comment.author_id
-    if populated and comment.author is not None:
-        author = comment.author.model_dump(mode="json", exclude_none=True)
-    replies: list[Any]
-    if populated and comment.replies is not None:
-        replies = [comment_wire(reply) for reply in comment.replies]
-    else:
-        replies = list(comment.comments)
-    return {
-        "_id": comment.id,
-        "author": author,
-        "text": comment.text,
-        "upvote": comment.upvote,
-        "downvote": comment.downvote,
-        "commentType": comment.comment_type,
-        "comments": replies,
-        "parentId": comment.parent_id,
-        "createdAt": iso(comment.created_at),
-        "updatedAt": iso(comment.updated_at),
-    }
+    """The JSON of :class:`CommentDto` for ``comment``: the author populated when
+    ``populated`` and joined in, the replies populated when they were read so."""
+    return _Wire().comment(comment, populated=populated)
+
+
+def comments_wire(comments: Iterable[Comment]) -> list[dict[str, Any]]:
+    """:func:`comment_wire` of each of ``comments`` (a puzzle's thread: a thousand of them,
+    by a few authors)."""
+    wire = _Wire()
+    return [wire.comment(comment, populated=True) for comment in comments]
+
+
+class _Wire:
+    """Builds the JSON of comments directly (no model validation on the way out), each
+    author's once."""
+
+    def __init__(self) -> None:
+        self.authors: dict[str, dict[str, Any]] = {}
+
+    def author(self, author: AuthorDto) -> dict[str, Any]:
+        found = self.authors.get(author.id_)
+        if found is None:
+            found = self.authors[author.id_] = author.model_dump(mode="json", exclude_none=True)
+        return found
+
+    def comment(self, comment: Comment, *, populated: bool) -> dict[str, Any]:
+        author: Any = comment.author_id
+        if populated and comment.author is not None:
+            author = self.author(comment.author)
+        replies: list[Any]
+        if populated and comment.replies is not None:
+            replies = [self.comment(reply, populated=True) for reply in comment.replies]
+        else:
+            replies = list(comment.comments)
+        created = _iso(comment.created_at)
+        return {
+            "_id": comment.id,
+            "author": author,
+            "text": comment.text,
+            "upvote": comment.upvote,
+            "downvote": comment.downvote,
+            "commentType": comment.comment_type,
+            "comments": replies,
+            "parentId": comment.parent_id,
+            "createdAt": created,
+            "updatedAt": created
+            if comment.updated_at == comment.created_at
+            else _iso(comment.updated_at),
+        }
+
+
+def _iso(moment: datetime) -> str:
+    """``wire.iso``, faster (a thread has two thousand dates): naive UTC →
+    ``2025-10-31T21:11:22.000Z``."""
+    return moment.isoformat(timespec="milliseconds") + "Z"

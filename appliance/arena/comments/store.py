@@ -20,30 +20,38 @@ from appliance.arena.wire import new_id
 from appliance.platform.store import Store
 
 
-def _author(m: Any) -> AuthorDto:
-    profile = m["author_profile"]
-    return AuthorDto.model_construct(
-        id_=m["author_id"],
-        username=m["author_username"],
-        profile=Profile.model_validate(profile) if profile else None,
-        role=m["author_role"],
-    )
+def _columns(c: Any) -> list[Any]:
+    """A comment's columns in :class:`Comment`'s order (rows are read by position: a row's
+    attributes cost more than the query, a thread being a thousand rows)."""
+    return [
+        c.c.id,
+        c.c.author_id,
+        c.c.puzzle_id,
+        c.c.parent_id,
+        c.c.comment_type,
+        c.c.text,
+        c.c.upvote,
+        c.c.downvote,
+        c.c.created_at,
+        c.c.updated_at,
+    ]
 
 
-def _comment(row: Any, *, populated: bool) -> Comment:
-    m = row._mapping
+def _comment(row: tuple[Any, ...], author: AuthorDto | None, comments: list[str]) -> Comment:
+    comment_id, author_id, puzzle_id, parent_id, kind, text, up, down, created, updated = row
     return Comment(
-        id=m["id"],
-        author_id=m["author_id"],
-        puzzle_id=m["puzzle_id"],
-        parent_id=m["parent_id"],
-        comment_type=m["comment_type"],
-        text=m["text"],
-        upvote=m["upvote"],
-        downvote=m["downvote"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        author=_author(m) if populated else None,
+        comment_id,
+        author_id,
+        puzzle_id,
+        parent_id,
+        kind,
+        text,
+        up,
+        down,
+        created,
+        updated,
+        author=author,
+        comments=comments,
     )
 
 
@@ -54,30 +62,36 @@ class CommentRepository:
     # -- reads ----------------------------------------------------------------------------------
 
     @staticmethod
-    def _select(*, populated: bool = True) -> Any:
-        """Comments, joined with their author when ``populated``."""
+    async def _authors(session: Any, ids: set[str]) -> dict[str, AuthorDto]:
+        """The authors of a set of comments, each once (a thread has few of them)."""
         from appliance.arena import tables as sql
 
-        c, a, u = sql.comments, sql.accounts, sql.users
-        if not populated:
-            return sql.select(c)
-        return sql.select(
-            c,
-            u.c.username.label("author_username"),
-            u.c.role.label("author_role"),
-            a.c.profile.label("author_profile"),
-        ).select_from(c.join(a, c.c.author_id == a.c.id).join(u, a.c.user_id == u.c.id))
+        a, u = sql.accounts, sql.users
+        rows = await session.execute(
+            sql.select(a.c.id, u.c.username, u.c.role, a.c.profile)
+            .select_from(a.join(u, a.c.user_id == u.c.id))
+            .where(a.c.id.in_(list(ids)))
+        )
+        return {
+            row.id: AuthorDto.model_construct(
+                id_=row.id,
+                username=row.username,
+                profile=Profile.model_validate(row.profile) if row.profile else None,
+                role=row.role,
+            )
+            for row in rows
+        }
 
     @staticmethod
-    async def _reply_ids(session: Any, where: Any) -> dict[str, list[str]]:
-        """The ids of the replies to the comments ``where`` picks (a subquery of ids), per
-        parent, oldest first."""
+    async def _reply_ids(session: Any, parents: Any) -> dict[str, list[str]]:
+        """The ids of the replies to ``parents`` (ids, or a subquery of them), per parent,
+        oldest first."""
         from appliance.arena import tables as sql
 
         c = sql.comments
         rows = await session.execute(
             sql.select(c.c.parent_id, c.c.id)
-            .where(c.c.parent_id.in_(where))
+            .where(c.c.parent_id.in_(parents))
             .order_by(c.c.parent_id, c.c.created_at, c.c.id)
         )
         found: dict[str, list[str]] = {}
@@ -85,28 +99,38 @@ class CommentRepository:
             found.setdefault(parent_id, []).append(comment_id)
         return found
 
+    async def _read(
+        self, session: Any, where: Any, *, populated: bool, replies: Any
+    ) -> list[Comment]:
+        """The comments ``where`` picks, oldest first, each with its replies' ids (``replies``:
+        the same comments' ids as a subquery, or a list), its author when ``populated``."""
+        from appliance.arena import tables as sql
+
+        c = sql.comments
+        rows = [
+            tuple(row)
+            for row in await session.execute(
+                sql.select(*_columns(c)).where(where).order_by(c.c.created_at, c.c.id)
+            )
+        ]
+        if not rows:
+            return []
+        authors = await self._authors(session, {row[1] for row in rows}) if populated else {}
+        ids = await self._reply_ids(session, replies)
+        return [_comment(row, authors.get(row[1]), ids.get(row[0], [])) for row in rows]
+
     async def _children(self, session: Any, parent_id: str) -> list[Comment]:
         """The comments whose parent is ``parent_id``, oldest first, author populated, each
         with its replies' ids."""
         from appliance.arena import tables as sql
 
         c = sql.comments
-        rows = (
-            await session.execute(
-                self._select().where(c.c.parent_id == parent_id).order_by(c.c.created_at, c.c.id)
-            )
-        ).all()
-        if not rows:
-            return []
-        replies = await self._reply_ids(
-            session, sql.select(c.c.id).where(c.c.parent_id == parent_id).scalar_subquery()
+        return await self._read(
+            session,
+            c.c.parent_id == parent_id,
+            populated=True,
+            replies=sql.select(c.c.id).where(c.c.parent_id == parent_id).scalar_subquery(),
         )
-        children = []
-        for row in rows:
-            comment = _comment(row, populated=True)
-            comment.comments.extend(replies.get(comment.id, ()))
-            children.append(comment)
-        return children
 
     async def get(self, comment_id: str, *, populated: bool = True) -> Comment | None:
         """A comment with its replies: populated one level (each with its author and its own
@@ -118,32 +142,19 @@ class CommentRepository:
         from appliance.arena import tables as sql
 
         c = sql.comments
-        row = (
-            await session.execute(self._select(populated=populated).where(c.c.id == comment_id))
-        ).first()
-        if row is None:
+        found = await self._read(
+            session, c.c.id == comment_id, populated=populated, replies=[comment_id]
+        )
+        if not found:
             return None
-        comment = _comment(row, populated=populated)
-        if populated:
-            replies = await self._children(session, comment_id)
-            comment.comments.extend(reply.id for reply in replies)
-            return replace(comment, replies=replies)
-        ids = await self._reply_ids(session, [comment_id])
-        comment.comments.extend(ids.get(comment_id, ()))
-        return comment
+        if not populated:
+            return found[0]
+        return replace(found[0], replies=await self._children(session, comment_id))
 
     async def of_puzzle(self, puzzle_id: str) -> list[Comment]:
         """A puzzle's comments, oldest first, each with its author and its replies' ids."""
         async with self.store.session() as session:
             return await self._children(session, puzzle_id)
-
-    async def puzzle_exists(self, puzzle_id: str) -> bool:
-        from appliance.arena import tables as sql
-
-        p = sql.puzzles
-        async with self.store.session() as session:
-            found = await session.scalar(sql.select(p.c.id).where(p.c.id == puzzle_id))
-        return found is not None
 
     # -- writes ---------------------------------------------------------------------------------
 
