@@ -7,6 +7,8 @@
    the same load.
 3. ``GET /api/v1/puzzle`` (page 1 and a deep page) with 10,000 puzzles in the store, against
    the bare Sanic endpoint.
+4. A comment thread: ``GET /api/v1/puzzle/<id>`` with 1,000 comments (10,000 votes) and
+   ``GET /api/v1/comment/<id>`` of one with 100 replies, against the bare Sanic endpoint.
 """
 
 from __future__ import annotations
@@ -572,7 +574,204 @@ def run(config: Config) -> list[Table]:
     submissions = _submission_table(mine, bare, seconds)
     for table in (submissions, pages):
         table.notes.append(settings_note(CHANGES))
-    return [overhead, submissions, pages, _review_table(config)]
+    return [overhead, submissions, pages, _thread_table(config), _review_table(config)]
+
+
+# -- 4. a comment thread (issue 18) ---------------------------------------------------------
+
+THREAD_COMMENTS = 1_000  # top-level comments on one puzzle
+THREAD_REPLIES = 100  # replies to the first of them
+THREAD_VOTES = 10_000  # on the top-level comments, 10 each
+THREAD_VOTERS = 20
+THREAD_P99_MS = 20.0  # issue 18
+
+HOW_MEASURED += f"""
+**A comment thread.** A fresh server (the same settings) gets {THREAD_VOTERS} users and a
+puzzle through the API; stopped, its store gets {THREAD_COMMENTS:,} comments on that puzzle
+by those users, {THREAD_REPLIES} replies to the first of them, and {THREAD_VOTES:,} votes
+({THREAD_VOTES // THREAD_COMMENTS} per top-level comment, from different users, up and down
+mixed) with the comments' counts, written straight into `arena_comments` and
+`arena_comment_votes` as the comments store writes them. Restarted, one client sends one
+request at a time on a keep-alive connection: {GET_REQUESTS} × `GET /api/v1/puzzle/<id>`
+(the puzzle with its {THREAD_COMMENTS:,} comments, each with its author populated and its
+replies' ids) and {GET_REQUESTS} × `GET /api/v1/comment/<id>` of the comment with
+{THREAD_REPLIES} replies (each populated with its author), after a warm-up of 20; then wrk
+(2 threads, {WRK_CONNECTIONS} connections) on the puzzle. The baseline is bare Sanic's
+`GET /bare`, measured the same way in the same run.
+"""
+
+
+def _fill_thread(data_dir: Path, puzzle_id: str, voters: list[str]) -> tuple[str, float]:
+    """The thread, its replies and its votes, written straight into the store: (the id of
+    the comment with replies, seconds)."""
+    import random
+
+    from appliance.platform.ids import object_id
+
+    started = time.perf_counter()
+    rng = random.Random(18)
+    with contextlib.closing(sqlite3.connect(data_dir / "sparkhouse.db")) as db, db:
+        marks = ",".join("?" * len(voters))
+        accounts = [
+            row[0]
+            for row in db.execute(
+                "SELECT a.id FROM arena_accounts a JOIN users u ON u.id = a.user_id "
+                f"WHERE u.username IN ({marks})",
+                voters,
+            )
+        ]
+        first = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1)
+        comments, votes = [], []
+        top_ids = [object_id() for _ in range(THREAD_COMMENTS)]
+        per_comment = THREAD_VOTES // THREAD_COMMENTS
+        for index, comment_id in enumerate(top_ids):
+            when = _stamp(first + timedelta(seconds=index))
+            ups = 0
+            for account_id in rng.sample(accounts, per_comment):
+                kind = "upvote" if rng.random() < 0.7 else "downvote"
+                ups += kind == "upvote"
+                votes.append((object_id(), comment_id, account_id, kind, when))
+            comments.append(
+                (
+                    comment_id,
+                    accounts[index % len(accounts)],
+                    puzzle_id,
+                    puzzle_id,
+                    "puzzle-comment",
+                    f"Comment {index}: a thought on the puzzle, as long as a comment usually is.",
+                    ups,
+                    per_comment - ups,
+                    when,
+                    when,
+                )
+            )
+        parent = top_ids[0]
+        for index in range(THREAD_REPLIES):
+            when = _stamp(first + timedelta(seconds=THREAD_COMMENTS + index))
+            comments.append(
+                (
+                    object_id(),
+                    accounts[index % len(accounts)],
+                    puzzle_id,
+                    parent,
+                    "comment-comment",
+                    f"Reply {index} to the first comment.",
+                    0,
+                    0,
+                    when,
+                    when,
+                )
+            )
+        db.executemany(
+            "INSERT INTO arena_comments (id, author_id, puzzle_id, parent_id, comment_type, "
+            "text, upvote, downvote, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            comments,
+        )
+        db.executemany(
+            "INSERT INTO arena_comment_votes (id, comment_id, account_id, vote_type, "
+            "created_at) VALUES (?,?,?,?,?)",
+            votes,
+        )
+    return parent, time.perf_counter() - started
+
+
+def _thread_table(config: Config) -> Table:
+    count = 100 if config.quick else GET_REQUESTS
+    root = Path(tempfile.mkdtemp(prefix="sparkhouse-bench-thread-"))
+    data_dir = root / "data"
+    try:
+        setup = _serve(data_dir, "arena-thread-setup")
+        voters = [f"voter{index}" for index in range(THREAD_VOTERS)]
+        try:
+            with httpx.Client(base_url=setup.url, timeout=30) as client:
+                for name in voters:
+                    client.post(
+                        "/api/v1/register",
+                        json={
+                            "email": f"{name}@example.org",
+                            "username": name,
+                            "password": USER_PASSWORD,
+                        },
+                    ).raise_for_status()
+                created = client.post("/api/v1/puzzle", json={"title": "Much discussed"})
+                created.raise_for_status()
+                puzzle_id = created.json()["_id"]
+        finally:
+            setup.stop()
+        parent, fill_seconds = _fill_thread(data_dir, puzzle_id, voters)
+        server = _serve(data_dir, "arena-thread")
+        try:
+            puzzle_path = f"/api/v1/puzzle/{puzzle_id}"
+            comment_path = f"/api/v1/comment/{parent}"
+            with httpx.Client(base_url=server.url, timeout=10) as client:
+                thread = client.get(puzzle_path).json()["comments"]
+                replies = client.get(comment_path).json()["comments"]
+                size = len(client.get(puzzle_path).content)
+            votes = sum(item["upvote"] + item["downvote"] for item in thread)
+            if (len(thread), len(replies), votes) != (
+                THREAD_COMMENTS,
+                THREAD_REPLIES,
+                THREAD_VOTES,
+            ):
+                raise RuntimeError(f"thread of {len(thread)}, {len(replies)} replies, {votes}")
+            mine = {
+                path: asyncio.run(_sequential(server.port, path, count))
+                for path in (puzzle_path, comment_path)
+            }
+            wrk_seconds = config.seconds(10.0)
+            ours_wrk = run_wrk(
+                f"{server.url}{puzzle_path}", connections=WRK_CONNECTIONS, seconds=wrk_seconds
+            )
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    with bare_sanic() as bare:
+        base = asyncio.run(_sequential(bare.port, "/bare", count))
+        bare_wrk = run_wrk(f"{bare.url}/bare", connections=WRK_CONNECTIONS, seconds=wrk_seconds)
+    table = Table(
+        f"A comment thread — {THREAD_COMMENTS:,} comments and {THREAD_VOTES:,} votes on one "
+        "puzzle, one request at a time",
+        baseline="bare Sanic `GET /bare` (bench/bare_sanic.py), measured the same way",
+    )
+    labels = (
+        (puzzle_path, f"GET /api/v1/puzzle/<id> ({THREAD_COMMENTS:,} comments)"),
+        (comment_path, f"GET /api/v1/comment/<id> ({THREAD_REPLIES} replies)"),
+    )
+    for path, label in labels:
+        table.add(
+            Row(f"{label}, p50", percentile(mine[path], 50), "ms", percentile(base, 50), digits=2)
+        )
+        p99 = percentile(mine[path], 99)
+        table.add(
+            Row(
+                f"{label}, p99",
+                p99,
+                "ms",
+                percentile(base, 99),
+                target=f"≤ {THREAD_P99_MS:g} ms",
+                passed=at_most(p99, THREAD_P99_MS),
+                digits=2,
+            )
+        )
+    table.add(
+        Row(
+            f"the puzzle, wrk 2 threads × {WRK_CONNECTIONS} connections",
+            ours_wrk.rps,
+            "req/s",
+            bare_wrk.rps,
+            digits=0,
+        )
+    )
+    table.notes.append(
+        f"{count} requests per path after 20 of warm-up; the puzzle's answer is "
+        f"{size / 1024:.0f} KiB; {THREAD_COMMENTS + THREAD_REPLIES:,} comments and "
+        f"{THREAD_VOTES:,} votes written in {fill_seconds:.1f} s."
+    )
+    if ours_wrk.errors or bare_wrk.errors:
+        table.notes.append(f"wrk errors: ours {ours_wrk.errors}, bare {bare_wrk.errors}")
+    table.notes.append(settings_note(CHANGES))
+    return table
 
 
 # -- 5. the moderators' review queue (issue 18) ---------------------------------------------
