@@ -1,4 +1,5 @@
-"""``sparkhouse arena …``: manage arena users from the command line (server may be running)."""
+"""``sparkhouse arena …``: manage arena users from the command line (server may be running);
+``arena import-legacy`` (``legacy/command.py``) imports a CodinCod export (server stopped)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from appliance.platform.settings import PlatformSettings
 
 
 def add_commands(commands: argparse._SubParsersAction[Any], load: SettingsLoader) -> None:
-    arena = commands.add_parser("arena", help="coding arena: users")
+    arena = commands.add_parser("arena", help="coding arena: users, the CodinCod import")
     groups = arena.add_subparsers(dest="arena_command", required=True, metavar="COMMAND")
     user = groups.add_parser("user", help="manage arena users")
     actions = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
@@ -29,6 +30,9 @@ def add_commands(commands: argparse._SubParsersAction[Any], load: SettingsLoader
     create.add_argument("--email", help="email address (optional)")
     create.add_argument("--data-dir", type=Path, help="data folder (SPARKHOUSE_DATA_DIR)")
     create.set_defaults(func=lambda args: asyncio.run(_create(args, load(args))))
+    from appliance.arena.legacy.command import add_import_command
+
+    add_import_command(groups, load)
 
 
 async def _create(args: argparse.Namespace, settings: PlatformSettings) -> int:
