@@ -36,6 +36,7 @@ from appliance.arena.legacy.mapping import (
     Plan,
     Skipped,
     comment_parent,
+    items,
     legacy_row,
     oid,
     plan_chatmessages,
@@ -259,12 +260,12 @@ class Importer:
                 puzzle = oid(document.get("_id"))
                 if puzzle:
                     self.legacy.puzzle_ids.add(puzzle)
-                    for child in document.get("comments") or ():
+                    for child in items(document.get("comments")):
                         if oid(child):
                             self.legacy.parents.setdefault(str(oid(child)), puzzle)
             for document in self.documents("comments"):
                 comment = oid(document.get("_id"))
-                for child in document.get("comments") or ():
+                for child in items(document.get("comments")):
                     if comment and oid(child):
                         self.legacy.parents.setdefault(str(oid(child)), comment)
         if "games" in collections:
@@ -337,7 +338,7 @@ class Importer:
         return report
 
     def collection(self, connection: Any, collection: str) -> Outcome:
-        from sqlalchemy.exc import IntegrityError
+        from sqlalchemy.exc import IntegrityError, StatementError
 
         from appliance.arena import tables as sql
 
@@ -383,6 +384,10 @@ class Importer:
                     outcome.note("invalid", invalid.reason, where)
                 except IntegrityError as error:
                     outcome.note("invalid", _conflict(error), where)
+                except StatementError as error:  # a value the column cannot take
+                    outcome.note("invalid", f"could not be stored: {error.orig}", where)
+                except Exception as error:  # a shape no rule foresaw: still only this row
+                    outcome.note("invalid", f"malformed document: {error!r}", where)
             self.progress(collection, done, total)
         return outcome
 

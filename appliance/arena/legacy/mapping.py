@@ -166,6 +166,11 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def items(value: Any) -> list[Any]:
+    """A list field (anything else, absent or ``null`` included, as an empty list)."""
+    return value if isinstance(value, list) else []
+
+
 def _id_of(document: dict[str, Any]) -> str:
     found = oid(document.get("_id"))
     if found is None:
@@ -259,7 +264,7 @@ def plan_programminglanguages(document: dict[str, Any], lookups: Lookups) -> Pla
     if existing is not None:  # the executor already offers it: the old id points there
         return Plan(existing)
     created, updated = _dates(document)
-    aliases = [a for a in document.get("aliases") or () if isinstance(a, str)]
+    aliases = [a for a in items(document.get("aliases")) if isinstance(a, str)]
     return Plan(
         language_id,
         [
@@ -278,7 +283,7 @@ def plan_programminglanguages(document: dict[str, Any], lookups: Lookups) -> Pla
 
 def _role(document: dict[str, Any]) -> str:
     roles = document.get("roles")
-    given = roles if isinstance(roles, list) else [document.get("role")]
+    given = roles if isinstance(roles, list) else [roles]
     names = {str(role).lower() for role in given if isinstance(role, str)}
     if isinstance(document.get("role"), str):
         names.add(document["role"].lower())
@@ -293,7 +298,7 @@ def _profile(value: Any) -> dict[str, Any]:
         for key in ("picture", "bio", "location")
         if isinstance(value.get(key), str) and value[key]
     }
-    socials = [item for item in value.get("socials") or () if isinstance(item, str) and item]
+    socials = [item for item in items(value.get("socials")) if isinstance(item, str) and item]
     if socials:
         profile["socials"] = socials
     return profile
@@ -406,7 +411,7 @@ def plan_puzzles(document: dict[str, Any], lookups: Lookups) -> Plan:
     )
     validators = []
     seen: set[str] = set()
-    for position, item in enumerate(document.get("validators") or ()):
+    for position, item in enumerate(items(document.get("validators"))):
         if not isinstance(item, dict):
             raise Invalid(f"validators[{position}] is not an object")
         given, expected = item.get("input"), item.get("output")
@@ -429,7 +434,7 @@ def plan_puzzles(document: dict[str, Any], lookups: Lookups) -> Plan:
                 "updated_at": v_updated if item.get("updatedAt") else updated,
             }
         )
-    tags = [tag for tag in document.get("tags") or () if isinstance(tag, str)]
+    tags = [tag for tag in items(document.get("tags")) if isinstance(tag, str)]
     plan.statements.append(
         sql.puzzles.insert().values(
             id=puzzle_id,
@@ -515,7 +520,7 @@ def plan_games(document: dict[str, Any], lookups: Lookups, legacy: Legacy) -> Pl
     plan = Plan(game_id)
     languages = Languages(lookups, plan, created)
     allowed = []
-    for reference in options.get("allowedLanguages") or ():
+    for reference in items(options.get("allowedLanguages")):
         language_id = languages.resolve(reference)
         if language_id is not None and language_id not in allowed:
             allowed.append(language_id)
@@ -523,7 +528,7 @@ def plan_games(document: dict[str, Any], lookups: Lookups, legacy: Legacy) -> Pl
     start = when(document.get("startTime")) or created
     end = when(document.get("endTime")) or start + timedelta(seconds=duration)
     players: list[str] = []
-    for reference in document.get("players") or ():
+    for reference in items(document.get("players")):
         account_id = _account_or_none(lookups, reference)
         if account_id is not None and account_id not in players:
             players.append(account_id)
@@ -559,7 +564,7 @@ def plan_games(document: dict[str, Any], lookups: Lookups, legacy: Legacy) -> Pl
                 [{"game_id": game_id, "account_id": p, "joined_at": created} for p in players],
             )
         )
-    linked = [s for s in (oid(item) for item in document.get("playerSubmissions") or ()) if s]
+    linked = [s for s in (oid(item) for item in items(document.get("playerSubmissions"))) if s]
     if linked:
         s = sql.submissions
         plan.statements.append(
@@ -710,7 +715,7 @@ def plan_preferences(document: dict[str, Any], lookups: Lookups) -> Plan:
     language = oid(language) or text(language)
     theme = document.get("theme") if document.get("theme") in ("dark", "light") else None
     blocked: list[str] = []
-    for item in document.get("blockedUsers") or ():
+    for item in items(document.get("blockedUsers")):
         user = oid(item)
         if user and user != account_id and user not in blocked:
             blocked.append(user)

@@ -366,3 +366,51 @@ def test_bad_rows_never_stop_the_run_and_leave_nothing_half_written(tmp_path: Pa
         assert db.execute(
             "SELECT collection, legacy_id FROM arena_legacy_ids ORDER BY collection"
         ).fetchall() == [("puzzles", "d" * 24), ("users", "a" * 24)]
+
+
+WRONG_SHAPES = {
+    "users.json": [
+        {"_id": {"$oid": "a" * 24}, "username": "solo", "email": 5, "password": 7,
+         "profile": "x", "roles": "moderator", "reportCount": "3", "createdAt": "garbage"},
+        {"_id": 5, "username": "trio"},
+    ],
+    "puzzles.json": [
+        {"_id": {"$oid": "b" * 24}, "title": {"a": 1}, "author": "a" * 24},
+        {"_id": {"$oid": "c" * 24}, "title": "t", "author": "a" * 24, "validators": "abc",
+         "comments": 7, "solution": "x", "tags": 5},
+        {"_id": {"$oid": "d" * 24}, "title": "t", "author": "a" * 24,
+         "solution": {"code": 5, "programmingLanguage": {"language": 5}}},
+    ],
+    "submissions.json": [
+        {"_id": {"$oid": "e" * 24}, "puzzle": "d" * 24, "user": "a" * 24,
+         "programmingLanguage": ["x"], "result": 5},
+        {"_id": {"$oid": "f" * 24}, "puzzle": "d" * 24, "user": "a" * 24,
+         "programmingLanguage": "python", "result": {"successRate": "x"}, "code": 5},
+    ],
+    "games.json": [
+        {"_id": {"$oid": "1" * 24}, "puzzle": "d" * 24, "players": 5, "options": "x",
+         "playerSubmissions": 7, "startTime": 5, "endTime": "x"},
+        {"_id": {"$oid": "2" * 24}, "puzzle": "d" * 24, "options": {"mode": ["x"]}},
+    ],
+}  # fmt: skip
+
+
+def test_documents_of_the_wrong_shape_are_reported_not_fatal(tmp_path: Path) -> None:
+    source = tmp_path / "export"
+    source.mkdir()
+    for name, documents in WRONG_SHAPES.items():
+        (source / name).write_text("\n".join(json.dumps(d) for d in documents) + "\n")
+    done = import_legacy(tmp_path / "data", "--json", "--quiet", source=source)
+    assert done.returncode == 0, done.stderr
+    report = counts(json.loads(done.stdout))
+    assert report["users"] == (1, 0, 1)
+    assert report["puzzles"] == (2, 0, 1)
+    assert report["submissions"] == (1, 0, 1)
+    assert report["games"] == (1, 0, 1)
+    with sqlite3.connect(tmp_path / "data" / "sparkhouse.db") as db:
+        assert db.execute("SELECT role, email, password_hash FROM users").fetchall() == [
+            ("moderator", None, None)
+        ]
+        assert db.execute("SELECT success_rate, code FROM arena_submissions").fetchall() == [
+            (0.0, "")
+        ]
