@@ -109,6 +109,7 @@ class GameService:
         self.outboxes: list[Outbox] = []
         self._timers: dict[str, asyncio.Task[None]] = {}
         self._link_lock = asyncio.Lock()
+        self._start_lock = asyncio.Lock()
 
     def add_door(self, outbox: Outbox) -> None:
         self.outboxes.append(outbox)
@@ -207,14 +208,18 @@ class GameService:
             raise _refused(str(exc), 404) from None
         if not room.has(principal.account_id):
             raise _refused("You are not in this room", 403)
-        if (pending := room.running(utc_now())) is not None:
-            return pending
+        async with self._start_lock:  # one start at a time: a room never gets two games
+            if (pending := room.running(utc_now())) is not None:
+                return pending
+            return await self._start(principal, room)
+
+    async def _start(self, principal: Principal, room: Room) -> PendingStart:
         puzzle_id = await self.repository.random_approved_puzzle()
         if puzzle_id is None:
             self._users([principal.account_id], ROOMS_NOT_ENOUGH, {"message": NOT_ENOUGH})
             raise _refused(NOT_ENOUGH, 409, event=ROOMS_NOT_ENOUGH)
-        if (pending := room.running(utc_now())) is not None:  # started meanwhile
-            return pending
+        if not room.members:  # everyone left meanwhile
+            raise _refused(f"Room {room.id} not found", 404)
         now = utc_now()
         start = now + timedelta(seconds=self.countdown_seconds)
         end = start + timedelta(seconds=room.options.max_game_duration_in_seconds)

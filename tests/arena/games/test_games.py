@@ -308,8 +308,8 @@ async def test_a_game_from_start_to_its_end(
         refused = await b.push(f"game:{game_id}", "game:join")
         assert refused["status"] == "error" and refused["response"]["reason"] == "Game has ended"
         # the room may start another game once this one ended
-        again = await a.push(LOBBY, "game:start", {"roomId": ROOM_OF[game_id]})
-        assert again["status"] == "ok" and again["response"]["gameId"] != game_id
+        another = await a.push(LOBBY, "game:start", {"roomId": ROOM_OF[game_id]})
+        assert another["status"] == "ok" and another["response"]["gameId"] != game_id
     finally:
         await close_all([a, b, c])
 
