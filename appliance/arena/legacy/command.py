@@ -63,6 +63,7 @@ def _import(args: argparse.Namespace, settings: Any) -> int:
     from appliance.arena.migrations import VERSIONS
     from appliance.platform.datadir import DataDirInUse, DataDirLock, private_dir
     from appliance.platform.progress import progress
+    from appliance.platform.store.__main__ import part_migrations
 
     source: Path = args.source
     if not source.is_dir():
@@ -80,7 +81,9 @@ def _import(args: argparse.Namespace, settings: Any) -> int:
             report = run_import(
                 source,
                 data_dir,
-                [VERSIONS],
+                # every part's branch, as the server opens the store: a store that other
+                # parts' revisions are in can only be upgraded with their branches known
+                [VERSIONS, *part_migrations()],
                 report_progress,
                 only=args.only or (),
                 dry_run=args.dry_run,

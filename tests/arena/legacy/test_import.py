@@ -414,3 +414,25 @@ def test_documents_of_the_wrong_shape_are_reported_not_fatal(tmp_path: Path) -> 
         assert db.execute("SELECT success_rate, code FROM arena_submissions").fetchall() == [
             (0.0, "")
         ]
+
+
+def test_a_store_of_an_older_version_with_every_parts_revisions_is_upgraded(
+    tmp_path: Path,
+) -> None:
+    """A server's store (the analytics' revisions in it too) from before the import existed:
+    the import brings it up to date as the server would, every part's branch known."""
+    from appliance.platform.store import SCHEMA
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with sqlite3.connect(data_dir / "sparkhouse.db") as db:
+        db.executescript(SCHEMA.read_text(encoding="utf-8"))
+        db.execute("DROP TABLE arena_legacy_ids")
+        db.execute(
+            "UPDATE alembic_version SET version_num = 'arena_0003_games' "
+            "WHERE version_num = 'arena_0004_legacy'"
+        )
+    assert counts(report_of(data_dir, "--only", "users", "--quiet")) == {"users": EXPECTED["users"]}
+    with sqlite3.connect(data_dir / "sparkhouse.db") as db:
+        versions = {row[0] for row in db.execute("SELECT version_num FROM alembic_version")}
+    assert "arena_0004_legacy" in versions and "analytics_0002_goals" in versions
