@@ -51,17 +51,6 @@ def _is_array(path: Path) -> bool:
     return False
 
 
-def count(path: Path) -> int:
-    """How many documents (or lines that should be one) the file holds: the progress bar's
-    total, read before the documents are."""
-    if not path.is_file():
-        return 0
-    if _is_array(path):
-        return sum(1 for _ in read(path))
-    with path.open("rb") as file:
-        return sum(1 for line in file if line.strip())
-
-
 def read(path: Path) -> Iterator[Entry]:
     """The file's documents in order; nothing for a missing file."""
     if not path.is_file():
