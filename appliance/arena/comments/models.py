@@ -25,7 +25,7 @@ TEXT_MIN, TEXT_MAX = 1, 320
 # -- stored -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Comment:
     """A stored comment: ``puzzle_id`` is the puzzle its thread hangs from, ``parent_id`` the
     puzzle (a ``puzzle-comment``) or the comment (a ``comment-comment``) it answers.

@@ -10,7 +10,6 @@ same transaction. SQLAlchemy loads with the first query."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -92,7 +91,7 @@ class CommentRepository:
         rows = await session.execute(
             sql.select(c.c.parent_id, c.c.id)
             .where(c.c.parent_id.in_(parents))
-            .order_by(c.c.parent_id, c.c.created_at, c.c.id)
+            .order_by(c.c.parent_id, c.c.created_at)
         )
         found: dict[str, list[str]] = {}
         for parent_id, comment_id in rows:
@@ -110,7 +109,7 @@ class CommentRepository:
         rows = [
             tuple(row)
             for row in await session.execute(
-                sql.select(*_columns(c)).where(where).order_by(c.c.created_at, c.c.id)
+                sql.select(*_columns(c)).where(where).order_by(c.c.created_at)
             )
         ]
         if not rows:
@@ -149,7 +148,8 @@ class CommentRepository:
             return None
         if not populated:
             return found[0]
-        return replace(found[0], replies=await self._children(session, comment_id))
+        found[0].replies = await self._children(session, comment_id)
+        return found[0]
 
     async def of_puzzle(self, puzzle_id: str) -> list[Comment]:
         """A puzzle's comments, oldest first, each with its author and its replies' ids."""
