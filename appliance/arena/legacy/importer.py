@@ -18,6 +18,7 @@ is the one a real run would give and the data dir is left as it was.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -190,7 +191,6 @@ class Lookups:
 
     def language_named(self, name: str, version: str | None) -> str | None:
         from appliance.arena import tables as sql
-        from appliance.arena.languages.service import version_key
 
         rows = self.connection.execute(sql.select(sql.languages)).all()
         named = [
@@ -203,7 +203,7 @@ class Lookups:
             named = [row for row in named if row.version == version]
         if not named:
             return None
-        return str(max(named, key=lambda row: version_key(row.version)).id)
+        return str(max(named, key=lambda row: _version_key(row.version)).id)
 
     def has_preferences(self, account_id: str) -> bool:
         from appliance.arena import tables as sql
@@ -386,10 +386,27 @@ class Importer:
                     outcome.note("invalid", _conflict(error), where)
                 except StatementError as error:  # a value the column cannot take
                     outcome.note("invalid", f"could not be stored: {error.orig}", where)
-                except Exception as error:  # a shape no rule foresaw: still only this row
+                except _SHAPE_ERRORS as error:  # a shape no rule foresaw: still only this row
                     outcome.note("invalid", f"malformed document: {error!r}", where)
             self.progress(collection, done, total)
         return outcome
+
+
+_SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
+"""What a document of an unforeseen shape can raise in a plan (anything else, e.g. a module
+missing from a trimmed install, stops the run instead of marking every row invalid)."""
+_VERSION_PART = re.compile(r"\d+|[^\d.+\-_]+")
+
+
+def _version_key(version: str) -> tuple[tuple[int, int, str], ...]:
+    """The newest of a language's versions, as the languages' list orders them
+    (``languages.service.version_key``, which is not imported: it loads the executors, and the
+    binary leaves out the Piston client's httpx)."""
+    parts = [
+        (2, int(part), "") if part.isdigit() else (0, 0, part)
+        for part in _VERSION_PART.findall(version)
+    ]
+    return (*parts, (1, 0, ""))
 
 
 def _conflict(error: Exception) -> str:

@@ -436,3 +436,21 @@ def test_a_store_of_an_older_version_with_every_parts_revisions_is_upgraded(
     with sqlite3.connect(data_dir / "sparkhouse.db") as db:
         versions = {row[0] for row in db.execute("SELECT version_num FROM alembic_version")}
     assert "arena_0004_legacy" in versions and "analytics_0002_goals" in versions
+
+
+def test_the_import_runs_without_httpx_as_in_the_binary(tmp_path: Path) -> None:
+    """The binary leaves httpx out (packaging/sparkhouse.spec: only the Piston client uses
+    it): the import must not load it, e.g. through the languages' service."""
+    script = (
+        "import sys\n"
+        "sys.modules['httpx'] = None  # importing it now fails, as in the binary\n"
+        "from appliance.cli import main\n"
+        "main(sys.argv[1:])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "arena", "import-legacy", str(EXPORT), "--data-dir",
+         str(tmp_path / "data"), "--json", "--quiet"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert counts(json.loads(done.stdout)) == EXPECTED
