@@ -39,6 +39,7 @@ from appliance.analytics.ingest.pipeline import Pipeline, journal_line
 from appliance.analytics.ingest.visitors import DailySalt, visitor_hash
 from appliance.analytics.settings import AnalyticsSettings
 from appliance.analytics.sites.repository import Website, WebsiteRepository
+from appliance.analytics.warehouse.urls import INTERNAL, is_internal
 from appliance.platform.clock import utc_now
 from appliance.platform.errors import ServiceError, Wording
 from appliance.platform.ids import derived_uuid, uuid7
@@ -98,6 +99,7 @@ class Incoming:
     event_data: str | None = None  # compact JSON text
     utm: dict[str, str] = field(default_factory=dict)
     visitor_id: str | None = None
+    domain: str = ""  # the website's: a referrer inside it is no referral (warehouse/urls.py)
 
 
 # -- parsing --------------------------------------------------------------------------------
@@ -213,9 +215,14 @@ class IngestService:
         """``POST /api/collect`` and ``POST /e``."""
         events = parse_collect(body)
         incoming = [_incoming(event, event_data_json(event.event_data)) for event in events]
+        domains: dict[str, str] = {}
         for website_id in dict.fromkeys(event.website_id for event in incoming):
-            if await self.websites.get(website_id) is None:
+            site = await self.websites.get(website_id)
+            if site is None:
                 raise ServiceError(404, "not_found", f"Unknown website_id: {website_id}")
+            domains[website_id] = site.domain
+        for event in incoming:
+            event.domain = domains[event.website_id]
         return await self._admit(incoming, client)
 
     async def umami(self, body: bytes, client: Client) -> tuple[Accepted | None, dict[str, str]]:
@@ -239,6 +246,7 @@ class IngestService:
                 language=payload.language or None,
                 event_name=payload.name or None,
                 event_data=event_data_json(data),
+                domain=site.domain,
             )
             accepted = await self._admit([incoming], client)
         visitor = (
@@ -279,6 +287,7 @@ class IngestService:
             language=_first_language(client.accept_language),
             event_name=None if pageview else event.n,
             event_data=event_data_json(props if isinstance(props, dict) and props else None),
+            domain=site.domain,
         )
         return await self._admit([incoming], client)
 
@@ -364,7 +373,11 @@ class IngestService:
             "event_type": event.type,
             "url": event.url,
             "referrer": event.referrer,
-            "referrer_domain": referrer_domain(event.referrer),
+            "referrer_domain": (
+                INTERNAL
+                if is_internal(event.referrer, event.domain, event.url)
+                else referrer_domain(event.referrer)
+            ),
             "event_name": event.event_name,
             "event_data": event.event_data,
             "country": geo.country,

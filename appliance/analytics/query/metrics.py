@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from appliance.analytics.query import sources
 from appliance.analytics.query.params import METRIC_COLUMNS, QueryParams
+from appliance.analytics.warehouse.urls import INTERNAL
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
     import duckdb
@@ -37,8 +38,14 @@ def _metric_rows(
     named = source.sql(column)
     value = f"coalesce({named}, '{DIRECT}')" if column == "referrer_domain" else named
     clause, values = sources.where(source, website_id, span, params)
-    if column != "referrer_domain":
-        clause += f" AND {named} IS NOT NULL"
+    # a NULL value is in no row, but the referrer's ("(direct)"); an internal referrer's
+    # (warehouse/urls.py: navigation inside the site) is in none either
+    present = (
+        f" AND {named} IS DISTINCT FROM '{INTERNAL}'"
+        if column == "referrer_domain"
+        else f" AND {named} IS NOT NULL"
+    )
+    clause += present
     # the number of values, for a page past the last one (no row to carry it then)
     count = f"SELECT count(DISTINCT {value}) FROM {source.table} WHERE {clause}"  # noqa: S608
     count_values = list(values)
@@ -48,8 +55,7 @@ def _metric_rows(
     second = "visitors" if order == "pageviews" else "pageviews"
     if source.counts is not None:  # the page level or the column's dimension level
         filters, filter_values = sources.value_filters(source, params)
-        if column != "referrer_domain":
-            filters += f" AND {named} IS NOT NULL"
+        filters += present
         if only is not None:
             filters += f" AND {value} IN (SELECT unnest(?::VARCHAR[]))"
             filter_values.append(only)

@@ -42,6 +42,7 @@ from appliance.analytics.query.dates import (
 )
 from appliance.analytics.query.rules import RULES, Endpoint, Rules
 from appliance.analytics.query.zones import parse_zone
+from appliance.analytics.warehouse.urls import page_path
 from appliance.platform.clock import utc_now
 from appliance.platform.errors import Wording
 from appliance.platform.validation import validate
@@ -76,7 +77,7 @@ EQUALITY_FILTERS: dict[str, str] = {
 }
 # metrics' type → events column
 METRIC_COLUMNS: dict[str, str] = {
-    "page": "url",
+    "page": "page",  # the path of url (warehouse/urls.py)
     "referrer": "referrer_domain",
     "country": "country",
     "region": "region",
@@ -161,7 +162,11 @@ class Filters(BaseModel):
     filter_utm_source: str | None = None
     filter_utm_medium: str | None = None
     filter_utm_campaign: str | None = None
-    page: str | None = Field(None, validation_alias="filter_page", description="url contains this")
+    page: str | None = Field(
+        None,
+        validation_alias="filter_page",
+        description="the page (the URL's path) contains this path; a full URL counts by its path",
+    )
     hostname: str | None = Field(None, validation_alias="filter_hostname")
 
 
@@ -226,6 +231,12 @@ class QueryParams(Filters, _Scope):
         if value is not None and _rules(info).country_code and not _COUNTRY.match(value):
             raise _refuse("filter_country must be a 2-letter upper-case country code")
         return value
+
+    @field_validator("page")
+    @classmethod
+    def _page(cls, value: str | None) -> str | None:
+        """A path, or a full URL standing for its path (its query and fragment dropped)."""
+        return None if value is None else page_path(value)
 
     @field_validator("compare_mode", mode="before")
     @classmethod
@@ -340,6 +351,7 @@ class QueryParams(Filters, _Scope):
 
     @property
     def needs_url(self) -> bool:
+        """Whether a filter reads the URL (its page or its host)."""
         return self.page is not None or self.hostname is not None
 
     @property

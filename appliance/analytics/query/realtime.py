@@ -37,7 +37,8 @@ def realtime_query(
     )[0][0]
     recent = fetch(
         connection,
-        "SELECT event_type, url, referrer_domain, country, browser, device_type, "  # noqa: S608
+        # an internal referrer (warehouse/urls.py) is shown as none
+        "SELECT event_type, url, nullif(referrer_domain, ''), country, browser, device_type, "  # noqa: S608
         "CAST(created_at AS VARCHAR) FROM events "
         f"WHERE website_id = ? AND created_at >= ?{bots} ORDER BY created_at DESC LIMIT ?",
         [website_id, since, REALTIME_LIMIT],

@@ -3,10 +3,11 @@ instants of a date range, and the WHERE clause of the parameters.
 
 :func:`choose_source` picks the narrowest rollup level (warehouse/rollup_levels.py, exact)
 that holds what a query needs, when the zone's offsets are whole hours — ``visit_rollups``
-without any filter or breakdown, ``page_rollups`` for ``type=page`` and the URL filters
-(without equality filters), the dimension level of a column for its metrics type and for one
-equality filter on it (stats, pageviews, metrics of that type), ``event_rollups`` for the
-other mixes of equality filters and breakdowns — and raw ``events`` otherwise. Rollup rows
+without any filter or breakdown, ``page_rollups`` for ``type=page`` and ``filter_page``
+(without equality filters; pages are paths, warehouse/urls.py), the dimension level of a
+column for its metrics type and for one equality filter on it (stats, pageviews, metrics of
+that type), ``event_rollups`` for the other mixes of equality filters and breakdowns — and
+raw ``events`` otherwise (``filter_hostname`` too: no level keeps the host). Rollup rows
 carry their sessions' facts (event count, duration), so stats never join ``sessions`` there;
 on the narrow levels rows also carry the hours of their key's neighbour rows
 (rollup_levels.Neighbour), so distinct visitors/sessions are filtered counts rather than hash
@@ -34,11 +35,14 @@ from appliance.analytics.warehouse.rollup_levels import (
     ROLLUP_TABLE,
     VISIT_TABLE,
 )
+from appliance.analytics.warehouse.urls import PAGE_SQL
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
     import duckdb
 
 SourceChoice = Literal["auto", "raw", "rollup"]
+PAGE = "page"
+"""The page dimension: the path of ``url`` (warehouse/urls.py), a column of the page level."""
 
 HOST_SQL = r"lower(regexp_extract(url, '^https?://(?:[^/?#]*@)?(\[[^/?#\]]*\]|[^/?#:]*)', 1))"
 """The host of an absolute http(s) URL, lower-cased, without user info or port (9.1's
@@ -67,7 +71,10 @@ class Source:
     pinned: str = ""  # a constant condition of every read (which dimension)
 
     def sql(self, column: str) -> str:
-        """The SQL of an events column on this source's rows."""
+        """The SQL of an events column on this source's rows (``page``: the path of ``url``,
+        a column of the page level, computed on raw events)."""
+        if column == PAGE and not self.is_rollup:
+            return PAGE_SQL
         return self.value if self.value is not None and column == self.column else column
 
     @property
@@ -76,7 +83,7 @@ class Source:
         that a row whose previous (session / visitor) hour is before the range opens its
         session / visitor: the visit level, and a dimension level (read with its value fixed
         by an equality filter) — not the page level, whose URL filter matches many URLs."""
-        return self.flags and self.column != "url"
+        return self.flags and self.column != PAGE
 
     @property
     def visitors(self) -> str:
@@ -131,9 +138,7 @@ def _narrow_level(
 
 
 VISITS = _narrow_level(VISIT_TABLE, first="NULL", last="NULL")  # no per-row times
-PAGES = _narrow_level(
-    PAGE_TABLE, first="first_at", last="last_at", column="url", counts=PAGE_COUNTS
-)
+PAGES = _narrow_level(PAGE_TABLE, first="first_at", last="last_at", column=PAGE, counts=PAGE_COUNTS)
 # the dimension level read for one column: its rows of that column's code
 DIMENSIONS: dict[str, Source] = {
     column: _narrow_level(
@@ -157,10 +162,10 @@ def choose_source(
     if force == "raw":
         return RAW
     source: Source | None = None
-    if shift.whole_hours:
-        url = params.needs_url or column == "url"
+    if shift.whole_hours and params.hostname is None:
+        url = params.page is not None or column == PAGE
         filtered = {name for name, _ in params.equality}
-        if params.equality or (column is not None and column != "url"):
+        if params.equality or (column is not None and column != PAGE):
             if url:
                 source = None
             elif column is not None and filtered <= {column}:
@@ -240,8 +245,9 @@ def value_filters(source: Source, params: QueryParams) -> tuple[str, list[Any]]:
         sql += f" AND {source.sql(column)} = ?"  # column from EQUALITY_FILTERS, a constant
         values.append(value)
     if params.page is not None:
+        # the page (path) contains the value's path (a full URL's included: params.py);
         # QUIRK (9.1): LIKE '%v%', so % and _ in the value act as wildcards.
-        sql += " AND url LIKE ?"
+        sql += f" AND {source.sql(PAGE)} LIKE ?"
         values.append(f"%{params.page}%")
     if params.hostname is not None:
         sql += f" AND {HOST_SQL} = lower(?)"

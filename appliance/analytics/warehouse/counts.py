@@ -58,11 +58,15 @@ class Counts:
 
     @property
     def values(self) -> tuple[str, ...]:
-        """The level's value columns (``url``; ``dimension, value``)."""
+        """The level's value columns (``page``; ``dimension, value``)."""
         return self.level.dimensions
 
     def _value_columns(self) -> str:
-        types = {"dimension": "UTINYINT NOT NULL", "url": "VARCHAR NOT NULL"}
+        types = {
+            "dimension": "UTINYINT NOT NULL",
+            "url": "VARCHAR NOT NULL",
+            "page": "VARCHAR NOT NULL",
+        }
         return "".join(f"    {name} {types.get(name, 'VARCHAR')},\n" for name in self.values)
 
     def create(self) -> list[str]:

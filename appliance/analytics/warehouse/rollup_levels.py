@@ -7,14 +7,16 @@ narrowest one that holds what a query needs:
 * ``visit_rollups`` — one row per (website, UTC hour, bot, session, visitor), no dimension:
   stats and pageviews without filters (the common case); far fewer rows than events
   (docs/decisions/analytics-rollup-levels.md).
-* ``page_rollups`` — the same plus ``url``: metrics ``type=page`` and the URL filters
-  (``filter_page`` is a ``LIKE`` on the row's url, ``filter_hostname`` a function of it).
+* ``page_rollups`` — the same plus ``page``, the path of the event's URL (urls.py; migration
+  6, before it the URL as sent): metrics ``type=page`` and ``filter_page`` (a ``LIKE`` on the
+  row's page). ``filter_hostname`` needs the URL's host, which no level keeps: raw events.
 * ``dimension_rollups`` (migration 4, :data:`DIMENSION`) — the page level's shape for
   every other dimension at once: its key holds ``dimension`` (the column's code,
-  :data:`DIMENSION_CODES`) and ``value`` instead of ``url``, one row per value an event
+  :data:`DIMENSION_CODES`) and ``value`` instead of ``page``, one row per value an event
   group has in each column: metrics of every other type, and stats and pageviews with one
   equality filter (its column's rows). NULL values are left out (no metric or filter reads
-  them), except the referrer's, which is ``(direct)``. Rows are appended in (dimension,
+  them), except the referrer's, which is ``(direct)`` (an internal referrer's empty value,
+  urls.INTERNAL, is kept too; metrics leave it out). Rows are appended in (dimension,
   hour) order, so a read of one dimension skips the others' stretches.
 * ``event_rollups`` (migration 2) — per (website, hour, session, visitor, is_bot) and every
   other groupable/filterable dimension (not the URL): several equality filters, or a filter
@@ -33,7 +35,7 @@ keeps its string in ``*_text`` and a hash in ``*_key``. Keys are always (key, te
 hash never stands alone for an id. The wide level keeps the VARCHAR ids.
 
 Neighbours (:class:`Neighbour`). Rows of the narrow levels are unique per key and carry the
-hour of the previous row of their session / visitor (page and dimension levels: of the same URL
+hour of the previous row of their session / visitor (page and dimension levels: of the same page
 / value), among all rows and among human rows (``bot`` = coalesce(is_bot, false)), and on the
 page and dimension levels the next row of the (value, session). A row opens its session/visitor
 in a range [S, E) exactly when that previous hour is NULL or before S, so distinct counts
@@ -44,7 +46,7 @@ Why exact: counts are sums; distinct visitors/sessions are counted once each, ne
 estimated; per-(value, session) spans are ``max(last_at) - min(first_at)``; range limits and
 time buckets are whole hours (UTC midnights, or midnights of a zone whose offsets are whole
 hours), so a row is entirely in or out of a range/bucket. Queries that need what no level has
-(a URL together with another dimension, a zone with non-hour offsets) read raw events.
+(a page together with another dimension, a zone with non-hour offsets) read raw events.
 
 How they are kept in step with ``events`` is rollups.py (flushes) and retention.py; their
 creation is migrations 2, 3 and 4 in schema.py.
@@ -55,11 +57,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from appliance.analytics.warehouse.urls import PAGE_SQL
+
 ROLLUP_TABLE = "event_rollups"
 VISIT_TABLE = "visit_rollups"
 PAGE_TABLE = "page_rollups"
 DIMENSION_TABLE = "dimension_rollups"
-# The dimension columns the rollup keeps (metric types and filters other than url/hostname).
+# The dimension columns the rollup keeps (metric types and filters other than page/hostname).
 DIMENSIONS: tuple[str, ...] = (
     "referrer_domain",
     "country",
@@ -81,7 +85,7 @@ _COLUMN_TYPES = {"dimension": "UTINYINT NOT NULL"}  # other key columns are VARC
 # key columns that are never NULL (compared with =; the others with IS NOT DISTINCT FROM)
 _NOT_NULL = frozenset(
     {"website_id", "hour", "bot", "session_key", "visitor_key", "session_id", "visitor_id"}
-    | {"url", "dimension"}
+    | {"url", "page", "dimension"}
 )
 
 
@@ -101,13 +105,13 @@ def text_key(column: str) -> str:
 @dataclass(frozen=True)
 class Neighbour:
     """A column holding the hour of the previous (or next) row of the same key — of the same
-    session or visitor, within a URL on the page level — among all rows or human rows only.
+    session or visitor, within a page on the page level — among all rows or human rows only.
 
     A row is its key's first one in a range [S, E) exactly when its previous hour is NULL or
     before S, and the first in a time bucket when that hour is also outside the bucket; a row
     is a key's only one in a range when its next hour is also NULL or at or after E. So
     distinct sessions and visitors of a range or bucket are plain filtered counts (no hash
-    table of ids), and only the rare (URL, session) groups spread over several rows are
+    table of ids), and only the rare (page, session) groups spread over several rows are
     grouped."""
 
     of: str  # "session" or "visitor": whose rows
@@ -165,6 +169,8 @@ class Level:
     neighbours: tuple[tuple[str, Neighbour], ...] = ()
     # the events' DIMENSIONS as (dimension, value) rows (the dimension level)
     unpivot: bool = False
+    # key columns computed from the events' own: (name, SQL over an events row)
+    derived: tuple[tuple[str, str], ...] = ()
 
     @property
     def flags(self) -> bool:
@@ -277,6 +283,9 @@ class Level:
         """The FROM of :meth:`select`: ``source`` with ``where`` (its parameters unchanged);
         on the dimension level, one row per (dimension, value) of each of its rows, NULL
         values left out but the referrer's."""
+        if self.derived:
+            columns = ", ".join(f"{sql} AS {name}" for name, sql in self.derived)
+            return f"(SELECT *, {columns} FROM {source} {where})"  # noqa: S608
         if not self.unpivot:
             return f"{source} {where}"
         codes = ", ".join(str(DIMENSION_CODES[name]) for name in DIMENSIONS)
@@ -390,8 +399,18 @@ VISITS = Level(
     VISIT_TABLE, (), integer_ids=True, spans=False, neighbours=tuple(VISIT_NEIGHBOURS.items())
 )
 PAGES = Level(
+    PAGE_TABLE,
+    ("page",),
+    integer_ids=True,
+    spans=True,
+    neighbours=tuple(PAGE_NEIGHBOURS.items()),
+    derived=(("page", PAGE_SQL),),
+)
+PAGES_BY_URL = Level(
     PAGE_TABLE, ("url",), integer_ids=True, spans=True, neighbours=tuple(PAGE_NEIGHBOURS.items())
 )
+"""The page level as migrations 3 and 5 made it, keyed by the URL as sent (one row per query
+string, scheme and host); migration 6 re-keys it by :data:`PAGES`' page."""
 WIDE = Level(ROLLUP_TABLE, DIMENSIONS, integer_ids=False, spans=True)
 
 

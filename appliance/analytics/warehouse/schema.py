@@ -15,15 +15,19 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from appliance.analytics.warehouse.counts import COUNTS
+from appliance.analytics.warehouse.counts import COUNTS, Counts
 from appliance.analytics.warehouse.rollup_levels import (
     DIMENSION,
     DIMENSIONS,
+    PAGE_TABLE,
     PAGES,
+    PAGES_BY_URL,
     ROLLUP_TABLE,
     VISITS,
+    WIDE,
 )
 from appliance.analytics.warehouse.transactions import transaction
+from appliance.analytics.warehouse.urls import INTERNAL, INTERNAL_SQL
 from appliance.platform.clock import utc_now
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (database.py)
@@ -140,9 +144,9 @@ _MIGRATION_2: list[str] = [
 # Migration 3: the two narrow levels, backfilled, and the session facts on the wide one.
 _MIGRATION_3: list[str] = [
     VISITS.create(),
-    PAGES.create(),
+    PAGES_BY_URL.create(),
     VISITS.insert(VISITS.select("events")),
-    PAGES.insert(PAGES.select("events")),
+    PAGES_BY_URL.insert(PAGES_BY_URL.select("events")),
     f"ALTER TABLE {ROLLUP_TABLE} ADD COLUMN session_events INTEGER",
     f"ALTER TABLE {ROLLUP_TABLE} ADD COLUMN session_us BIGINT",
     f"UPDATE {ROLLUP_TABLE} r SET session_events = s.event_count, "  # noqa: S608
@@ -160,8 +164,29 @@ _MIGRATION_4: list[str] = [
 ]
 
 # Migration 5: the count tables of the page and dimension levels (counts.py), from their rows.
+_COUNTS_5 = (Counts(PAGES_BY_URL), *COUNTS[1:])  # the page level was keyed by the URL then
 _MIGRATION_5: list[str] = [
-    statement for entry in COUNTS for statement in [*entry.create(), *entry.rebuild()]
+    statement for entry in _COUNTS_5 for statement in [*entry.create(), *entry.rebuild()]
+]
+
+# Migration 6: pages are paths, and internal navigation is no referral (urls.py). Stored
+# events whose referrer's host is their page's own (or a subdomain of it, www. ignored) get
+# the internal referrer_domain — the websites' domains live in sparkhouse.db, out of reach
+# here, so a referrer from another of a site's hosts stays until new events come (ingest
+# checks the domain); the page level and its count tables are re-keyed by the page and every
+# level holding referrer_domain (wide, dimension) is recomputed from the events.
+_MIGRATION_6: list[str] = [
+    f"UPDATE events SET referrer_domain = '{INTERNAL}' "  # noqa: S608
+    f"WHERE referrer_domain IS NOT NULL AND referrer_domain <> '{INTERNAL}' AND {INTERNAL_SQL}",
+    f"DROP TABLE {PAGE_TABLE}",
+    *(f"DROP TABLE {entry.groups_table}" for entry in COUNTS),
+    *(f"DROP TABLE {entry.visitors_table}" for entry in COUNTS),
+    PAGES.create(),
+    PAGES.insert(PAGES.select("events")),
+    *(f"DELETE FROM {level.table}" for level in (WIDE, DIMENSION)),  # noqa: S608
+    f"INSERT INTO {ROLLUP_TABLE} BY NAME {WIDE.select('events')}",
+    DIMENSION.insert(DIMENSION.select(ROLLUP_TABLE, rolled=True)),
+    *(statement for entry in COUNTS for statement in [*entry.create(), *entry.rebuild()]),
 ]
 
 
@@ -182,6 +207,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (3, "visit and page rollup levels, session facts on rollups", _MIGRATION_3),
     (4, "dimension rollup level", _MIGRATION_4),
     (5, "count tables of the page and dimension levels", _MIGRATION_5),
+    (6, "pages by path, internal referrers", _MIGRATION_6),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -1,5 +1,6 @@
 """Queries of arena comments and their votes (``arena_comments``, ``arena_comment_votes`` in
-``appliance/arena/tables.py``), the author joined from the accounts and the platform's users.
+``appliance/arena/tables.py``); their authors (from the accounts and the platform's users)
+are read once per set of comments, a thread having far fewer authors than comments.
 
 A parent's list of replies is not stored: it is the comments whose ``parent_id`` it is,
 oldest first (the ``(parent_id, created_at)`` index), so a deleted comment leaves its parent's

@@ -39,6 +39,8 @@ OTHER_SITE = "site_rollup0002"
 NOW = datetime(2026, 3, 31, 12, 0, 0)  # 30 days ending here span both 2026 DST starts
 FIRST_DAY = NOW.date() - timedelta(days=29)
 ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo", "Asia/Kolkata"]
+# paths, parts of one, and full URLs (which stand for their path)
+PAGE_FILTERS = ["/docs", "/blog/", "pricing", "https://www.example.com/docs?utm_source=x#a", "zz"]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,7 @@ def _known_values(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]
     values: dict[str, list[str]] = {}
     for name, column in EQUALITY_FILTERS.items():
         rows = connection.execute(
-            f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL ORDER BY 1 LIMIT 6"
+            f"SELECT DISTINCT {column} FROM events WHERE {column} <> '' ORDER BY 1 LIMIT 6"
         ).fetchall()
         values[name] = [row[0] for row in rows] + ["ZZ" if name == "filter_country" else "none"]
     return values
@@ -86,7 +88,7 @@ def query_args(draw: st.DrawFn, known: dict[str, list[str]]) -> tuple[str, dict[
         for name in draw(st.lists(st.sampled_from(sorted(known)), max_size=3, unique=True)):
             args[name] = draw(st.sampled_from(known[name]))
     if draw(st.integers(0, 3)) == 0:
-        args["filter_page"] = draw(st.sampled_from(["/docs", "/blog/", "pricing", "?utm", "zz"]))
+        args["filter_page"] = draw(st.sampled_from(PAGE_FILTERS))
     if draw(st.integers(0, 5)) == 0:
         args["filter_hostname"] = draw(st.sampled_from(["example.com", "EXAMPLE.com", "other"]))
     if draw(st.integers(0, 5)) == 0:
@@ -135,9 +137,11 @@ def test_rollup_answers_equal_raw_answers(warehouse_file: duckdb.DuckDBPyConnect
             return
         span = window(params, params.range)
         column = METRIC_COLUMNS[params.metric_type] if params.metric_type else None
-        url = params.needs_url or column == "url"
-        if not span.shift.whole_hours or (url and (params.equality or column not in (None, "url"))):
-            # Asia/Kolkata, or a URL with another dimension: auto must pick raw events
+        page = params.page is not None or column == "page"
+        other = params.equality or column not in (None, "page")
+        if not span.shift.whole_hours or params.hostname is not None or (page and other):
+            # Asia/Kolkata, a host (no level keeps it), or a page with another dimension:
+            # auto must pick raw events
             assert choose_source(params, span.shift, column) is RAW
             return
         raw = _answer(warehouse_file, endpoint, args, "raw")
@@ -160,7 +164,7 @@ def test_each_query_reads_the_narrowest_level_that_answers_it() -> None:
     plain = parse_params({})
     shift = window(plain, plain.range).shift
     assert choose_source(plain, shift) is VISITS
-    assert choose_source(plain, shift, "url") is PAGES
+    assert choose_source(plain, shift, "page") is PAGES
     assert choose_source(plain, shift, "country") is DIMENSIONS["country"]
     page = parse_params({"filter_page": "/docs"})
     assert choose_source(page, shift) is PAGES
@@ -169,7 +173,8 @@ def test_each_query_reads_the_narrowest_level_that_answers_it() -> None:
     assert choose_source(country, shift) is DIMENSIONS["country"]
     assert choose_source(country, shift, "country") is DIMENSIONS["country"]
     assert choose_source(country, shift, "browser") is ROLLUP
-    assert choose_source(country, shift, "url") is RAW
+    assert choose_source(country, shift, "page") is RAW
+    assert choose_source(parse_params({"filter_hostname": "example.com"}), shift) is RAW
     two = parse_params({"filter_country": "DE", "filter_browser": "Chrome"})
     assert choose_source(two, shift) is ROLLUP
     india = parse_params({"timezone": "Asia/Kolkata"})
@@ -432,8 +437,12 @@ def test_migrations_4_and_5_backfill_a_version_3_file(tmp_path: Path) -> None:
     path = tmp_path / "analytics.duckdb"
     connection = seed.connect(path, threads=1, memory_limit="256MB")
     seed.seed(connection, SITE, "example.com", 3_000, 3, now=NOW)
-    # what version 3 had: no dimension level, no count tables
+    # what version 3 had: no dimension level, no count tables, pages by URL
     connection.execute(f"DROP TABLE {rollup_levels.DIMENSION_TABLE}")
+    connection.execute(f"DROP TABLE {rollup_levels.PAGE_TABLE}")
+    connection.execute(rollup_levels.PAGES_BY_URL.create())
+    by_url = rollup_levels.PAGES_BY_URL
+    connection.execute(by_url.insert(by_url.select("events")))
     for entry in counts.COUNTS:
         connection.execute(f"DROP TABLE {entry.groups_table}")
         connection.execute(f"DROP TABLE {entry.visitors_table}")
@@ -489,3 +498,69 @@ def test_seed_cli_writes_consistent_data_and_refuses_a_data_dir_in_use(tmp_path:
     # far (none just after midnight; the bound was 2,000 and failed in a morning run)
     assert 1500 < count["n"] < 3500
     _rollup_matches_events(data_dir)
+
+
+def test_migration_6_keys_pages_by_path_and_drops_internal_referrers(tmp_path: Path) -> None:
+    """A version-5 file — pages keyed by the URL as sent (query strings, schemes and hosts
+    splitting one page) and the site's own host stored as the referrer of internal
+    navigation — gets pages by path and internal referrers re-derived, every level and count
+    table exactly as recomputed from the events; the URLs themselves stay as they were."""
+    path = tmp_path / "analytics.duckdb"
+    connection = seed.connect(path, threads=1, memory_limit="256MB")
+    seed.seed(connection, SITE, "example.com", 3_000, 3, now=NOW)
+    # what version 5 stored: the tracker's full URLs in several spellings, the own host (and
+    # its www.) as a referrer
+    connection.execute(
+        "UPDATE events SET url = replace(url, 'https://example.com', "
+        "CASE hash(id) % 3 WHEN 0 THEN 'http://www.example.com' WHEN 1 THEN '' "
+        "ELSE 'https://example.com' END) || CASE WHEN hash(id) % 5 = 0 THEN '#top' ELSE '' END"
+    )
+    connection.execute(
+        "UPDATE events SET referrer = CASE WHEN hash(id) % 2 = 0 THEN 'https://www.example.com/' "
+        "ELSE 'https://example.com/docs' END, referrer_domain = CASE WHEN hash(id) % 2 = 0 "
+        "THEN 'www.example.com' ELSE 'example.com' END WHERE referrer_domain = ''"
+    )
+    urls_before = connection.execute("SELECT id, url FROM events ORDER BY id").fetchall()
+    internal = connection.execute(
+        "SELECT count(*) FROM events WHERE referrer_domain IN ('example.com', 'www.example.com') "
+        "AND url LIKE '%example.com%'"
+    ).fetchone()
+    relative = connection.execute(
+        "SELECT count(*) FROM events WHERE referrer_domain IN ('example.com', 'www.example.com') "
+        "AND url NOT LIKE '%example.com%'"
+    ).fetchone()
+    assert internal and internal[0] > 100 and relative and relative[0] > 100
+    connection.execute(f"DROP TABLE {rollup_levels.PAGE_TABLE}")
+    for entry in counts.COUNTS:
+        connection.execute(f"DROP TABLE {entry.groups_table}")
+        connection.execute(f"DROP TABLE {entry.visitors_table}")
+    by_url = rollup_levels.PAGES_BY_URL
+    connection.execute(by_url.create())
+    connection.execute(by_url.insert(by_url.select("events")))
+    for level in (rollup_levels.WIDE, rollup_levels.DIMENSION):
+        connection.execute(f"DELETE FROM {level.table}")
+        connection.execute(level.insert(level.select("events")))
+    for entry in (counts.Counts(by_url), counts.DIMENSION_COUNTS):
+        for statement in [*entry.create(), *entry.rebuild()]:
+            connection.execute(statement)
+    split = connection.execute(f"SELECT count(DISTINCT url) FROM {rollup_levels.PAGE_TABLE}")
+    assert (split.fetchone() or (0,))[0] > 3 * len(seed.PAGES)
+    connection.execute("DELETE FROM schema_version WHERE version >= 6")
+    connection.close()
+
+    with duckdb.connect(str(path)) as connection:
+        assert schema.migrate(connection) == schema.LATEST
+        assert connection.execute("SELECT id, url FROM events ORDER BY id").fetchall() == (
+            urls_before
+        )
+        left = connection.execute(
+            "SELECT count(*) FROM events "
+            "WHERE referrer_domain IN ('example.com', 'www.example.com')"
+        ).fetchone()
+        # relative URLs have no host to compare with: those stay (documented)
+        assert left == relative
+        pages = connection.execute(
+            f"SELECT DISTINCT page FROM {rollup_levels.PAGE_TABLE} ORDER BY 1"
+        ).fetchall()
+        assert [row[0] for row in pages] == sorted(path for path, _ in seed.PAGES)
+    _rollup_matches_events(tmp_path)
