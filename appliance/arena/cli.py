@@ -43,12 +43,15 @@ async def _create(args: argparse.Namespace, settings: PlatformSettings) -> int:
     from appliance.platform.auth import IdentityRepository, IdentityService, Role
     from appliance.platform.errors import ServiceError
     from appliance.platform.store import Store
+    from appliance.platform.store.__main__ import part_migrations
 
     password = args.password or getpass.getpass("password: ")
     if len(password) < PASSWORD_MIN:
         print(f"sparkhouse: the password needs at least {PASSWORD_MIN} characters", file=sys.stderr)
         return 2
-    store = Store.in_dir(settings.server.data_dir, [VERSIONS])
+    # Every part's branch, as the server opens it: a store a server left at an older revision
+    # of any branch is brought up to date, not refused for the revisions it cannot place.
+    store = Store.in_dir(settings.server.data_dir, [VERSIONS, *part_migrations()])
     await store.start()
     identity = IdentityService(IdentityRepository(store), session_days=1)
     accounts = AccountService(identity, AccountRepository(store), "")
