@@ -186,6 +186,7 @@ comments = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_arena_comments_parent", "parent_id", "created_at"),
     Index("ix_arena_comments_author", "author_id", "created_at"),
+    Index("ix_arena_comments_puzzle", "puzzle_id"),
 )
 """A comment on a puzzle (``puzzle-comment``, parent = the puzzle) or a reply
 (``comment-comment``, parent = the comment); ``puzzle_id`` is the puzzle the thread hangs

@@ -300,6 +300,7 @@ CREATE INDEX ix_arena_submissions_account ON arena_submissions (account_id, crea
 CREATE INDEX ix_arena_submissions_puzzle ON arena_submissions (puzzle_id, created_at);
 CREATE INDEX ix_arena_comments_parent ON arena_comments (parent_id, created_at);
 CREATE INDEX ix_arena_comments_author ON arena_comments (author_id, created_at);
+CREATE INDEX ix_arena_comments_puzzle ON arena_comments (puzzle_id);
 CREATE INDEX ix_arena_reports_queue ON arena_reports (status, problem_type, created_at);
 CREATE INDEX ix_arena_reports_target ON arena_reports (problematic_identifier);
 CREATE INDEX ix_arena_audit_log_created ON arena_audit_log (created_at);

@@ -66,6 +66,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_arena_comments_parent", "arena_comments", ["parent_id", "created_at"])
     op.create_index("ix_arena_comments_author", "arena_comments", ["author_id", "created_at"])
+    op.create_index("ix_arena_comments_puzzle", "arena_comments", ["puzzle_id"])
     op.create_table(
         "arena_comment_votes",
         _id(primary_key=True),
