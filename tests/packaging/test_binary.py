@@ -3,8 +3,9 @@ builds it first).
 
 One binary server with a temp data dir and a temp TMPDIR (where the onefile binary unpacks)
 goes through every part that exists: a spark through the Phoenix socket, a room PUT and its
-SSE stream, a click, a collected analytics event; then SIGTERM must end it with exit 0 within
-5 s, the clicker snapshot written and the analytics journal drained into DuckDB.
+SSE stream, a click, a collected analytics event, an arena submission run in the sandbox;
+then SIGTERM must end it with exit 0 within 5 s, the clicker snapshot written and the
+analytics journal drained into DuckDB.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.binary
 BINARY = ROOT / "dist" / "sparkhouse"
 # Parts this test exercises. A part that /api/system lists and this set lacks fails
 # test_every_part_is_exercised: the binary must carry every part, so the smoke test must too.
-EXERCISED = {"sparks", "rooms", "clicker", "analytics"}
+EXERCISED = {"sparks", "rooms", "clicker", "analytics", "arena"}
 CHROME_UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0.0.0 Safari/537.36"
@@ -257,6 +258,38 @@ def test_a_collected_event(binary: Binary) -> None:
         assert stats.status_code == 200, stats.text
         pageviews = stats.json()["data"]["pageviews"]
     assert pageviews == 1
+
+
+def test_an_arena_submission_runs_in_the_sandbox(binary: Binary) -> None:
+    """Register, write a puzzle with two validators, and submit Python to it: the code runs
+    in the bubblewrap sandbox (the built-in executor) from inside the binary."""
+    require(binary, "arena")
+    with httpx.Client(base_url=f"{binary.server.url}/api/v1", timeout=30) as arena:
+        account = {"email": "binary@example.org", "username": "binary_smoke"}
+        registered = arena.post("/register", json={**account, "password": "x" * 16})
+        assert registered.status_code == 200, registered.text
+        languages = arena.get("/programming-language")
+        assert languages.status_code == 200, languages.text
+        python = next(
+            item for item in languages.json()["languages"] if item["language"] == "python"
+        )
+        created = arena.post("/puzzle", json={"title": "Reverse it"})
+        assert created.status_code == 201, created.text
+        puzzle_id = created.json()["_id"]
+        validators = [{"input": "abc", "output": "cba"}, {"input": "xy z", "output": "z yx"}]
+        solution = {"code": "print(input()[::-1])", "programmingLanguage": python["_id"]}
+        edited = arena.put(
+            f"/puzzle/{puzzle_id}",
+            json={"title": "Reverse it", "validators": validators, "solution": solution},
+        )
+        assert edited.status_code == 200, edited.text
+        submitted = arena.post(
+            "/submission",
+            json={"puzzleId": puzzle_id, "programmingLanguageId": python["_id"], **solution},
+        )
+    assert submitted.status_code == 201, submitted.text
+    result = submitted.json()["result"]
+    assert result == {"result": "success", "successRate": 1.0, "passed": 2, "failed": 0, "total": 2}
 
 
 def test_a_website_through_the_api(binary: Binary) -> None:
