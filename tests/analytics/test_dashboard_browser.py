@@ -164,6 +164,7 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     # pages are paths: /pricing and /pricing?plan=pro are one row
     expect(row(page, "page", "/pricing")).to_be_visible()
     expect(page.locator('[data-testid=breakdown-row][data-type="page"]')).to_have_count(3)
+    expect(page.get_by_test_id("breakdown-note")).to_contain_text("counts once in every row")
     expect(row(page, "browser", "Firefox")).to_be_visible()
     expect(page.get_by_test_id("realtime-active")).to_have_text("2")
     expect(page.get_by_test_id("realtime-event")).to_have_count(6)

@@ -523,6 +523,10 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
         ))}
         <EventsCard siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} />
       </div>
+      <p className="an-muted an-small" data-testid="breakdown-note">
+        A visitor counts once in every row they match (each page they viewed, each source they came from), so a
+        card&apos;s rows can add up to more than the Visitors total.
+      </p>
     </div>
   );
 }
