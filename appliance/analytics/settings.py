@@ -145,14 +145,16 @@ class AnalyticsSettings(SettingsSection):
     public_url: str = Field(
         "http://localhost:4000",
         validation_alias=AliasChoices("SPARKLYTICS_PUBLIC_URL", "SPARKHOUSE_ANALYTICS_PUBLIC_URL"),
-        description="Where browsers reach this server; used in share links.",
+        description="Where browsers reach this server; used in share links and tracking "
+        "snippets. Unset: the address the dashboard (or API client) reached the server on.",
     )
     tracking_public_base: str = Field(
         "",
         validation_alias=AliasChoices(
             "SPARKLYTICS_TRACKING_PUBLIC_BASE", "SPARKHOUSE_ANALYTICS_TRACKING_PUBLIC_BASE"
         ),
-        description="Base URL of /s.js in tracking snippets; empty = the public URL.",
+        description="Base URL of /s.js in tracking snippets; empty = the public URL (or, unset, "
+        "the address the dashboard is opened on).",
     )
 
     @field_validator("https", mode="before")

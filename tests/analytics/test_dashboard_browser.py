@@ -137,7 +137,9 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("websites-page")).to_be_visible()
 
-    # Add a website: the tracking page shows its snippet.
+    # Add a website: the tracking page shows its snippet, loading /s.js from the address the
+    # dashboard is on (no SPARKLYTICS_PUBLIC_URL here, and the port is not its default's
+    # 4000), and waits for the first pageview.
     page.get_by_test_id("website-name").fill("Example shop")
     page.get_by_test_id("website-domain").fill("example.com")
     page.get_by_test_id("add-website-submit").click()
@@ -146,11 +148,17 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     match = re.search(r'data-website-id="([^"]+)"', snippet)
     assert match, snippet
     site = match.group(1)
+    assert f'src="{server.url}/s.js"' in snippet, snippet
     assert f"/analytics/sites/{site}/tracking" in page.url
+    waiting = page.get_by_test_id("first-pageview")
+    expect(waiting).to_contain_text("Waiting for the first pageview")
+    expect(page.get_by_test_id("snippet-origin-hint")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "analytics-tracking-1280.png"), full_page=True)
 
     collect(server, site)
     wait_until_queryable(page, server, site, pageviews=6)
+    expect(waiting).to_contain_text("First pageview received", timeout=15_000)
+    page.screenshot(path=str(ARTIFACTS / "analytics-tracking-arrived-1280.png"), full_page=True)
 
     # The dashboard: KPIs, chart, breakdowns, realtime.
     page.goto(f"{server.url}/analytics/sites/{site}")

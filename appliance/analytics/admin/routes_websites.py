@@ -47,6 +47,13 @@ def _websites(request: Request) -> WebsiteService:
     return service
 
 
+def _origin(request: Request) -> str:
+    """The address this request came to (scheme and ``Host``, which the platform has checked
+    against the server's own names): what snippets and share links use when no public URL is
+    configured."""
+    return f"{request.scheme}://{request.host}"
+
+
 def _wall(moment: datetime) -> str:
     """Analytics-row timestamps print as DuckDB does: ``YYYY-MM-DD HH:MM:SS[.ffffff]``."""
     return str(moment.replace(tzinfo=None))
@@ -93,7 +100,7 @@ async def websites_create(request: Request) -> HTTPResponse:
         {
             "data": {
                 **_identity(site),
-                "tracking_snippet": service.tracking_snippet(site),
+                "tracking_snippet": service.tracking_snippet(site, _origin(request)),
                 "created_at": _wall(site.created_at),
             }
         },
@@ -144,7 +151,7 @@ async def websites_get(request: Request, website_id: str) -> HTTPResponse:
             "data": {
                 **_identity(site),
                 "share_id": site.share_id,
-                "tracking_snippet": service.tracking_snippet(site),
+                "tracking_snippet": service.tracking_snippet(site, _origin(request)),
                 "created_at": _wall(site.created_at),
                 "updated_at": _wall(site.updated_at),
             }
@@ -256,7 +263,13 @@ async def websites_share(request: Request, website_id: str) -> HTTPResponse:
     service = _websites(request)
     share_id = await service.enable_share(website_id)
     return json_response(
-        {"data": {"share_id": share_id, "share_url": service.share_url(share_id)}}, 201
+        {
+            "data": {
+                "share_id": share_id,
+                "share_url": service.share_url(share_id, _origin(request)),
+            }
+        },
+        201,
     )
 
 

@@ -160,12 +160,22 @@ class WebsiteService:
         self.pipeline = pipeline
         self.settings = settings
 
-    def tracking_snippet(self, site: Website) -> str:
-        base = (self.settings.tracking_public_base or self.settings.public_url).rstrip("/")
+    def public_base(self, origin: str) -> str:
+        """Where browsers reach this server: ``SPARKLYTICS_PUBLIC_URL`` when it is set, else
+        ``origin``, the address the request came to (the default public URL assumes
+        ``http://localhost:4000``, wrong on any other port or machine)."""
+        if "public_url" in self.settings.model_fields_set:
+            return self.settings.public_url.rstrip("/")
+        return origin.rstrip("/")
+
+    def tracking_snippet(self, site: Website, origin: str) -> str:
+        """The ``<script>`` tag of ``/s.js``: from ``SPARKLYTICS_TRACKING_PUBLIC_BASE``, else
+        the public base (:meth:`public_base`)."""
+        base = self.settings.tracking_public_base.rstrip("/") or self.public_base(origin)
         return f'<script defer src="{base}/s.js" data-website-id="{site.id}"></script>'
 
-    def share_url(self, share_id: str) -> str:
-        return f"{self.settings.public_url.rstrip('/')}/share/{share_id}"
+    def share_url(self, share_id: str, origin: str) -> str:
+        return f"{self.public_base(origin)}/share/{share_id}"
 
     async def create(self, name: str, domain: str, timezone: str | None) -> Website:
         return await create_website(

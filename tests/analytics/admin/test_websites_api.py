@@ -308,3 +308,30 @@ def test_delete_removes_events(make_server: Callable[..., RunningServer]) -> Non
     assert query(
         server.data_dir, "SELECT count(*) AS n FROM sessions WHERE website_id = ?", [doomed]
     ) == [{"n": 0}]
+
+
+def test_without_a_public_url_snippets_and_share_links_use_the_address_in_use(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """SPARKLYTICS_PUBLIC_URL unset: its default (http://localhost:4000) is wrong on any other
+    port, so the snippet's /s.js and the share link use the address the request came to."""
+    data_dir = tmp_path_factory.mktemp("no-public-url") / "data"
+    running = start_server(data_dir, {**FAST, "SPARKLYTICS_AUTH": "none"})
+    try:
+        port = running.url.rsplit(":", 1)[1]
+        assert port != "4000"
+        for base in (running.url, f"http://localhost:{port}"):
+            with httpx.Client(base_url=base, timeout=10) as client:
+                site = client.post("/api/websites", json={"name": "Blog", "domain": "a.example"})
+                assert site.status_code == 201, site.text
+                data = site.json()["data"]
+                assert data["tracking_snippet"] == (
+                    f'<script defer src="{base}/s.js" data-website-id="{data["id"]}"></script>'
+                )
+                got = client.get(f"/api/websites/{data['id']}").json()["data"]
+                assert got["tracking_snippet"] == data["tracking_snippet"]
+                share = client.post(f"/api/websites/{data['id']}/share").json()["data"]
+                assert share["share_url"] == f"{base}/share/{share['share_id']}"
+                assert client.get("/s.js").status_code == 200
+    finally:
+        running.stop()

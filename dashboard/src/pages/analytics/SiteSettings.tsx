@@ -1,8 +1,8 @@
 /** A website's tracking code, share link and settings (edit / delete). */
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { Link, navigate } from "../../lib/router";
-import { createShare, deleteShare, deleteWebsite, getWebsite, updateWebsite, type Website } from "./api";
-import { CopyButton, Field, Notice, errorMessage } from "./ui";
+import { createShare, deleteShare, deleteWebsite, getRealtime, getWebsite, updateWebsite, type Website } from "./api";
+import { CopyButton, Field, Notice, errorMessage, isAbort } from "./ui";
 
 function useWebsite(siteId: string): { site: Website | null; error: string; setSite: (site: Website) => void } {
   const [site, setSite] = useState<Website | null>(null);
@@ -35,6 +35,48 @@ function SitePage({ siteId, site, title, error, children, testId }: { siteId: st
   );
 }
 
+const FIRST_PAGEVIEW_POLL_MS = 3000;
+
+/**
+ * Right after a website is added: "waiting for the first pageview" until the realtime route
+ * (the last 30 minutes, bots included: any pageview proves the snippet works) shows one.
+ */
+function FirstPageview({ siteId }: { siteId: string }) {
+  const [arrived, setArrived] = useState(false);
+  useEffect(() => {
+    if (arrived) return;
+    const controller = new AbortController();
+    let timer = 0;
+    const poll = async () => {
+      try {
+        const realtime = await getRealtime(siteId, controller.signal, { include_bots: "true" });
+        if (realtime.recent_events.some((event) => event.event_type === "pageview")) {
+          setArrived(true);
+          return;
+        }
+      } catch (caught) {
+        if (isAbort(caught)) return;
+        // a failed poll is retried: the notice keeps waiting
+      }
+      timer = window.setTimeout(poll, FIRST_PAGEVIEW_POLL_MS);
+    };
+    void poll();
+    return () => {
+      controller.abort();
+      window.clearTimeout(timer);
+    };
+  }, [siteId, arrived]);
+  return arrived ? (
+    <Notice kind="ok" testId="first-pageview">
+      First pageview received: the snippet works. <Link to={`/analytics/sites/${encodeURIComponent(siteId)}`}>Open the dashboard</Link>
+    </Notice>
+  ) : (
+    <Notice kind="info" testId="first-pageview">
+      Waiting for the first pageview… Open a page that has the snippet; this updates by itself.
+    </Notice>
+  );
+}
+
 export function TrackingPage({ siteId }: { siteId: string }) {
   const { site, error } = useWebsite(siteId);
   const fresh = new URLSearchParams(window.location.search).has("new");
@@ -51,6 +93,7 @@ export function TrackingPage({ siteId }: { siteId: string }) {
   return (
     <SitePage siteId={siteId} site={site} title="Tracking code" error={error} testId="tracking-page">
       {fresh && <Notice kind="ok">Website added. Paste this snippet into your pages and the first visits show up within seconds.</Notice>}
+      {fresh && site && <FirstPageview siteId={siteId} />}
       <section className="an-card" aria-labelledby="snippet-title">
         <header className="an-card-head">
           <h2 id="snippet-title">Add this to the &lt;head&gt; of every page</h2>

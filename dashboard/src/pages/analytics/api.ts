@@ -328,7 +328,8 @@ export const getMetrics = (id: string, type: MetricType, query: Query, signal?: 
     signal,
   });
 
-export const getRealtime = (id: string, signal?: AbortSignal) => data<Realtime>(`${site(id)}/realtime`, { signal });
+export const getRealtime = (id: string, signal?: AbortSignal, query?: Query) =>
+  data<Realtime>(`${site(id)}/realtime`, { signal, query });
 
 export const getEvents = (id: string, query: Query, signal?: AbortSignal) =>
   data<{ rows: EventRow[]; total: number }>(`${site(id)}/events`, { query, signal });
