@@ -585,6 +585,8 @@ async def supervise(
     def kill() -> None:
         nonlocal killed
         killed = True
+        if exited.done():
+            return  # reaped: its pid may belong to another process by now
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
 
