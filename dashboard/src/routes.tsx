@@ -19,6 +19,7 @@ import Rooms from "./pages/Rooms";
 const Analytics = lazy(() => import("./pages/analytics/Analytics"));
 const SharedDashboard = lazy(() => import("./pages/analytics/SharedDashboard"));
 const ApiDocs = lazy(() => import("./pages/ApiDocs"));
+const Arena = lazy(() => import("./pages/arena/Arena"));
 
 /** The API reference, linked from the navigation after the parts. */
 export const API_DOCS_PATH = "/docs/api";
@@ -29,6 +30,7 @@ export const routes: RouteDef[] = [
   { path: "/clicker", title: "Clicker", element: <Clicker /> },
   { path: "/rooms", title: "Rooms", element: <Rooms /> },
   { path: "/analytics/*", title: "Analytics", element: <Analytics /> },
+  { path: "/arena/*", title: "Arena", element: <Arena /> },
   { path: "/share/:id", title: "Shared dashboard", element: <SharedDashboard /> },
   { path: API_DOCS_PATH, title: "API", element: <ApiDocs /> },
 ];
