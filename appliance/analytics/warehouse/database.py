@@ -301,17 +301,19 @@ class Warehouse:
         if self._closed:
             raise WarehouseClosed
         read = _Read()
-        future = self._track(
-            asyncio.get_running_loop().run_in_executor(
-                self._readers, read.run, self.connection, work
-            )
-        )
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        future = self._track(loop.run_in_executor(self._readers, read.run, self.connection, work))
         self._running.add(read)
         future.add_done_callback(lambda _: self._running.discard(read))
         try:
             done, _ = await asyncio.wait([future], timeout=self.query_timeout)
             if not done:
                 await self._stop(read, future)
+            elif loop.time() - started > self.query_timeout:
+                # asyncio.wait also reports a result that landed in the loop turn that fired
+                # the timeout (a busy loop, a tiny deadline): late is late all the same
+                read.stopped = True
         except asyncio.CancelledError:
             read.interrupt()  # the caller is gone (a client that left, a ping's own timeout)
             raise

@@ -64,6 +64,20 @@ async def test_a_read_past_its_deadline_is_interrupted_and_answered_503(
 
 
 @pytest.mark.timeout(30)
+async def test_a_result_that_lands_with_the_timeout_is_still_past_the_deadline(
+    open_warehouse: OpenWarehouse,
+) -> None:
+    """The CI failure of the 1 µs API test: a fast read finished while the loop was busy, and
+    asyncio.wait handed its result over in the same loop turn as the timeout (200, not 503)."""
+    warehouse = await open_warehouse(query_timeout=0.000001)
+    for _ in range(20):
+        # the loop is busy for 50 ms right after the read is handed to its thread
+        asyncio.get_running_loop().call_soon(time.sleep, 0.05)
+        with pytest.raises(QueryTimeout):
+            await warehouse.read(_one)
+
+
+@pytest.mark.timeout(30)
 async def test_heavy_reads_wait_for_a_slot_and_light_reads_do_not(
     open_warehouse: OpenWarehouse,
 ) -> None:
