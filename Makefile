@@ -8,13 +8,14 @@ DASHBOARD_SOURCES := $(shell find dashboard -path dashboard/node_modules -prune 
 export PORT ?= 4000
 export HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast lint typecheck dashboard node-deps browser sandbox image-tools bench clean docs fuzz
+.PHONY: run test test-fast lint typecheck dashboard node-deps browser sandbox image-tools bench clean docs fuzz types
 
 # Plain HTTP on 127.0.0.1: the dashboard's login cookie must not be marked Secure here.
 run: $(VENV)/.installed $(DIST)/index.html sandbox
 	SPARKLYTICS_HTTPS=$${SPARKLYTICS_HTTPS:-false} $(BIN)/sparkhouse serve
 
-test: $(VENV)/.installed $(DIST)/index.html tests/node/node_modules/.installed browser sandbox binary image-tools
+# dashboard/node_modules: the arena's type check (tests/arena/test_typegen.py) runs its generator.
+test: $(VENV)/.installed dashboard/node_modules/.installed $(DIST)/index.html tests/node/node_modules/.installed browser sandbox binary image-tools
 	$(BIN)/ruff check appliance tests bench
 	$(BIN)/ruff format --check appliance tests bench
 	$(BIN)/lint-imports --no-cache
@@ -47,8 +48,20 @@ $(VENV)/.installed: pyproject.toml
 
 dashboard: $(DIST)/index.html
 
-$(DIST)/index.html: $(DASHBOARD_SOURCES)
-	cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run build
+# The arena's TypeScript types for the dashboard's arena pages (appliance/arena/typegen.py,
+# the npm json-schema-to-typescript). make test fails when the committed copy is stale
+# (tests/arena/test_typegen.py, inside the one pytest run).
+types: $(VENV)/.installed dashboard/node_modules/.installed
+	$(BIN)/sparkhouse arena gen-types --dest dashboard/src/pages/arena/api-types.ts
+
+# The dashboard's npm packages, devDependencies included (vite, tsc, json-schema-to-typescript).
+# A stamp of its own, not the build's: a build left from earlier must not stand in for them.
+dashboard/node_modules/.installed: dashboard/package.json dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DIST)/index.html: dashboard/node_modules/.installed $(DASHBOARD_SOURCES)
+	cd dashboard && npm run build
 	touch $@
 
 node-deps: tests/node/node_modules/.installed

@@ -1,5 +1,6 @@
 """``sparkhouse arena …``: manage arena users from the command line (server may be running);
-``arena import-legacy`` (``legacy/command.py``) imports a CodinCod export (server stopped)."""
+``arena import-legacy`` (``legacy/command.py``) imports a CodinCod export (server stopped);
+``arena gen-types --dest FILE`` writes the arena's TypeScript types (``typegen.py``)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,30 @@ def add_commands(commands: argparse._SubParsersAction[Any], load: SettingsLoader
     from appliance.arena.legacy.command import add_import_command
 
     add_import_command(groups, load)
+    types = groups.add_parser(
+        "gen-types",
+        help="write the arena's TypeScript types (for the dashboard; needs node and the "
+        "dashboard's npm packages)",
+    )
+    types.add_argument(
+        "--dest",
+        type=Path,
+        required=True,
+        help="the .ts file to write (the dashboard's: dashboard/src/pages/arena/api-types.ts)",
+    )
+    types.set_defaults(func=_gen_types)
+
+
+def _gen_types(args: argparse.Namespace) -> int:
+    from appliance.arena.typegen import GeneratorMissing, write
+
+    try:
+        changed = write(args.dest)
+    except GeneratorMissing as missing:
+        print(f"sparkhouse: {missing}", file=sys.stderr)
+        return 2
+    print(f"{'wrote' if changed else 'unchanged:'} {args.dest}")
+    return 0
 
 
 async def _create(args: argparse.Namespace, settings: PlatformSettings) -> int:

@@ -1,0 +1,293 @@
+"""The live games' events as a contract (issue 19's "Channel payloads"): each event's name and
+the shape of its payload, for the TypeScript types (``appliance/arena/typegen.py``).
+
+The service builds these payloads as plain dicts (``service.py``, ``rooms.py``, ``models.py``:
+one encoding per broadcast, no model validation on the way out); the models here describe them
+and ``tests/arena/test_typegen.py`` checks the frames of a real game against them
+(``extra="forbid"``: a key the service adds without a model here fails that test). Both doors
+(the Phoenix channels and CodinCod's plain ``/ws``) name the events alike. No I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from appliance.arena.games.models import GameOptions
+from appliance.arena.puzzles.models import PuzzleDto
+from appliance.arena.submissions.models import Outcome
+
+LOBBY_TOPIC = "waiting_room:lobby"
+GAME_TOPIC = "game:{gameId}"
+
+GameStatus = Literal["waiting", "in_progress", "finished"]
+
+LobbyPush = Literal[
+    "room:host", "room:join", "room:join-by-invite", "room:leave", "rooms:overview", "game:start"
+]
+"""What a client pushes on ``waiting_room:lobby``."""
+LobbyBroadcast = Literal["rooms:overview", "room:overview", "game:start", "rooms:not-enough"]
+"""What the server sends on ``waiting_room:lobby``."""
+GamePush = Literal["game:join", "game:leave", "game:submit", "player:submitted", "chat:message"]
+"""What a client pushes on ``game:<gameId>``."""
+GameBroadcast = Literal["game:update", "player:submitted", "chat:message"]
+"""What the server sends on ``game:<gameId>``."""
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+
+class Body(BaseModel):
+    """A pushed payload: unknown keys are ignored, as the service does."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+# -- waiting_room:lobby -------------------------------------------------------------------------
+
+
+class HostRoom(Body):
+    """``room:host``: the options of the room (§7; the defaults when left out)."""
+
+    options: GameOptions | None = None
+
+
+class RoomRef(Body):
+    """``room:join``, ``room:leave``, ``game:start``: which room."""
+
+    room_id: str = Field(alias="roomId")
+
+
+class InviteRef(Body):
+    """``room:join-by-invite``: a private room's code (case and blanks ignored)."""
+
+    invite_code: str = Field(alias="inviteCode")
+
+
+class RoomMember(Frame):
+    user_id: str = Field(alias="userId")
+    username: str
+    joined_at: str = Field(alias="joinedAt", description="ISO-8601 UTC")
+
+
+class Room(Frame):
+    """A waiting room: its members in the order they joined, the first one its owner."""
+
+    room_id: str = Field(alias="roomId")
+    users: list[RoomMember]
+    owner: RoomMember
+    options: GameOptions
+    invite_code: str | None = Field(None, alias="inviteCode", description="Private rooms only")
+
+
+class RoomSummary(Frame):
+    room_id: str = Field(alias="roomId")
+    amount_of_players_joined: int = Field(alias="amountOfPlayersJoined")
+
+
+class RoomsOverview(Frame):
+    """``rooms:overview``: the public rooms (the lobby join's reply, and pushed after each
+    room change)."""
+
+    rooms: list[RoomSummary]
+
+
+class RoomOverview(Frame):
+    """``room:overview``, to the members of a room that changed."""
+
+    room: Room
+
+
+class RoomJoined(Frame):
+    """The reply to ``room:host``, ``room:join`` and ``room:join-by-invite``."""
+
+    room_id: str = Field(alias="roomId")
+    invite_code: str | None = Field(None, alias="inviteCode", description="room:host, private")
+    room: Room
+
+
+class RoomLeft(Frame):
+    """The reply to ``room:leave``."""
+
+    room_id: str = Field(alias="roomId")
+
+
+class GameStart(Frame):
+    """``game:start``: the reply to it, and pushed to the room's members (and to a late
+    joiner while the game runs)."""
+
+    game_url: str = Field(alias="gameUrl", description="/multiplayer/<gameId>")
+    game_id: str = Field(alias="gameId")
+    start_time: str = Field(alias="startTime", description="ISO-8601 UTC, after the countdown")
+
+
+class NotEnough(Frame):
+    """``rooms:not-enough``: no approved puzzle to play."""
+
+    message: str
+
+
+# -- game:<gameId> ------------------------------------------------------------------------------
+
+
+class SubmitToGame(Body):
+    """``game:submit``: link one's fresh submission to the game (as ``POST /submission/game``)."""
+
+    submission_id: str = Field(alias="submissionId")
+    user_id: str | None = Field(None, alias="userId")
+
+
+class ChatText(Frame):
+    message: str
+
+
+class SendChat(Body):
+    """``chat:message``: ``{message}`` or, as CodinCod's frontend sends it,
+    ``{chatMessage: {message}}``; 1–160 characters."""
+
+    message: str | None = None
+    chat_message: ChatText | None = Field(None, alias="chatMessage")
+
+
+class PlayerRef(Frame):
+    id_: str = Field(alias="_id")
+    username: str
+
+
+class GameResult(Frame):
+    result: Outcome
+    success_rate: float = Field(alias="successRate")
+    passed: int
+    failed: int
+    total: int
+
+
+class GameSubmission(Frame):
+    """A submission linked to the game, without its code."""
+
+    id_: str = Field(alias="_id")
+    user: PlayerRef
+    programming_language: str = Field(alias="programmingLanguage")
+    result: GameResult
+    code_length: int = Field(alias="codeLength")
+    created_at: str = Field(alias="createdAt", description="ISO-8601 UTC")
+
+
+class Standing(Frame):
+    """A player's place by the game's mode (§9.1), best first."""
+
+    rank: int
+    user_id: str = Field(alias="userId")
+    username: str
+    submission_id: str = Field(alias="submissionId")
+    score: float
+    success_rate: float = Field(alias="successRate")
+    time_spent: float = Field(alias="timeSpent", description="Seconds from the game's creation")
+    code_length: int = Field(alias="codeLength")
+
+
+class GameState(Frame):
+    id_: str = Field(alias="_id")
+    owner: PlayerRef | None
+    puzzle: str
+    players: list[PlayerRef]
+    created_at: str = Field(alias="createdAt")
+    start_time: str = Field(alias="startTime")
+    end_time: str = Field(alias="endTime")
+    options: GameOptions
+    player_submissions: list[GameSubmission] = Field(alias="playerSubmissions")
+    status: GameStatus
+    standings: list[Standing]
+
+
+class GameUpdate(Frame):
+    """``game:update``: the game (the join's reply carries its puzzle, without the solution;
+    the end of the game carries the final ``standings``)."""
+
+    game: GameState
+    puzzle: PuzzleDto | None = None
+    standings: list[Standing] | None = None
+
+
+class GameJoined(Frame):
+    """The reply to ``game:join`` and ``player:submitted``."""
+
+    game: GameState
+
+
+class PlayerSubmitted(Frame):
+    """``player:submitted``: who just linked a submission."""
+
+    user_id: str = Field(alias="userId")
+    username: str
+
+
+class ChatMessage(Frame):
+    id_: str = Field(alias="_id")
+    username: str
+    message: str
+    created_at: str = Field(alias="createdAt", description="ISO-8601 UTC")
+
+
+class ChatSent(Frame):
+    """``chat:message``: the reply to it, and broadcast to the game."""
+
+    chat_message: ChatMessage = Field(alias="chatMessage")
+
+
+class LinkedGame(Frame):
+    id: str
+    status: GameStatus
+    player_count: int = Field(alias="playerCount")
+
+
+class GameLinked(Frame):
+    """The reply to ``game:submit`` and ``POST /submission/game``'s 201."""
+
+    success: bool
+    message: str
+    game: LinkedGame
+    leaderboard_position: int | None = Field(None, alias="leaderboardPosition")
+
+
+class Refusal(BaseModel):
+    """An ``error`` reply: ``reason`` (CodinCod's refusal, or ``unauthorized`` on join),
+    ``message`` for people; some carry more (``status``, ``detail``, ``event``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    reason: str
+    message: str
+    status: int | None = None
+    detail: str | None = None
+
+
+LOBBY_PUSHES: dict[str, tuple[type[BaseModel] | None, type[BaseModel]]] = {
+    "room:host": (HostRoom, RoomJoined),
+    "room:join": (RoomRef, RoomJoined),
+    "room:join-by-invite": (InviteRef, RoomJoined),
+    "room:leave": (RoomRef, RoomLeft),
+    "rooms:overview": (None, RoomsOverview),
+    "game:start": (RoomRef, GameStart),
+}
+"""Each lobby push: (its payload, its ``ok`` reply)."""
+LOBBY_BROADCASTS: dict[str, type[BaseModel]] = {
+    "rooms:overview": RoomsOverview,
+    "room:overview": RoomOverview,
+    "game:start": GameStart,
+    "rooms:not-enough": NotEnough,
+}
+GAME_PUSHES: dict[str, tuple[type[BaseModel] | None, type[BaseModel] | None]] = {
+    "game:join": (None, GameJoined),
+    "game:leave": (None, None),
+    "game:submit": (SubmitToGame, GameLinked),
+    "player:submitted": (None, GameJoined),
+    "chat:message": (SendChat, ChatSent),
+}
+GAME_BROADCASTS: dict[str, type[BaseModel]] = {
+    "game:update": GameUpdate,
+    "player:submitted": PlayerSubmitted,
+    "chat:message": ChatSent,
+}
