@@ -183,7 +183,8 @@ PART = Part(
         title="Arena",
         path="/arena",
         description="Competitive coding, CodinCod-compatible: puzzles, sandboxed code "
-        "execution, submissions, live games.",
+        "execution, submissions, live games. Every route also answers without the v1: "
+        "/api/puzzle is /api/v1/puzzle.",
     ),
     settings=ArenaSettings,
     build=_build,

@@ -147,8 +147,10 @@ def arena_route(
                     strict_slashes=True,
                     ctx_cors="credentials",
                     ctx_body_limit=body_limit,
-                    # the slash spelling is an alias: documented once, without it
-                    ctx_docs=HIDDEN if slash else docs,
+                    # documented once, as CodinCod's frontend calls it (/api/v1, no slash): the
+                    # other spellings are aliases, and documenting them doubled a document that
+                    # Swagger UI could then no longer render
+                    ctx_docs=HIDDEN if slash or version == "plan" else docs,
                 )
         return handler
 
