@@ -7,12 +7,12 @@ import { Loading, SessionContext, ThemeToggle, isModerator, useApplyTheme, useSe
 import "./arena.css";
 
 const PuzzlePage = lazy(() => import("./PuzzlePage"));
-// const PuzzleEdit = lazy(() => import("./PuzzleEdit"));
-// const Lobby = lazy(() => import("./Lobby"));
-// const GamePage = lazy(() => import("./Game"));
-// const LeaderboardPage = lazy(() => import("./Leaderboard"));
-// const Profile = lazy(() => import("./Profile"));
-// const Moderation = lazy(() => import("./Moderation"));
+const PuzzleEdit = lazy(() => import("./PuzzleEdit"));
+const Lobby = lazy(() => import("./Lobby"));
+const GamePage = lazy(() => import("./Game"));
+const LeaderboardPage = lazy(() => import("./Leaderboard"));
+const Profile = lazy(() => import("./Profile"));
+const Moderation = lazy(() => import("./Moderation"));
 
 type SubRoute = { path: string; render: (params: Record<string, string>) => ReactNode; title: string };
 
@@ -20,14 +20,14 @@ const SUB_ROUTES: SubRoute[] = [
   { path: "/arena", title: "Puzzles", render: () => <Puzzles /> },
   { path: "/arena/login", title: "Sign in", render: () => <Login /> },
   { path: "/arena/register", title: "Create an account", render: () => <Register /> },
-  // { path: "/arena/puzzles/new", title: "New puzzle", render: () => <PuzzleEdit /> },
-  // { path: "/arena/puzzles/:id/edit", title: "Edit puzzle", render: (p) => <PuzzleEdit id={p.id} /> },
+  { path: "/arena/puzzles/new", title: "New puzzle", render: () => <PuzzleEdit /> },
+  { path: "/arena/puzzles/:id/edit", title: "Edit puzzle", render: (p) => <PuzzleEdit key={p.id} id={p.id} /> },
   { path: "/arena/puzzles/:id", title: "Puzzle", render: (p) => <PuzzlePage key={p.id} id={p.id!} /> },
-  // { path: "/arena/play", title: "Play", render: () => <Lobby /> },
-  // { path: "/arena/game/:id", title: "Game", render: (p) => <GamePage key={p.id} id={p.id!} /> },
-  // { path: "/arena/leaderboard", title: "Leaderboard", render: () => <LeaderboardPage /> },
-  // { path: "/arena/users/:name", title: "Profile", render: (p) => <Profile key={p.name} name={p.name!} /> },
-  // { path: "/arena/moderation", title: "Moderation", render: () => <Moderation /> },
+  { path: "/arena/play", title: "Play", render: () => <Lobby /> },
+  { path: "/arena/game/:id", title: "Game", render: (p) => <GamePage key={p.id} id={p.id!} /> },
+  { path: "/arena/leaderboard", title: "Leaderboard", render: () => <LeaderboardPage /> },
+  { path: "/arena/users/:name", title: "Profile", render: (p) => <Profile key={p.name} name={p.name!} /> },
+  { path: "/arena/moderation", title: "Moderation", render: () => <Moderation /> },
 ];
 
 function ArenaNav({ pathname }: { pathname: string }) {

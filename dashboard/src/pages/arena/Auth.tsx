@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { Link, navigate } from "../../lib/router";
 import { arena, errorText } from "./api";
+import { closeArenaSocket } from "./live";
 import { Field, Notice, useSession } from "./ui";
 
 const PASSWORD_MIN = 14;
@@ -38,6 +39,7 @@ export function Login() {
     setError("");
     try {
       await arena.login(identifier.trim(), password);
+      closeArenaSocket();
       await refresh();
       navigate(nextPath());
     } catch (caught) {
@@ -86,6 +88,7 @@ export function Register() {
     setError("");
     try {
       await arena.register(email.trim(), username, password);
+      closeArenaSocket();
       await refresh();
       navigate(nextPath());
     } catch (caught) {

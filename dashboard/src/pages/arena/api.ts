@@ -1,7 +1,7 @@
 /** The arena's REST API (docs/arena.md), under /api/v1, with the `token` cookie. */
 import { ApiError, fetchJson, type FetchJsonInit } from "../../lib/api";
+import type { AuditPage, Banned, BanHistory, PuzzleModerated, ReportResolved, ReviewPage, ReviewType, UserRankings } from "./api-types";
 import type {
-  AuditEntry,
   Comment,
   Difficulty,
   ExecuteAnswer,
@@ -10,10 +10,7 @@ import type {
   Leaderboard,
   Me,
   Page,
-  Paged,
   Puzzle,
-  ReviewItem,
-  ReviewType,
   Submission,
   UserDto,
   Validator,
@@ -76,10 +73,7 @@ export const arena = {
   user: (name: string) => call<{ message: string; user: UserDto }>(`/user/${encodeURIComponent(name)}`),
   userActivity: (name: string) => call<Record<string, unknown>>(`/user/${encodeURIComponent(name)}/activity`),
   userPuzzles: (name: string, page = 1) => call<Page<Puzzle>>(`/user/${encodeURIComponent(name)}/puzzle?page=${page}&pageSize=20`),
-  userRankings: (id: string) =>
-    call<{ userId: string; username: string; rankings: Record<string, { rank: number; rating: number; gamesPlayed: number; winRate: number }> }>(
-      `/leaderboard/user/${id}`,
-    ),
+  userRankings: (id: string) => call<UserRankings>(`/leaderboard/user/${id}`),
 
   languages: () => call<{ languages: Language[] }>("/programming-language"),
 
@@ -107,15 +101,16 @@ export const arena = {
 
   leaderboard: (mode: GameMode, page: number) => call<Leaderboard>(`/leaderboard/${mode}?page=${page}&pageSize=25`),
 
-  review: (type: ReviewType, page: number) => call<Paged<ReviewItem>>(`/moderation/review?type=${type}&page=${page}&limit=20`),
-  approve: (puzzleId: string) => post<unknown>(`/moderation/puzzle/${puzzleId}/approve`),
-  revise: (puzzleId: string, reason: string) => post<unknown>(`/moderation/puzzle/${puzzleId}/revise`, { reason }),
-  resolve: (reportId: string, status: "resolved" | "rejected") => post<unknown>(`/moderation/report/${reportId}/resolve`, { status }),
-  banTemporary: (userId: string, reason: string, duration: number) => post<unknown>(`/moderation/user/${userId}/ban/temporary`, { reason, duration }),
-  banPermanent: (userId: string, reason: string) => post<unknown>(`/moderation/user/${userId}/ban/permanent`, { reason }),
-  unban: (userId: string, reason: string) => post<unknown>(`/moderation/user/${userId}/unban`, { reason }),
-  banHistory: (userId: string) => call<{ bans: { _id: string; banType?: string; reason: string; startDate: string; endDate?: string | null; isActive?: boolean; bannedBy?: { username: string } }[] }>(`/moderation/user/${userId}/ban/history`),
-  audit: (page: number) => call<Paged<AuditEntry>>(`/moderation/audit?page=${page}&limit=25`),
+  review: (type: ReviewType, page: number) => call<ReviewPage>(`/moderation/review?type=${type}&page=${page}&limit=20`),
+  approve: (puzzleId: string) => post<PuzzleModerated>(`/moderation/puzzle/${puzzleId}/approve`),
+  revise: (puzzleId: string, reason: string) => post<PuzzleModerated>(`/moderation/puzzle/${puzzleId}/revise`, { reason }),
+  resolve: (reportId: string, status: "resolved" | "rejected") => post<ReportResolved>(`/moderation/report/${reportId}/resolve`, { status }),
+  banTemporary: (userId: string, reason: string, days: number) => post<Banned>(`/moderation/user/${userId}/ban/temporary`, { reason, duration: days }),
+  banPermanent: (userId: string, reason: string) => post<Banned>(`/moderation/user/${userId}/ban/permanent`, { reason }),
+  unban: (userId: string, reason: string) => post<{ message: string }>(`/moderation/user/${userId}/unban`, { reason }),
+  banHistory: (userId: string) => call<BanHistory>(`/moderation/user/${userId}/ban/history`),
+  audit: (page: number) => call<AuditPage>(`/moderation/audit?page=${page}&limit=25`),
+  recalculate: () => post<{ message: string; totalProcessed: number }>("/leaderboard/recalculate"),
 };
 
 export type PuzzleSave = {

@@ -11,6 +11,7 @@ import {
 } from "react";
 import { Link } from "../../lib/router";
 import { arena } from "./api";
+import { closeArenaSocket } from "./live";
 import type { Author, Difficulty, Id, Me } from "./types";
 
 // ---- session -------------------------------------------------------------------------------
@@ -54,6 +55,7 @@ export function useSessionState(): Session {
     try {
       await arena.logout();
     } finally {
+      closeArenaSocket();
       setMe(null);
     }
   }, []);
