@@ -154,6 +154,24 @@ async def rename(request: Request, player_id: str) -> HTTPResponse:
     return json_response(context.engine.set_name(canonical, name))
 
 
+@blueprint.delete(
+    "/players/<player_id:str>/name",
+    name="clicker_clear_name",
+    ctx_secret_params=SECRET,
+    ctx_docs=Doc(
+        summary="Clear a player's name (back to anonymous: shown by the handle)",
+        tag=TAG,
+        path=PlayerPath,
+        responses={200: PlayerView, 400: ErrorEnvelope, 429: ErrorEnvelope},
+    ),
+)
+async def clear_name(request: Request, player_id: str) -> HTTPResponse:
+    canonical = _player_id(player_id)
+    context, address = _context(request)
+    context.limits.admit_clear_name(address)
+    return json_response(context.engine.clear_name(canonical))
+
+
 @blueprint.get(
     "/stats",
     name="clicker_stats",

@@ -186,6 +186,20 @@ class ClickEngine:
             self._changed()
         return self._view(player_id)
 
+    def clear_name(self, player_id: str) -> PlayerView:
+        """Take a player's name away: the leaderboard shows their handle again. A player at 0
+        left without a name carries nothing, so the engine forgets it (as an unknown id)."""
+        self._expire(self.clock())
+        state = self.players.get(player_id)
+        if state is not None and state[0] is not None:
+            if state[1]:
+                self.players[player_id] = self._changes[player_id] = (None, state[1], state[2])
+            else:
+                del self._idle[player_id]
+                self._forget(player_id)
+            self._changed()
+        return self._view(player_id)
+
     def view(self, player_id: str) -> PlayerView:
         """A player's name, live score and rank; an unknown id is a fresh player."""
         self._expire(self.clock())
@@ -403,6 +417,11 @@ class PlayerLimits:
         self._hit(self.renames, address, "renames")
         if not engine.knows(player_id):
             self._hit(self.new_players, address, "new players")
+
+    def admit_clear_name(self, address: str) -> None:
+        """Clearing a name counts as a rename (it changes the leaderboard); it creates no
+        player."""
+        self._hit(self.renames, address, "renames")
 
     @staticmethod
     def _hit(limiter: RateLimiter, address: str, what: str) -> None:

@@ -47,6 +47,6 @@ PART = Part(
     settings=SparksSettings,
     build=_build,
     blueprints=_blueprints,
-    channels=lambda _: channels.CHANNELS,
+    channels=lambda context: channels.build_channels(context.service.recent),
     commands=cli.add_commands,
 )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from appliance.platform.errors import Problem, invalid_input
@@ -14,6 +16,11 @@ from appliance.platform.validation import validate
 from appliance.sparks.channels import BOARD_TOPIC, SPARK_EVENT
 from appliance.sparks.models import BOARD_SIZE, SparkEvent
 from appliance.sparks.settings import SparksSettings
+
+REPLAY_COUNT = 200
+"""At most this many recent sparks are replayed to a board that joins (channels.py)."""
+REPLAY_SECONDS = 600.0
+"""Only sparks received within this many seconds are replayed."""
 
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
 
@@ -34,11 +41,22 @@ def is_board_position(x: str, y: str) -> bool:
 
 class SparkService:
     def __init__(
-        self, broker: Broker, settings: SparksSettings, trusted_proxies: Sequence[IPNetwork]
+        self,
+        broker: Broker,
+        settings: SparksSettings,
+        trusted_proxies: Sequence[IPNetwork],
+        clock: Callable[[], float] = time.monotonic,
+        replay_count: int = REPLAY_COUNT,
+        replay_seconds: float = REPLAY_SECONDS,
     ) -> None:
         self.broker = broker
         self.limiter = RateLimiter(settings.rate_per_minute)
         self.trusted_proxies = trusted_proxies
+        self.clock = clock
+        self.replay_seconds = replay_seconds
+        # (received at, spark): the last sparks broadcast, for a board that joins late.
+        # In this process only: with a shared broker each process replays what it received.
+        self._recent: deque[tuple[float, dict[str, Any]]] = deque(maxlen=replay_count)
 
     def validate(self, x: str, y: str, body: dict[str, Any]) -> SparkEvent:
         """The spark at (x, y) (path segments) made of ``body``, or a 400 ServiceError whose
@@ -54,5 +72,20 @@ class SparkService:
         return validate(SparkEvent, spark, status=400)
 
     def broadcast(self, spark: dict[str, Any]) -> int:
-        """Publish a validated spark (``SparkEvent.model_dump()``) to the board."""
+        """Publish a validated spark (``SparkEvent.model_dump()``) to the board, and keep it
+        for the replay."""
+        if self._recent.maxlen:
+            self._recent.append((self.clock(), spark))
         return self.broker.publish(BOARD_TOPIC, SPARK_EVENT, {"data": spark})
+
+    def recent(self) -> list[dict[str, Any]]:
+        """The sparks of the replay, oldest first: the last ``replay_count`` broadcast within
+        the last ``replay_seconds`` (200 and 10 minutes by default). Each is its
+        ``sparkle_event`` payload (``{"data": spark}``) plus ``age_ms``, how long ago it was
+        received, so a board can draw one that is still growing at its present size."""
+        now = self.clock()
+        cutoff = now - self.replay_seconds
+        recent = self._recent
+        while recent and recent[0][0] < cutoff:
+            recent.popleft()
+        return [{"data": spark, "age_ms": round((now - at) * 1000)} for at, spark in recent]
