@@ -53,6 +53,16 @@ class ReportQuery(Filters, ScopeQuery):
     compare_end_date: date | None = Field(None, description="With compare_mode=custom.")
 
 
+class StatsQuery(ReportQuery):
+    compare_elapsed: Bool | None = Field(
+        None,
+        description="OURS. true: while the range is still running, prev_* cover the same "
+        "time elapsed in the comparison period (today until now against yesterday until the "
+        "same time; to the end of that hour when read from the hourly rollups), and compare "
+        "gets comparison_until. Default false: whole periods, as Sparklytics.",
+    )
+
+
 class PageviewsQuery(ReportQuery):
     granularity: Granularity | None = Field(
         None, description="Default: hour up to 2 days, day up to 60, else month."
@@ -297,10 +307,16 @@ class MetricRows(_Doc):
     rows: list[MetricRow]
 
 
+class SharedWebsite(_Doc):
+    name: str
+    domain: str
+
+
 class OverviewData(_Doc):
     stats: StatsData
     pageviews: Series
     metrics: dict[str, MetricRows]
+    website: SharedWebsite = Field(description="OURS: the shared website's name and domain.")
 
 
 class Overview(_Doc):
@@ -320,7 +336,7 @@ ANSWERS: dict[str, Any] = {
 }
 """A report's answer by its path below the website (or the share)."""
 QUERIES: dict[str, type[BaseModel]] = {
-    "stats": ReportQuery,
+    "stats": StatsQuery,
     "pageviews": PageviewsQuery,
     "metrics": MetricsQuery,
     "realtime": RealtimeQuery,

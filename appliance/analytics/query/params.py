@@ -180,6 +180,8 @@ class QueryParams(Filters, _Scope):
     compare_mode: CompareMode | None = None
     compare_start_date: date | None = Field(None, validate_default=True)
     compare_end_date: date | None = Field(None, validate_default=True)
+    # OURS (issue 21), opt-in so that prev_* stay Sparklytics' whole periods by default
+    compare_elapsed: bool = False
     granularity: str | None = None  # as given (pageviews and events decide)
     metric_type: str | None = Field(None, validation_alias="type", validate_default=True)
     limit: int = Field(10, validate_default=True)
@@ -224,6 +226,15 @@ class QueryParams(Filters, _Scope):
         if value in ("true", "false"):
             return bool(value == "true")
         raise _refuse("include_bots: expected true or false")
+
+    @field_validator("compare_elapsed", mode="before")
+    @classmethod
+    def _elapsed(cls, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return bool(value == "true")
+        raise _refuse("compare_elapsed: expected true or false")
 
     @field_validator("filter_country")
     @classmethod

@@ -6,14 +6,24 @@ current and the previous period in one scan (a period column) when the two range
 overlap; on the visit level, and on a dimension level read with one equality filter, rows
 open their sessions and visitors (neighbour hours), and one scan per period is faster (each
 compares with a constant).
+
+Like for like (OURS, issue 21, asked with ``compare_elapsed=true``; the dashboard does): while
+the range is still running (it holds "now"), the previous period is read over the same elapsed
+time only, "today until 10:40" against "yesterday until 10:40", instead of a whole day against
+a part of one. The rollup levels keep hours, so there the cut falls at the end of the hour it
+is in; raw events are cut exactly. ``compare.comparison_until`` says where the cut fell.
+Without the parameter prev_* cover whole periods, as Sparklytics' do.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from appliance.analytics.query import sources
 from appliance.analytics.query.params import QueryParams
+from appliance.platform.clock import utc_now
 
 if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/database.py)
     import duckdb
@@ -127,14 +137,33 @@ def _overlap(one: sources.Window, other: sources.Window) -> bool:
     return one.start < other.end and other.start < one.end
 
 
+def like_for_like(
+    params: QueryParams, current: sources.Window, previous: sources.Window, now: datetime
+) -> sources.Window | None:
+    """The previous window cut to the time elapsed in ``current`` when asked and ``current``
+    holds ``now`` (a custom comparison is kept whole), else None."""
+    if not params.compare_elapsed or params.compare_mode == "custom":
+        return None
+    if not current.start <= now < current.end:
+        return None
+    until = previous.start + (now - current.start)
+    if until >= previous.end:
+        return None
+    return replace(previous, end=until)
+
+
 def stats_query(
     connection: duckdb.DuckDBPyConnection,
     website_id: str,
     website_timezone: str,
     params: QueryParams,
     force: sources.SourceChoice = "auto",
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     spans = [sources.window(params, params.range), sources.window(params, params.previous())]
+    cut = like_for_like(params, spans[0], spans[1], now or utc_now())
+    if cut is not None:
+        spans[1] = cut
     source = sources.choose_source(params, spans[0].shift, force=force)
     if source is not sources.RAW:
         source = sources.choose_source(params, spans[1].shift, force=force)
@@ -157,5 +186,7 @@ def stats_query(
     body: dict[str, Any] = {"data": data}
     meta = params.compare_meta()
     if meta is not None:
+        if cut is not None:
+            meta["comparison_until"] = cut.end.isoformat(timespec="seconds") + "Z"
         body["compare"] = meta
     return body

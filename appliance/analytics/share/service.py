@@ -34,7 +34,9 @@ OVERVIEW_METRICS = ("page", "referrer", "browser", "country", "os", "device")
 def overview(
     connection: duckdb.DuckDBPyConnection, site: Website, params: QueryParams
 ) -> dict[str, Any]:
-    """Stats, the series and six breakdowns in one read."""
+    """Stats, the series and six breakdowns in one read, and (OURS, issue 21) the website's
+    name and domain: the public page titles itself with them. Its days stay UTC (the share
+    routes read start_date and end_date only)."""
     series = pageviews_query(connection, site.id, params)["data"]
     return {
         "data": {
@@ -48,6 +50,7 @@ def overview(
                 }
                 for metric in OVERVIEW_METRICS
             },
+            "website": {"name": site.name, "domain": site.domain},
         }
     }
 

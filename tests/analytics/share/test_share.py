@@ -49,6 +49,8 @@ def test_share_stats_pageviews_metrics_overview(api: httpx.Client, setup: Setup)
     assert set(overview["pageviews"]) >= {"series", "granularity"}
     assert set(overview["metrics"]) == {"page", "referrer", "browser", "country", "os", "device"}
     assert overview["metrics"]["referrer"]["rows"][0]["value"] == "(direct)"
+    # OURS: the public page titles itself with the website's name
+    assert set(overview["website"]) == {"name", "domain"} and overview["website"]["domain"]
 
 
 def test_share_errors(api: httpx.Client, setup: Setup) -> None:
