@@ -59,6 +59,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     from appliance.arena.execution import ExecutionService
     from appliance.arena.games.channels import PhoenixDoor
     from appliance.arena.games.service import GameService
+    from appliance.arena.games.sockets import CodinCodDoor, WsSettings
     from appliance.arena.games.store import GameRepository
     from appliance.arena.http import RateLimits
     from appliance.arena.languages.service import LanguageService
@@ -89,6 +90,14 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
         countdown_seconds=settings.game_countdown_seconds,
     )
     games.add_door(PhoenixDoor(platform.broker))
+    realtime = platform.settings.realtime
+    ws = WsSettings(
+        settings.ws_ping_seconds,
+        settings.ws_pong_timeout_seconds,
+        realtime.send_buffer_bytes,
+        realtime.max_sockets_per_address,
+    )
+    games.add_door(CodinCodDoor(ws))
     origins = {normalized_origin(origin) for origin in settings.frontend_origins}
     return ArenaContext(
         settings=settings,
@@ -114,6 +123,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     from appliance.arena.accounts import routes as accounts
     from appliance.arena.comments import routes as comments
     from appliance.arena.games import routes as games
+    from appliance.arena.games.sockets import build_blueprint as game_sockets
     from appliance.arena.languages import routes as languages
     from appliance.arena.leaderboard import routes as leaderboard
     from appliance.arena.moderation import routes as moderation
@@ -136,7 +146,7 @@ def _blueprints(context: ArenaContext) -> Sequence[Blueprint]:
     ]
     for blueprint in blueprints:
         register_cors_origins(blueprint, sorted(context.frontend_origins))
-    return blueprints
+    return [*blueprints, game_sockets()]  # /ws and /ws/game/<id>: CodinCod's own sockets
 
 
 def _jobs(context: ArenaContext, jobs: Jobs) -> None:
@@ -195,4 +205,5 @@ PART = Part(
     stop=_stop,
     commands=add_commands,
     migrations=VERSIONS,
+    public_paths=frozenset({"/ws"}),
 )

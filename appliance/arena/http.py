@@ -41,6 +41,7 @@ LIMITS: dict[str, tuple[int, float]] = {
     "execute": (30, 60.0),
     "submission": (10, 60.0),
     "vote": (20, 60.0),
+    "ws": (20, 60.0),  # WebSocket upgrades of /ws and /ws/game/<id> (§4)
 }
 """CodinCod's limits (§1.2): requests per window (seconds) per client address. A route with
 its own limit counts only there; every other route shares the global one."""

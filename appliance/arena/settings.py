@@ -92,6 +92,15 @@ class ArenaSettings(SettingsSection):
         le=600,
         description="Seconds from a waiting room's game:start to the game's start (CodinCod: 15).",
     )
+    ws_ping_seconds: float = Field(
+        30, gt=0, le=3600, description="Seconds between the pings of a /ws or /ws/game socket."
+    )
+    ws_pong_timeout_seconds: float = Field(
+        35,
+        gt=0,
+        le=3600,
+        description="A /ws or /ws/game socket whose last pong is older than this is dropped.",
+    )
 
     @field_validator("frontend_origins", mode="before")
     @classmethod

@@ -7,17 +7,21 @@ payload, or ``error`` with ``{reason, message, …}`` (CodinCod's refusal in ``r
 ``waiting_room:lobby``
   join → ``rooms:overview`` (the reply, and pushed); pushes ``room:host {options?}`` →
   ``{roomId, inviteCode?, room}``, ``room:join {roomId}``, ``room:join-by-invite
-  {inviteCode}``, ``room:leave {roomId}``, ``rooms:overview``, ``game:start {roomId}`` →
-  ``{gameUrl, gameId, startTime}``. The room's members get ``room:overview {room}`` and
-  ``game:start``; every lobby socket gets ``rooms:overview`` after each room change. When a
-  user's last lobby socket goes, they leave their room.
+  {inviteCode}``, ``room:leave {roomId}``, ``room:chat-message {roomId, message}``,
+  ``rooms:overview``, ``game:start {roomId}`` → ``{gameUrl, gameId, startTime}``. The room's
+  members get ``room:overview {room}``, ``room:chat-message {username, message, createdAt}``
+  and ``game:start``; every lobby socket (of both doors) gets ``rooms:overview`` after each
+  lobby message. When a user's last lobby socket (at either door) goes, they leave their
+  room.
 
 ``game:<gameId>``
   join → ``game:update {game, puzzle}`` (the reply, and pushed); pushes ``game:join``,
-  ``game:leave``, ``game:submit {submissionId}``, ``player:submitted``, ``chat:message
-  {message}``. Broadcasts to the game's sockets only: ``game:update {game}`` (with
-  ``standings`` once ended), ``player:submitted {userId, username}``, ``chat:message
-  {chatMessage}``.
+  ``game:leave`` (the socket leaves the topic: no more broadcasts, ``phx_close``; a player
+  stays a player, as CodinCod has no leaving a game), ``game:submit {submissionId}``,
+  ``player:submitted``, ``chat:message {message}`` (refused once the game ended),
+  ``language:change {language}``. Broadcasts to the game's sockets only: ``game:update
+  {game}`` (with ``standings`` once ended), ``player:submitted {userId, username}``,
+  ``chat:message {chatMessage}``, ``language:change {language, username}``.
 """
 
 from __future__ import annotations
@@ -70,6 +74,9 @@ class PhoenixDoor:
 
     def to_game(self, game_id: str, event: str, payload: dict[str, Any]) -> None:
         self.broker.publish(GAME_PREFIX + game_id, event, payload)
+
+    def in_lobby(self, account_id: str) -> bool:
+        return account_id in self.lobby
 
     def enter(self, account_id: str, connection: ChannelConnection) -> None:
         self.lobby.setdefault(account_id, {})[id(connection)] = connection
@@ -128,6 +135,21 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
 
         return run
 
+    def overview_after(handler: Handler) -> Handler:
+        """``rooms:overview`` to the lobby after the message, unless it sent one (§4.1)."""
+
+        async def run(
+            connection: ChannelConnection, payload: dict[str, Any]
+        ) -> dict[str, Any] | None:
+            before = service.overviews_sent
+            try:
+                return await handler(connection, payload)
+            finally:
+                if service.overviews_sent == before:
+                    service.overview_changed()
+
+        return run
+
     # -- waiting_room:lobby -------------------------------------------------------------------
 
     async def join_lobby(connection: ChannelConnection, params: dict[str, Any]) -> dict[str, Any]:
@@ -167,6 +189,10 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
     async def overview(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
         return service.overview()
 
+    async def room_chat(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
+        service.room_chat(principal(connection), payload.get("roomId"), payload.get("message"))
+        return {}
+
     async def start(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
         pending = await service.start(principal(connection), payload.get("roomId"))
         return pending.wire()
@@ -176,12 +202,13 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
         join=join_lobby,
         leave=leave_lobby,
         events={
-            "room:host": guarded(host),
-            "room:join": guarded(join_room),
-            "room:join-by-invite": guarded(join_by_invite),
-            "room:leave": guarded(leave_room),
-            "rooms:overview": guarded(overview),
-            "game:start": guarded(start),
+            "room:host": overview_after(guarded(host)),
+            "room:join": overview_after(guarded(join_room)),
+            "room:join-by-invite": overview_after(guarded(join_by_invite)),
+            "room:leave": overview_after(guarded(leave_room)),
+            "room:chat-message": overview_after(guarded(room_chat)),
+            "rooms:overview": overview_after(guarded(overview)),
+            "game:start": overview_after(guarded(start)),
         },
     )
 
@@ -207,6 +234,7 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
         return {"game": service.game_wire(game)}
 
     async def leave_game(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
+        connection.close()
         return {}
 
     async def submit(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
@@ -224,6 +252,10 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
         message = await service.chat(principal(connection), game_id(connection), payload)
         return {"chatMessage": message.wire()}
 
+    async def language(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
+        await service.language(principal(connection), game_id(connection), payload.get("language"))
+        return {}
+
     game = Channel(
         GAME_PREFIX + "*",
         join=join_game_topic,
@@ -233,6 +265,7 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
             "game:submit": guarded(submit),
             "player:submitted": guarded(submitted),
             "chat:message": guarded(chat),
+            "language:change": guarded(language),
         },
     )
     return [lobby, game]

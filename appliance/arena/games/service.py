@@ -20,7 +20,10 @@ Decisions:
   by the mode (§9.1), within 10 s of its creation, once per player;
 * the server ends every game at its ``endTime`` (a timer per game, re-armed after a restart)
   and broadcasts the final standings; an ended game is read-only (no joining, no linking);
-* chat: 1–160 characters, the username from the token, a ban check before each message.
+* chat: 1–160 characters, the username from the token, a ban check before each message;
+  read-only once the game ended. A room's chat (``room:chat-message``) is for its members,
+  1–500 characters, not stored;
+* a user leaves their room when their last waiting-room socket closes, at every door.
 
 No HTTP, no sockets.
 """
@@ -71,6 +74,9 @@ GAME_START = "game:start"
 GAME_UPDATE = "game:update"
 PLAYER_SUBMITTED = "player:submitted"
 CHAT_MESSAGE = "chat:message"
+ROOM_CHAT = "room:chat-message"
+LANGUAGE_CHANGE = "language:change"
+ROOM_CHAT_MAX = 500  # CodinCod's room:chat-message (§4.1)
 
 
 class Outbox(Protocol):
@@ -84,6 +90,9 @@ class Outbox(Protocol):
 
     def to_game(self, game_id: str, event: str, payload: dict[str, Any]) -> None:
         """Every socket of this game."""
+
+    def in_lobby(self, account_id: str) -> bool:
+        """Whether the user still holds a waiting-room socket at this door."""
 
 
 def _refused(message: str, status: int = 400, **extra: Any) -> ServiceError:
@@ -110,6 +119,9 @@ class GameService:
         self._timers: dict[str, asyncio.Task[None]] = {}
         self._link_lock = asyncio.Lock()
         self._start_lock = asyncio.Lock()
+        self.overviews_sent = 0
+        """``rooms:overview`` broadcasts so far: a door sends one after a message that
+        caused none (both doors re-broadcast it after every lobby message, §4.1)."""
 
     def add_door(self, outbox: Outbox) -> None:
         self.outboxes.append(outbox)
@@ -137,6 +149,7 @@ class GameService:
         self.overview_changed()
 
     def overview_changed(self) -> None:
+        self.overviews_sent += 1
         self._lobby(ROOMS_OVERVIEW, self.rooms.overview())
 
     # -- waiting rooms --------------------------------------------------------------------------
@@ -193,10 +206,27 @@ class GameService:
         return room
 
     def gone(self, account_id: str) -> None:
-        """The user's last waiting-room socket closed: they leave their room."""
+        """A door's last waiting-room socket of the user closed: unless another door still
+        holds one, they leave their room."""
+        if any(outbox.in_lobby(account_id) for outbox in self.outboxes):
+            return
         room = self.rooms.leave_any(account_id)
         if room is not None:
             self._room_changed(room)
+
+    def room_chat(self, principal: Principal, room_id: Any, message: Any) -> None:
+        """``room:chat-message``: 1–500 characters from a member, to every member (the
+        sender too); not persisted (§4.1)."""
+        if not isinstance(message, str) or not 1 <= len(message) <= ROOM_CHAT_MAX:
+            raise _refused(f"message must be 1–{ROOM_CHAT_MAX} characters")
+        try:
+            room = self.rooms.get(room_id)
+        except RoomError as exc:
+            raise _refused(str(exc), 404) from None
+        if not room.has(principal.account_id):
+            raise _refused("You are not in this room", 403)
+        payload = {"username": principal.username, "message": message, "createdAt": iso(utc_now())}
+        self._users(room.member_ids(), ROOM_CHAT, payload)
 
     async def start(self, principal: Principal, room_id: Any) -> PendingStart:
         """Start the room's game (any member may): a random approved puzzle, every member a
@@ -232,7 +262,12 @@ class GameService:
             start_time=start,
             end_time=end,
             created_at=now,
-            players=[Player(m.account_id, m.username, now) for m in room.members],
+            # a microsecond apart in the room's joining order: the store orders players by
+            # joined_at, and equal times would fall back to the (random) account ids
+            players=[
+                Player(m.account_id, m.username, now + timedelta(microseconds=i))
+                for i, m in enumerate(room.members)
+            ],
         )
         await self.repository.add(game)
         self._arm(game.id, end)
@@ -302,6 +337,10 @@ class GameService:
         puzzle = await self.puzzles.get(game.puzzle_id)
         return {"game": self.game_wire(game), "puzzle": PuzzleDto.of(puzzle).wire()}
 
+    async def refresh(self, game_id: Any) -> Game:
+        """``player:submitted`` from a client: the game, re-read, to its sockets."""
+        return await self._updated((await self.game(game_id)).id)
+
     async def _updated(self, game_id: str) -> Game:
         game = await self.game(game_id)
         self._game(game.id, GAME_UPDATE, {"game": self.game_wire(game)})
@@ -312,7 +351,11 @@ class GameService:
         game = await self.game(game_id)
         if game.ended(utc_now()):
             raise _refused("Game has ended", 400)
-        if await self.repository.add_player(game.id, principal.account_id, utc_now()):
+        # after every player so far, even if the clock stepped back: players stay in join order
+        last = max((player.joined_at for player in game.players), default=None)
+        now = utc_now()
+        joined = now if last is None or now > last else last + timedelta(microseconds=1)
+        if await self.repository.add_player(game.id, principal.account_id, joined):
             game = await self._updated(game.id)
         return game
 
@@ -326,6 +369,8 @@ class GameService:
             raise _refused(str(exc)) from None
         await self.accounts.ensure_not_banned(principal.account_id)
         game = await self.game(game_id)
+        if game.ended(utc_now()):
+            raise _refused("Game has ended: the chat is read-only")
         message = ChatMessage(
             id=new_id(),
             game_id=game.id,
@@ -337,6 +382,16 @@ class GameService:
         await self.repository.add_chat(message)
         self._game(game.id, CHAT_MESSAGE, {"chatMessage": message.wire()})
         return message
+
+    async def language(self, principal: Principal, game_id: Any, language: Any) -> None:
+        """``language:change``: the caller's language, to the game's sockets as
+        ``{language, username}`` (the username from the token)."""
+        if not isinstance(language, str) or not 1 <= len(language) <= 100:
+            raise _refused("language must be a string of 1–100 characters")
+        await self.accounts.ensure_not_banned(principal.account_id)
+        game = await self.game(game_id)
+        payload = {"language": language, "username": principal.username}
+        self._game(game.id, LANGUAGE_CHANGE, payload)
 
     async def link(
         self,

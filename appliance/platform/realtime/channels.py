@@ -37,6 +37,9 @@ class ChannelConnection(Protocol):
     def push(self, event: str, payload: dict[str, Any]) -> None:
         """Send an event to this channel only."""
 
+    def close(self) -> None:
+        """Leave the channel after the current reply (the server's ``phx_leave``)."""
+
 
 JoinHandler = Callable[[ChannelConnection, dict[str, Any]], Awaitable[dict[str, Any]]]
 """Returns the join reply's response; raises ChannelError to refuse."""

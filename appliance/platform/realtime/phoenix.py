@@ -129,6 +129,11 @@ class JoinedChannel:
     def push(self, event: str, payload: dict[str, Any]) -> None:
         self.socket.send(self.join_ref, None, self.topic, event, payload)
 
+    def close(self) -> None:
+        """Leave the channel once the current reply is written, as a ``phx_leave`` would:
+        no more broadcasts of the topic, and ``phx_close`` to the client."""
+        asyncio.get_running_loop().call_soon(self.socket.close_channel, self)
+
 
 class PhoenixSocket:
     """One WebSocket connection speaking Phoenix Channels; a broker subscriber."""
@@ -154,6 +159,7 @@ class PhoenixSocket:
         self.limits = settings.realtime
         self.joined: dict[str, JoinedChannel] = {}
         self.closed = False
+        self._closing: set[asyncio.Task[None]] = set()
 
     # -- writing --------------------------------------------------------------------------
 
@@ -324,6 +330,14 @@ class PhoenixSocket:
             return
         if response is not None:
             self.reply(joined.join_ref, frame.ref, frame.topic, "ok", response)
+
+    def close_channel(self, joined: JoinedChannel) -> None:
+        if self.joined.get(joined.topic) is not joined:
+            return
+        self.send(joined.join_ref, joined.join_ref, joined.topic, "phx_close", {})
+        task = asyncio.get_running_loop().create_task(self._forget(joined))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def _forget(self, joined: JoinedChannel) -> None:
         if self.joined.get(joined.topic) is joined:
