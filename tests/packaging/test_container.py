@@ -193,6 +193,26 @@ def test_compose_service_settings() -> None:
     assert not unknown, f"not settings of the appliance: {sorted(unknown)}"
 
 
+def test_compose_runs_the_arenas_code_on_piston_under_the_arena_profile() -> None:
+    """The image has no sandbox (no bwrap; a default container has no user namespaces): the
+    arena points at a Piston service that starts with ``--profile arena`` only."""
+    loaded = compose()
+    piston = loaded["services"]["piston"]
+    assert piston["image"].startswith("ghcr.io/engineer-man/piston")
+    assert piston["profiles"] == ["arena"]
+    assert piston["privileged"] is True  # Piston's own isolation needs it
+    # published to this machine only (to install languages), never to the network
+    assert all(port.startswith("127.0.0.1:") for port in piston["ports"])
+    assert any(volume.endswith(":/piston/packages") for volume in piston["volumes"])
+    assert set(piston["volumes"][0].split(":")[:1]) <= set(loaded["volumes"])
+    sparkhouse = loaded["services"]["sparkhouse"]
+    url = sparkhouse["environment"]["PISTON_URL"]
+    assert url == "${PISTON_URL:-http://piston:2000}"
+    assert piston["ports"][0].endswith(":2000")
+    # no depends_on: the appliance starts without the profile (its arena then answers 503)
+    assert "depends_on" not in sparkhouse
+
+
 # -- .github/workflows/image.yml -------------------------------------------------------------
 
 
