@@ -5,6 +5,9 @@
  * (each is drawn onto it exactly once), and the visible canvas, which is recomposed — settled
  * layer plus the sparks still growing — only on animation frames while something grows.
  * An idle board costs nothing; a busy one costs one drawImage plus one arc per growing spark.
+ *
+ * Sharp on HiDPI screens: both layers hold `size × devicePixelRatio` device pixels and draw in
+ * board coordinates (0..size) through a scale transform; CSS sizes the visible canvas.
  */
 
 /** The `data` of a `sparkle_event` (see specs/spark-board.md and appliance/sparks/models.py). */
@@ -74,14 +77,31 @@ export class BoardRenderer {
   private growing: Growing[] = [];
   private frame = 0;
   private destroyed = false;
+  /** The board's size in board pixels (sparks' x, y and radius are in these). */
+  readonly size: number;
+  /** Device pixels per board pixel. */
+  readonly scale: number;
 
-  constructor(private readonly canvas: HTMLCanvasElement) {
+  /** `size`: the board in board pixels (the canvas's backing store is resized to it × ratio). */
+  constructor(
+    canvas: HTMLCanvasElement,
+    size: number,
+    pixelRatio: number = typeof window === "undefined" ? 1 : window.devicePixelRatio || 1,
+  ) {
+    this.size = size;
+    // At most 3× (a 1536² backing store): sharper than that is invisible and costs memory.
+    this.scale = Math.min(3, Math.max(1, pixelRatio));
+    const pixels = Math.round(this.size * this.scale);
+    canvas.width = pixels;
+    canvas.height = pixels;
     const ctx = canvas.getContext("2d");
     this.settled = document.createElement("canvas");
-    this.settled.width = canvas.width;
-    this.settled.height = canvas.height;
+    this.settled.width = pixels;
+    this.settled.height = pixels;
     const settledCtx = this.settled.getContext("2d");
     if (!ctx || !settledCtx) throw new Error("canvas 2D context unavailable");
+    ctx.setTransform(this.scale, 0, 0, this.scale, 0, 0);
+    settledCtx.setTransform(this.scale, 0, 0, this.scale, 0, 0);
     this.ctx = ctx;
     this.settledCtx = settledCtx;
   }
@@ -91,6 +111,7 @@ export class BoardRenderer {
     return this.growing.length;
   }
 
+  /** Draw a spark; `now` earlier than the present (a replayed spark) starts it part-grown. */
   add(spark: SparkData, now: number = performance.now()): void {
     if (this.destroyed) return;
     const { fill, alpha } = sparkPaint(spark);
@@ -122,11 +143,11 @@ export class BoardRenderer {
     this.schedule();
   }
 
-  /** Wipe the board. */
+  /** Wipe this canvas (the board of other browsers is theirs). */
   clear(): void {
     this.growing = [];
-    this.settledCtx.clearRect(0, 0, this.settled.width, this.settled.height);
-    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.settledCtx.clearRect(0, 0, this.size, this.size);
+    this.ctx.clearRect(0, 0, this.size, this.size);
   }
 
   destroy(): void {
@@ -153,8 +174,8 @@ export class BoardRenderer {
     settledCtx.globalAlpha = 1;
 
     ctx.globalAlpha = 1;
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.drawImage(this.settled, 0, 0);
+    ctx.clearRect(0, 0, this.size, this.size);
+    ctx.drawImage(this.settled, 0, 0, this.size, this.size);
     for (const s of this.growing) {
       const progress = Math.max(0, now - s.start) / s.duration;
       paint(ctx, s, s.radius * progress);

@@ -3,12 +3,15 @@ import { BoardRenderer, isSparkData, sparkPaint, type SparkData } from "../board
 import { CodeBlock } from "../components/CodeBlock";
 import { ApiError, fetchJson } from "../lib/api";
 import { cliUrlFlag } from "../lib/hints";
-import { useChannel, useSocketState, type SocketState } from "../lib/socket";
+import { getSocket, useSocketState, type SocketState } from "../lib/socket";
 
 const SIZE = 512;
 const TOPIC = "board:lobby";
 
 type SparkBody = Omit<SparkData, "x" | "y">;
+/** The join reply with `{replay: true}` (appliance/sparks/channels.py): the recent sparks. */
+type JoinReply = { recent?: { data?: unknown; age_ms?: unknown }[] };
+type JoinStatus = "joining" | "joined" | "errored";
 
 function randomBody(): SparkBody {
   const hue = Math.random() * 360;
@@ -61,11 +64,15 @@ export default function Board() {
   const [rate, setRate] = useState(0);
   const [notice, setNotice] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [sending, setSending] = useState(false);
+  const [replayed, setReplayed] = useState<number | null>(null);
+  const [status, setStatus] = useState<JoinStatus>("joining");
+  /** When the channel was lost (performance.now()), so a rejoin replays only what was missed. */
+  const lostAtRef = useRef<number | null>(null);
 
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return undefined;
-    const renderer = new BoardRenderer(canvas);
+    const renderer = new BoardRenderer(canvas, SIZE);
     rendererRef.current = renderer;
     return () => {
       renderer.destroy();
@@ -103,9 +110,51 @@ export default function Board() {
 
   const onSparkRef = useRef(onSpark);
   onSparkRef.current = onSpark;
-  const { status } = useChannel(TOPIC, (channel) => {
+
+  /** Draw the join reply's recent sparks, each at the size it has grown to by now. After an
+   * outage only the sparks the server received since the channel was lost are drawn: the
+   * others are on the canvas already. */
+  const onReplay = useCallback((reply: JoinReply | undefined) => {
+    const recent = Array.isArray(reply?.recent) ? reply.recent : [];
+    const lostAt = lostAtRef.current;
+    lostAtRef.current = null;
+    const now = performance.now();
+    const missedFor = lostAt === null ? Infinity : now - lostAt;
+    let drawn = 0;
+    for (const item of recent) {
+      const age = typeof item?.age_ms === "number" && item.age_ms > 0 ? item.age_ms : 0;
+      if (age >= missedFor || !isSparkData(item?.data)) continue;
+      rendererRef.current?.add(item.data, now - age);
+      lastRef.current = item.data;
+      drawn += 1;
+    }
+    if (lostAt === null) setReplayed(drawn);
+    if (drawn > 0) setLast(lastRef.current);
+  }, []);
+
+  useEffect(() => {
+    // Our own channel rather than useChannel: the join reply carries the replay.
+    const channel = getSocket().channel(TOPIC, { replay: true });
+    let active = true;
     channel.on("sparkle_event", (payload) => onSparkRef.current(payload));
-  });
+    channel.onError(() => {
+      if (lostAtRef.current === null) lostAtRef.current = performance.now();
+      if (active) setStatus("errored");
+    });
+    channel
+      .join()
+      .receive("ok", (reply: JoinReply) => {
+        if (!active) return;
+        onReplay(reply);
+        setStatus("joined");
+      })
+      .receive("error", () => active && setStatus("errored"))
+      .receive("timeout", () => active && setStatus("errored"));
+    return () => {
+      active = false;
+      channel.leave();
+    };
+  }, [onReplay]);
   const socketState = useSocketState();
   const state: SocketState =
     socketState === "connected" ? (status === "joined" ? "connected" : "connecting") : socketState;
@@ -136,9 +185,12 @@ export default function Board() {
     void send(Math.floor(Math.random() * SIZE), Math.floor(Math.random() * SIZE));
   }
 
-  function clearBoard() {
+  function clearView() {
     rendererRef.current?.clear();
-    setNotice({ kind: "ok", text: "Board cleared." });
+    setNotice({
+      kind: "ok",
+      text: "Cleared this view only. Other browsers keep their sparks, and a reload shows the recent ones again.",
+    });
   }
 
   const origin = window.location.origin;
@@ -175,6 +227,13 @@ export default function Board() {
             />
           </div>
           <p className="caption">512 × 512 · click anywhere on the board to drop a random spark there.</p>
+          {replayed !== null && (
+            <p className="caption" data-testid="replay-note">
+              {replayed > 0
+                ? `Also showing the ${replayed === 1 ? "spark" : `${replayed} sparks`} sent in the 10 minutes before you opened the board (at most 200).`
+                : "Nothing was sent in the 10 minutes before you opened the board."}
+            </p>
+          )}
         </div>
 
         <aside className="board-side" aria-label="Board status and controls">
@@ -191,7 +250,7 @@ export default function Board() {
                 </dd>
               </div>
               <div className="stat">
-                <dt>Sparks received</dt>
+                <dt>Received live</dt>
                 <dd className="stat-number" data-testid="spark-count">
                   {count}
                 </dd>
@@ -221,8 +280,14 @@ export default function Board() {
                 <button type="button" className="button primary" onClick={sendRandom} aria-busy={sending}>
                   Send a random spark
                 </button>
-                <button type="button" className="button" onClick={clearBoard}>
-                  Clear
+                <button
+                  type="button"
+                  className="button"
+                  onClick={clearView}
+                  title="Wipes this canvas in this browser; the board and other browsers are not affected"
+                  data-testid="clear-view"
+                >
+                  Clear this view
                 </button>
               </div>
               <p className={`notice ${notice?.kind ?? ""}`} role="status" aria-live="polite">
