@@ -24,7 +24,11 @@ const DURATIONS = [
   { value: "600", label: "10 minutes" },
   { value: "900", label: "15 minutes" },
   { value: "1800", label: "30 minutes" },
+  { value: "custom", label: "Custom…" },
 ];
+
+const CUSTOM_MIN = 10;
+const CUSTOM_MAX = 24 * 3600;
 
 type Start = { gameId: string; startTime: string };
 
@@ -44,10 +48,11 @@ function LobbyLive() {
   const [busy, setBusy] = useState(false);
   const [mode, setMode] = useState<GameMode>("fastest");
   const [duration, setDuration] = useState("300");
+  const [customSeconds, setCustomSeconds] = useState("60");
   const [isPrivate, setPrivate] = useState(false);
   const [rated, setRated] = useState(true);
   const [code, setCode] = useState("");
-  const ids = { private: useId(), rated: useId(), code: useId() };
+  const ids = { private: useId(), rated: useId(), code: useId(), seconds: useId() };
 
   const { channel, status, error: joinError } = useArenaChannel("waiting_room:lobby", (ch: Channel) => {
     ch.on("rooms:overview", (payload: { rooms: RoomSummary[] }) => setRooms(payload.rooms ?? []));
@@ -77,9 +82,12 @@ function LobbyLive() {
 
   function host(event: FormEvent) {
     event.preventDefault();
+    const seconds = duration === "custom" ? Number(customSeconds) : Number(duration);
+    if (!Number.isInteger(seconds) || seconds < CUSTOM_MIN || seconds > CUSTOM_MAX)
+      return setError(`A game lasts a whole number of seconds from ${CUSTOM_MIN} to ${CUSTOM_MAX} (24 hours): change the duration.`);
     void act<{ room: Room; inviteCode?: string }>(
       "room:host",
-      { options: { mode, maxGameDurationInSeconds: Number(duration), visibility: isPrivate ? "private" : "public", rated } },
+      { options: { mode, maxGameDurationInSeconds: seconds, visibility: isPrivate ? "private" : "public", rated } },
       (answer) => setRoom(answer.room),
     );
   }
@@ -123,7 +131,7 @@ function LobbyLive() {
               <dl className="ar-facts">
                 <div>
                   <dt>Duration</dt>
-                  <dd>{Math.round(room.options.maxGameDurationInSeconds / 60)} min</dd>
+                  <dd>{room.options.maxGameDurationInSeconds < 120 ? `${room.options.maxGameDurationInSeconds} s` : `${Math.round(room.options.maxGameDurationInSeconds / 60)} min`}</dd>
                 </div>
                 <div>
                   <dt>Visibility</dt>
@@ -178,6 +186,23 @@ function LobbyLive() {
               <h2 id="host-title">Host a room</h2>
               <Select<GameMode> label="Mode" value={mode} onChange={setMode} options={MODES.map((item) => ({ value: item.value, label: `${item.label} — ${item.blurb}` }))} testId="host-mode" />
               <Select label="Duration" value={duration} onChange={setDuration} options={DURATIONS} testId="host-duration" />
+              {duration === "custom" && (
+                <div className="ar-field">
+                  <label htmlFor={ids.seconds}>Duration in seconds</label>
+                  <input
+                    id={ids.seconds}
+                    className="ar-input ar-mod-days"
+                    type="number"
+                    inputMode="numeric"
+                    min={CUSTOM_MIN}
+                    max={CUSTOM_MAX}
+                    step={1}
+                    value={customSeconds}
+                    onChange={(event) => setCustomSeconds(event.target.value)}
+                    data-testid="host-seconds"
+                  />
+                </div>
+              )}
               <div className="ar-row">
                 <label className="ar-check" htmlFor={ids.private}>
                   <input id={ids.private} type="checkbox" checked={isPrivate} onChange={(event) => setPrivate(event.target.checked)} data-testid="host-private" /> Private (join by invite code only)

@@ -55,6 +55,7 @@ function ModerationDesk() {
           <h1 id="mod-title">Review desk</h1>
           <p className="ar-muted">Approve puzzles or send them back, decide reports, ban and unban. Every verdict is written to the audit log.</p>
         </div>
+        <Recalculate />
       </header>
       <div className="ar-chips" role="group" aria-label="Queue">
         {TABS.map((item) => (
@@ -78,6 +79,37 @@ function ModerationDesk() {
         />
       )}
     </section>
+  );
+}
+
+/** The hourly rating job, on demand (POST /leaderboard/recalculate). */
+function Recalculate() {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState("");
+  const [error, setError] = useState("");
+  async function run() {
+    setBusy(true);
+    setError("");
+    setResult("");
+    try {
+      const done = await arena.recalculate();
+      setResult(done.totalProcessed === 1 ? "1 game rated." : `${done.totalProcessed} games rated.`);
+    } catch (caught) {
+      setError(`Ratings not recalculated: ${errorText(caught)}`);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div className="ar-mod-recalc">
+      <button type="button" className="button" disabled={busy} onClick={() => void run()} data-testid="mod-recalculate">
+        {busy ? "Recalculating…" : "Recalculate ratings"}
+      </button>
+      <span className="ar-muted ar-small" role="status" data-testid="mod-recalculated">
+        {result || "Finished rated games are counted every hour."}
+      </span>
+      <Notice>{error}</Notice>
+    </div>
   );
 }
 
