@@ -57,14 +57,47 @@ function shortHandle(handle: string): string {
   return `Player ${handle.slice(0, 8)}`;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof ApiError || error instanceof Error ? error.message : String(error);
+/** A name the server would refuse, said in words (models.parse_name has the same rules), or
+ * null when it looks fine. An empty name is not checked here: it means "no name". */
+function nameProblem(draft: string): string | null {
+  const name = draft.normalize("NFC").trim();
+  const length = [...name].length;
+  if (length > NAME_MAX) {
+    return `That name is ${length} characters long; names can be at most ${NAME_MAX} characters.`;
+  }
+  // Control, format (zero-width, bidi) and separator characters other than the space.
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u.test(name)) {
+    return "Names can only use visible characters and plain spaces (no tabs, line breaks or invisible characters).";
+  }
+  return null;
+}
+
+/** The server's refusal, said to a person (its envelope is for programs: "name: must be…"). */
+function humanError(error: unknown): string {
+  if (error instanceof ApiError) {
+    const body = error.body as { error?: { code?: string; message?: string; retry_after_ms?: number } } | null;
+    const code = body?.error?.code;
+    const message = body?.error?.message ?? error.message;
+    if (code === "rate_limited") {
+      const seconds = Math.max(1, Math.ceil((body?.error?.retry_after_ms ?? 1000) / 1000));
+      return `You changed your name too often. Try again in ${seconds} second${seconds === 1 ? "" : "s"}.`;
+    }
+    if (code === "game_full") return "The game is full right now. Try again in a little while.";
+    if (code === "invalid_name" || code === "invalid_body") {
+      const reason = message.replace(/^name:\s*/, "");
+      return `That name can't be used: it ${reason}.`.replace(/\.\.$/, ".");
+    }
+    if (error.status >= 500) return "The server could not save your name. Try again in a moment.";
+    return message;
+  }
+  if (error instanceof TypeError) return "Could not reach the server. Check your connection and try again.";
+  return error instanceof Error ? error.message : String(error);
 }
 
 const STATE_LABEL: Record<SocketState, string> = {
   connected: "Live",
   connecting: "Connecting…",
-  disconnected: "Disconnected — retrying",
+  disconnected: "Reconnecting…",
 };
 
 export default function Clicker() {
@@ -72,6 +105,8 @@ export default function Clicker() {
   const playerIdRef = useRef<string | null>(storedPlayerId());
   const channelRef = useRef<Channel | null>(null);
   const [joined, setJoined] = useState(false);
+  /** Joined once already: a lost channel is then an outage ("Reconnecting…"), not a first join. */
+  const [wasJoined, setWasJoined] = useState(false);
   const [me, setMe] = useState<Player | null>(null);
   const [top, setTop] = useState<Entry[]>([]);
   const [rules, setRules] = useState({ min_interval_ms: 100, reset_after_seconds: 3600 });
@@ -106,6 +141,7 @@ export default function Clicker() {
         setTop(reply.top);
         setRules({ min_interval_ms: reply.min_interval_ms, reset_after_seconds: reply.reset_after_seconds });
         setJoined(true);
+        setWasJoined(true);
       })
       .receive("error", (reason: { reason?: string } | undefined) => {
         setJoined(false);
@@ -141,23 +177,47 @@ export default function Clicker() {
       .receive("timeout", () => setFlash({ kind: "error", text: "No answer from the server" }));
   }
 
-  async function saveName(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  async function putName(name: string | null) {
     if (!me) return;
     setSaving(true);
     try {
+      // No name: DELETE takes it away, and the leaderboard shows the handle again.
       const saved = await fetchJson<Player>(`/api/clicker/players/${me.player_id}/name`, {
-        method: "PUT",
-        json: { name: nameDraft },
+        method: name === null ? "DELETE" : "PUT",
+        ...(name === null ? {} : { json: { name } }),
       });
       setMe((current) => (current ? { ...current, name: saved.name } : current));
       setNameDraft(saved.name ?? "");
-      setNameNotice({ kind: "ok", text: "Saved." });
+      setNameNotice(
+        saved.name === null
+          ? { kind: "ok", text: `Name cleared: others see you as ${shortHandle(saved.handle)}.` }
+          : { kind: "ok", text: "Saved." },
+      );
     } catch (error) {
-      setNameNotice({ kind: "error", text: errorText(error) });
+      setNameNotice({ kind: "error", text: humanError(error) });
     } finally {
       setSaving(false);
     }
+  }
+
+  function saveName(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!me) return;
+    const name = nameDraft.trim();
+    if (name === "") {
+      if (me.name === null) {
+        setNameNotice({ kind: "error", text: "Type a name to show on the leaderboard, 1 to 24 characters." });
+      } else {
+        void putName(null);
+      }
+      return;
+    }
+    const problem = nameProblem(name);
+    if (problem) {
+      setNameNotice({ kind: "error", text: problem });
+      return;
+    }
+    void putName(name);
   }
 
   const origin = window.location.origin;
@@ -200,7 +260,7 @@ export default function Clicker() {
             disabled={!joined}
             data-testid="clicker-button"
           >
-            {joined ? "Click!" : "Joining…"}
+            {joined ? "Click!" : wasJoined ? "Reconnecting…" : "Joining…"}
           </button>
           <p className={`clicker-flash${flash ? ` flash-${flash.kind}` : ""}`} role="status" aria-live="polite" data-testid="clicker-flash">
             {flash?.text ?? "\u00a0"}
@@ -221,9 +281,15 @@ export default function Clicker() {
             <div className="stat stat-wide">
               <dt>Connection</dt>
               <dd>
-                <span className={`state state-${socketState}`}>
+                <span className={`state state-${joined ? socketState : wasJoined ? "disconnected" : "connecting"}`}>
                   <span className="state-dot" aria-hidden="true" />
-                  <span data-testid="socket-state">{joined ? STATE_LABEL[socketState] : "Joining the game…"}</span>
+                  <span data-testid="socket-state" role="status">
+                    {joined
+                      ? STATE_LABEL[socketState]
+                      : wasJoined
+                        ? "Reconnecting… your score is kept on the server"
+                        : "Joining the game…"}
+                  </span>
                 </span>
               </dd>
             </div>
@@ -240,17 +306,36 @@ export default function Clicker() {
                   setNameDraft(event.target.value);
                   setNameNotice(null);
                 }}
-                placeholder={me ? shortHandle(me.handle) : "1–24 characters"}
+                placeholder={me ? `${shortHandle(me.handle)} (anonymous)` : "1–24 characters"}
                 maxLength={NAME_MAX * 2}
+                aria-describedby="clicker-name-help"
                 autoComplete="nickname"
                 data-testid="name-input"
               />
               <button type="submit" className="button" disabled={!me || saving} data-testid="name-save">
                 Save
               </button>
+              {me?.name != null && (
+                <button
+                  type="button"
+                  className="button"
+                  disabled={saving}
+                  onClick={() => void putName(null)}
+                  data-testid="name-clear"
+                >
+                  Clear name
+                </button>
+              )}
             </div>
+            <p id="clicker-name-help" className="muted small name-help">
+              1–24 characters. Clear it (or save it empty) to play anonymously again.
+            </p>
             {nameNotice && (
-              <p className={`notice ${nameNotice.kind === "ok" ? "ok" : "error"}`} data-testid="name-notice">
+              <p
+                className={`notice ${nameNotice.kind === "ok" ? "ok" : "error"}`}
+                data-testid="name-notice"
+                role={nameNotice.kind === "ok" ? "status" : "alert"}
+              >
                 {nameNotice.text}
               </p>
             )}
