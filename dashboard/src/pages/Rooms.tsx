@@ -76,6 +76,63 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
+/** "12 seconds ago", "3 hours ago", "2 days ago" (in the browser's language). */
+function relativeTime(iso: string, now: number): string {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ["day", 86400],
+    ["hour", 3600],
+    ["minute", 60],
+  ];
+  for (const [unit, size] of units) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return Math.abs(seconds) < 5 ? "just now" : format.format(seconds, "second");
+}
+
+/** The date and time in the browser's zone and language, to the second. */
+function localTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+/** A duration for people: "24 hours", "90 minutes", "45 seconds". */
+function duration(seconds: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (seconds >= 86400 && seconds % 86400 === 0) return plural(seconds / 86400, "day");
+  if (seconds >= 3600 && seconds % 3600 === 0) return plural(seconds / 3600, "hour");
+  if (seconds >= 60 && seconds % 60 === 0) return plural(seconds / 60, "minute");
+  return plural(Math.round(seconds), "second");
+}
+
+/** The clock, re-read every `ms` (for "… ago" labels). */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), ms);
+    return () => window.clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+/** `GET /api/rooms`: how long a room lives without a write (ROOM_TTL_SECONDS). */
+function useRoomTtl(): number | null {
+  const [ttl, setTtl] = useState<number | null>(null);
+  useEffect(() => {
+    let active = true;
+    fetchJson<{ limits?: { room_ttl_seconds?: number } }>("/api/rooms")
+      .then((overview) => {
+        const value = overview.limits?.room_ttl_seconds;
+        if (active && typeof value === "number") setTtl(value);
+      })
+      .catch(() => undefined); // the sentence then leaves the number out
+    return () => {
+      active = false;
+    };
+  }, []);
+  return ttl;
+}
+
 /** The room's record as its SSE stream tells it, with the stream's state. */
 function useRoomStream(roomId: string): { record: RoomRecord | null; state: StreamState; events: number } {
   const [record, setRecord] = useState<RoomRecord | null>(null);
@@ -112,6 +169,10 @@ export default function Rooms() {
   const [recent, setRecent] = useState(loadRecent);
   const [pickError, setPickError] = useState("");
   const { record, state, events } = useRoomStream(roomId);
+  const ttl = useRoomTtl();
+  const now = useNow(15_000);
+  /** Version 0 is how the stream says "no such room" (never written, or expired). */
+  const exists = record !== null && record.version > 0;
 
   const [draft, setDraft] = useState("");
   const [dirty, setDirty] = useState(false);
@@ -219,6 +280,11 @@ export default function Rooms() {
           A room is a small JSON state that every open browser shares. PUT the whole state; everyone watching the room's
           stream gets it. Last write wins.
         </p>
+        <p className="muted small" data-testid="rooms-memory-note">
+          Rooms live in this server's memory, not on disk: a restart empties them, and a room nobody writes to for{" "}
+          {ttl === null ? "a while" : duration(ttl)} is deleted
+          {ttl === null ? "" : " (ROOM_TTL_SECONDS)"}.
+        </p>
       </header>
 
       <section className="panel rooms-picker" aria-labelledby="picker-title">
@@ -285,26 +351,53 @@ export default function Rooms() {
                   <span className="state-note">{STREAM_LABEL[state]}</span>
                 </dd>
               </div>
-              <div className="stat">
-                <dt>Version</dt>
-                <dd className="stat-number" data-testid="room-version">
-                  {record ? record.version : "—"}
-                </dd>
-              </div>
-              <div className="stat">
-                <dt>Events received</dt>
-                <dd className="stat-number">{events}</dd>
-              </div>
-              <div className="stat stat-wide">
-                <dt>Updated</dt>
-                <dd className="mono">
-                  {record?.updated_at ?? (record ? <span className="muted">never — the room does not exist yet</span> : "—")}
-                </dd>
-              </div>
+              {exists && (
+                <>
+                  <div className="stat">
+                    <dt>Version</dt>
+                    <dd className="stat-number" data-testid="room-version">
+                      {record.version}
+                    </dd>
+                  </div>
+                  <div className="stat">
+                    <dt>Events received</dt>
+                    <dd className="stat-number">{events}</dd>
+                  </div>
+                  <div className="stat stat-wide">
+                    <dt>Updated</dt>
+                    <dd data-testid="room-updated">
+                      {record.updated_at ? (
+                        <time dateTime={record.updated_at} title={record.updated_at}>
+                          {relativeTime(record.updated_at, now)}{" "}
+                          <span className="muted">· {localTime(record.updated_at)}</span>
+                        </time>
+                      ) : (
+                        "—"
+                      )}
+                    </dd>
+                  </div>
+                </>
+              )}
             </dl>
-            <pre className="event-json room-state" data-testid="room-state">
-              {record ? pretty(record.state) : "Waiting for the stream…"}
-            </pre>
+            {record === null ? (
+              <p className="muted" data-testid="room-state">
+                Waiting for the stream…
+              </p>
+            ) : exists ? (
+              <pre className="event-json room-state" data-testid="room-state">
+                {pretty(record.state)}
+              </pre>
+            ) : (
+              <div className="room-empty" data-testid="room-empty">
+                <p className="room-empty-title">
+                  <strong>{roomId}</strong> has no state yet
+                </p>
+                <p className="muted small">
+                  Nobody has written to this room (or it expired). PUT a state from the editor — it holds an example — and
+                  everyone watching this room sees it at once.
+                </p>
+              </div>
+            )}
           </section>
 
           <section className="panel rooms-edit" aria-labelledby="edit-title">
