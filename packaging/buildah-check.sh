@@ -4,10 +4,11 @@
 # target from a base image made of a debootstrap'ed Debian 12 root slimmed like
 # debian:bookworm-slim, with dist/sparkhouse standing in for the builder stage (its images
 # cannot be pulled here). Then it starts `sparkhouse serve` in a container of the image as
-# the image's user, probes it with the image's HEALTHCHECK command, stops it with SIGTERM and
-# prints the image's size.
+# the image's user, probes it with the image's HEALTHCHECK command, plays one arena run
+# (packaging/arena-check.py: it passes, or the 503 says why no code runs in this image), stops
+# it with SIGTERM and prints the image's size.
 #
-#   sudo packaging/buildah-check.sh            (needs root, buildah, debootstrap, dist/sparkhouse)
+#   sudo packaging/buildah-check.sh    (needs root, buildah, debootstrap, python3, dist/sparkhouse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=packaging/check-lib.sh
@@ -19,7 +20,7 @@ BINARY=dist/sparkhouse
 IMAGE=localhost/sparkhouse:check
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
 
-require "buildah with chroot isolation" buildah debootstrap
+require "buildah with chroot isolation" buildah debootstrap python3
 
 # The base image, under the name the Dockerfile pulls.
 debian_slim_root "$ROOT_DIR" "$MIRROR"
@@ -63,6 +64,9 @@ buildah run --env PORT="$PORT" "$container" -- /usr/local/bin/sparkhouse serve \
 server=$!
 healthy=$(seconds_until_healthy "$started" build/buildah-server.log \
     buildah run --env PORT="$PORT" "$container" -- /usr/local/bin/sparkhouse-healthcheck)
+# chroot isolation shares the host's network: the host's python3 reaches the server.
+arena=$(python3 packaging/arena-check.py "http://127.0.0.1:$PORT") \
+    || { tail -20 build/buildah-server.log; echo "the arena check failed" >&2; exit 1; }
 sleep 1
 # the oldest match is the onefile bootloader, which forwards the signal to the server
 pkill -TERM -o -f "^/usr/local/bin/sparkhouse serve" || true
@@ -72,4 +76,5 @@ server=""
 owner=$(buildah run "$container" -- stat -c %u /data/sparkhouse.db)
 echo "image $IMAGE: $size, user $user, healthcheck $health"
 echo "started: healthy after ${healthy} s, data owned by uid $owner; SIGTERM exit code $code"
+echo "$arena"
 [ "$code" = 0 ]

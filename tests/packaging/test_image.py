@@ -20,6 +20,7 @@ IMAGE_LIMIT_MB = 100  # issue 7: image < 100 MB
 
 
 def test_the_image_builds_runs_as_its_user_answers_its_health_check_and_stops_cleanly() -> None:
+    """One build and start (minutes): size, user, health probe, an arena run, SIGTERM."""
     command = ["bash", str(SCRIPT)]
     if os.geteuid() != 0:  # buildah with chroot isolation needs root
         command = ["sudo", "-n", *command]
@@ -32,3 +33,10 @@ def test_the_image_builds_runs_as_its_user_answers_its_health_check_and_stops_cl
     assert size.group(2) == "10001:10001"
     assert size.group(3) == "/usr/local/bin/sparkhouse-healthcheck"
     assert "data owned by uid 10001; SIGTERM exit code 0" in output
+    # An arena run (packaging/arena-check.py): the image has no bwrap (and a default container
+    # no user namespaces), so no code runs and the 503 names the fix, PISTON_URL
+    # (docker-compose.yml's "arena" profile).
+    arena = re.search(r"^arena: (.*)$", output, re.MULTILINE)
+    assert arena is not None, output[-4000:]
+    assert arena.group(1).startswith("no code runs here (503): "), arena.group(0)
+    assert "bwrap is not installed" in arena.group(1) and "PISTON_URL" in arena.group(1)
