@@ -4,10 +4,39 @@ import { cliUrlFlag } from "../lib/hints";
 import { Link, useHasPage } from "../lib/router";
 import { useSocketState } from "../lib/socket";
 import { refreshSystem, topicPrefix, useSystem, type Part } from "../lib/system";
+import "./Home.css";
+
+/**
+ * Topics a part serves without declaring them as Phoenix topics in /api/system: the rooms'
+ * SSE streams are broker topics `room:<id>` (counted as `room:*`), the arena's games are
+ * channels it joins by id. Kept here so a part's card and the topics table say the same.
+ */
+const UNDECLARED_TOPICS: Record<string, Topic[]> = {
+  rooms: [{ prefix: "room:*", label: "room:<id>", how: "SSE" }],
+  arena: [
+    { prefix: "waiting_room:*", label: "waiting_room:lobby", how: "WebSocket" },
+    { prefix: "game:*", label: "game:<id>", how: "WebSocket" },
+  ],
+};
+
+/** A live topic as /api/system counts it (`prefix`) and as a person reads it (`label`). */
+type Topic = { prefix: string; label: string; how: string };
+
+/** The topic prefixes of a part (declared or not), each with how it is served. */
+function partTopics(part: Part): Topic[] {
+  const declared = part.topics.map((topic) => ({ prefix: topicPrefix(topic), label: topic, how: "WebSocket" }));
+  const seen = new Set(declared.map((topic) => topic.prefix));
+  return [...declared, ...(UNDECLARED_TOPICS[part.name] ?? []).filter((topic) => !seen.has(topic.prefix))];
+}
+
+/** Which part a live topic prefix belongs to, by the same list the cards use. */
+function ownerOf(prefix: string, parts: Part[]): Part | undefined {
+  return parts.find((part) => partTopics(part).some((topic) => topic.prefix === prefix));
+}
 
 function PartCard({ part, topics, hasPage }: { part: Part; topics: Record<string, number>; hasPage: boolean }) {
-  const prefixes = new Set(part.topics.map(topicPrefix));
-  const listening = [...prefixes].reduce((sum, prefix) => sum + (topics[prefix] ?? 0), 0);
+  const own = partTopics(part);
+  const listening = own.reduce((sum, topic) => sum + (topics[topic.prefix] ?? 0), 0);
   return (
     <li className="card part-card" data-testid={`part-${part.name}`}>
       <div className="card-head">
@@ -25,14 +54,14 @@ function PartCard({ part, topics, hasPage }: { part: Part; topics: Record<string
       <p className="card-text">{part.description}</p>
       <div className="card-foot">
         <span className="meta">
-          {part.topics.length > 0 ? (
+          {own.length > 0 ? (
             <>
-              {part.topics.map((topic) => (
-                <code key={topic} className="chip">
-                  {topic}
+              {own.map((topic) => (
+                <code key={topic.prefix} className="chip" title={`Served over ${topic.how}`}>
+                  {topic.label}
                 </code>
               ))}{" "}
-              <span className="muted">
+              <span className="muted" data-testid={`listeners-${part.name}`}>
                 {listening} {listening === 1 ? "listener" : "listeners"}
               </span>
             </>
@@ -51,6 +80,36 @@ function PartCard({ part, topics, hasPage }: { part: Part; topics: Record<string
     </li>
   );
 }
+
+/** A newcomer's first steps, in an order that builds up: see it live, then share state, then
+ * the bigger parts. Only steps whose page exists are shown. */
+const START_STEPS: { path: string; title: string; text: string }[] = [
+  {
+    path: "/board",
+    title: "Drop a spark on the board",
+    text: "Click the board, or POST a spark from a terminal: it appears in every open browser at once.",
+  },
+  {
+    path: "/clicker",
+    title: "Play Click the Button",
+    text: "Open it in two windows and watch the live leaderboard follow both.",
+  },
+  {
+    path: "/rooms",
+    title: "Share a JSON room",
+    text: "Open a room in two tabs, edit the state in one, and the other follows.",
+  },
+  {
+    path: "/analytics",
+    title: "Track a website",
+    text: "Sign in, add a site and paste the tracking snippet into your pages.",
+  },
+  {
+    path: "/arena",
+    title: "Solve a puzzle",
+    text: "Register, pick a puzzle and submit code that runs in a sandbox.",
+  },
+];
 
 export default function Home() {
   const { data, error, loading } = useSystem(5000);
@@ -75,6 +134,29 @@ export default function Home() {
           events, served by this one process.
         </p>
       </header>
+
+      <section aria-labelledby="start-title" className="section start-here" data-testid="start-here">
+        <h2 id="start-title" className="section-title">
+          Start here
+        </h2>
+        <ol className="start-steps">
+          {START_STEPS.filter((step) => hasPage(step.path)).map((step, index) => (
+            <li key={step.path} className="card start-step">
+              <h3>
+                <Link to={step.path} className="card-link">
+                  {index + 1}. {step.title}
+                </Link>
+              </h3>
+              <p className="card-text">{step.text}</p>
+            </li>
+          ))}
+        </ol>
+        <p className="muted small">
+          Everything here is also an API: each page shows the curl and client code for what it does, and the{" "}
+          <Link to="/docs/api">API reference</Link> lists every route. Stop the server with Ctrl-C; <code>make run</code>{" "}
+          starts it again.
+        </p>
+      </section>
 
       <section aria-labelledby="status-title" className="section">
         <h2 id="status-title" className="section-title">
@@ -145,6 +227,7 @@ export default function Home() {
                 <thead>
                   <tr>
                     <th scope="col">Topics</th>
+                    <th scope="col">Part</th>
                     <th scope="col" className="num">
                       Subscribers
                     </th>
@@ -156,6 +239,7 @@ export default function Home() {
                       <td>
                         <code>{topic}</code>
                       </td>
+                      <td>{data ? (ownerOf(topic, data.parts)?.title ?? "—") : "—"}</td>
                       <td className="num">{count}</td>
                     </tr>
                   ))}
