@@ -82,12 +82,14 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
     accounts = AccountService(identity, AccountRepository(platform.store), settings.jwt_secret)
     languages = LanguageService(LanguageRepository(platform.store), execution)
     puzzles = PuzzleService(PuzzleRepository(platform.store), accounts, languages, execution)
+    preferences = PreferenceService(PreferenceRepository(platform.store))
     games = GameService(
         GameRepository(platform.store),
         accounts,
         puzzles,
         SubmissionRepository(platform.store),
         countdown_seconds=settings.game_countdown_seconds,
+        blocked=preferences.blocked,  # chat lines skip those who blocked their author
     )
     games.add_door(PhoenixDoor(platform.broker))
     realtime = platform.settings.realtime
@@ -106,7 +108,7 @@ def _build(platform: Platform, settings: ArenaSettings) -> ArenaContext:
         accounts=accounts,
         execution=execution,
         languages=languages,
-        preferences=PreferenceService(PreferenceRepository(platform.store)),
+        preferences=preferences,
         puzzles=puzzles,
         comments=CommentService(CommentRepository(platform.store)),
         submissions=SubmissionService(

@@ -63,6 +63,9 @@ class PhoenixDoor:
         self.broker = broker
         self.lobby: dict[str, dict[int, ChannelConnection]] = {}
         """account id → its lobby sockets (by identity: a joined channel is not hashable)"""
+        self.games: dict[str, dict[int, tuple[str, ChannelConnection]]] = {}
+        """game id → its sockets and their users (a chat line skips those who blocked its
+        author)"""
 
     def to_lobby(self, event: str, payload: dict[str, Any]) -> None:
         self.broker.publish(LOBBY_TOPIC, event, payload)
@@ -72,8 +75,33 @@ class PhoenixDoor:
             for connection in list(self.lobby.get(account_id, {}).values()):
                 connection.push(event, payload)
 
-    def to_game(self, game_id: str, event: str, payload: dict[str, Any]) -> None:
-        self.broker.publish(GAME_PREFIX + game_id, event, payload)
+    def to_game(
+        self,
+        game_id: str,
+        event: str,
+        payload: dict[str, Any],
+        hidden_from: frozenset[str] = frozenset(),
+    ) -> None:
+        if not hidden_from:
+            self.broker.publish(GAME_PREFIX + game_id, event, payload)
+            return
+        # someone blocked the author: socket by socket (rare), not one broadcast
+        for account_id, connection in list(self.games.get(game_id, {}).values()):
+            if account_id not in hidden_from:
+                connection.push(event, payload)
+
+    def watchers(self, game_id: str) -> Iterable[str]:
+        return {account_id for account_id, _ in self.games.get(game_id, {}).values()}
+
+    def watch(self, game_id: str, account_id: str, connection: ChannelConnection) -> None:
+        self.games.setdefault(game_id, {})[id(connection)] = (account_id, connection)
+
+    def unwatch(self, game_id: str, connection: ChannelConnection) -> None:
+        sockets = self.games.get(game_id)
+        if sockets is not None:
+            sockets.pop(id(connection), None)
+            if not sockets:
+                del self.games[game_id]
 
     def in_lobby(self, account_id: str) -> bool:
         return account_id in self.lobby
@@ -190,7 +218,9 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
         return service.overview()
 
     async def room_chat(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
-        service.room_chat(principal(connection), payload.get("roomId"), payload.get("message"))
+        await service.room_chat(
+            principal(connection), payload.get("roomId"), payload.get("message")
+        )
         return {}
 
     async def start(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
@@ -226,8 +256,12 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
         except ServiceError as exc:
             raise refusal(exc) from None
         connection.assigns[PRINCIPAL] = caller
+        door.watch(game_id(connection), caller.account_id, connection)
         _later(connection, GAME_UPDATE, snapshot)
         return snapshot
+
+    async def leave_game_topic(connection: ChannelConnection) -> None:
+        door.unwatch(game_id(connection), connection)
 
     async def join_game(connection: ChannelConnection, payload: dict[str, Any]) -> dict[str, Any]:
         game = await service.join_game(principal(connection), game_id(connection))
@@ -259,6 +293,7 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
     game = Channel(
         GAME_PREFIX + "*",
         join=join_game_topic,
+        leave=leave_game_topic,
         events={
             "game:join": guarded(join_game),
             "game:leave": guarded(leave_game),

@@ -23,7 +23,10 @@ Decisions:
 * chat: 1–160 characters, the username from the token, a ban check before each message;
   read-only once the game ended. A room's chat (``room:chat-message``) is for its members,
   1–500 characters, not stored;
-* a user leaves their room when their last waiting-room socket closes, at every door.
+* a user leaves their room when their last waiting-room socket closes, at every door;
+* chat lines (a game's and a room's) are not sent to the users who blocked their author
+  (``blockedUsers`` of the preferences), at every door. The blocked lists are read at most
+  every ``BLOCKED_TTL`` seconds per recipient, so a new block applies within that.
 
 No HTTP, no sockets.
 """
@@ -33,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -77,6 +80,13 @@ CHAT_MESSAGE = "chat:message"
 ROOM_CHAT = "room:chat-message"
 LANGUAGE_CHANGE = "language:change"
 ROOM_CHAT_MAX = 500  # CodinCod's room:chat-message (§4.1)
+BLOCKED_TTL = 5.0
+"""Seconds a recipient's blocked users are kept: one read per recipient and chat line
+would cost a game of four a read per line each."""
+BLOCKED_KEPT = 10_000  # recipients whose lists are kept at most (memory stays bounded)
+
+Blocked = Callable[[str], Awaitable[frozenset[str]]]
+"""The ids an account blocked (``PreferenceService.blocked``)."""
 
 
 class Outbox(Protocol):
@@ -88,8 +98,17 @@ class Outbox(Protocol):
     def to_users(self, account_ids: Iterable[str], event: str, payload: dict[str, Any]) -> None:
         """The waiting-room sockets of these users."""
 
-    def to_game(self, game_id: str, event: str, payload: dict[str, Any]) -> None:
-        """Every socket of this game."""
+    def to_game(
+        self,
+        game_id: str,
+        event: str,
+        payload: dict[str, Any],
+        hidden_from: frozenset[str] = frozenset(),
+    ) -> None:
+        """Every socket of this game, but those of the users in ``hidden_from``."""
+
+    def watchers(self, game_id: str) -> Iterable[str]:
+        """The users holding a socket of this game at this door."""
 
     def in_lobby(self, account_id: str) -> bool:
         """Whether the user still holds a waiting-room socket at this door."""
@@ -108,12 +127,15 @@ class GameService:
         submissions: SubmissionRepository,
         *,
         countdown_seconds: float = 15,
+        blocked: Blocked | None = None,
     ) -> None:
         self.repository = repository
         self.accounts = accounts
         self.puzzles = puzzles
         self.submissions = submissions
         self.countdown_seconds = countdown_seconds
+        self.blocked = blocked
+        self._blocked_lists: dict[str, tuple[float, frozenset[str]]] = {}
         self.rooms = Rooms()
         self.outboxes: list[Outbox] = []
         self._timers: dict[str, asyncio.Task[None]] = {}
@@ -136,9 +158,32 @@ class GameService:
         for outbox in self.outboxes:
             outbox.to_users(account_ids, event, payload)
 
-    def _game(self, game_id: str, event: str, payload: dict[str, Any]) -> None:
+    def _game(
+        self,
+        game_id: str,
+        event: str,
+        payload: dict[str, Any],
+        hidden_from: frozenset[str] = frozenset(),
+    ) -> None:
         for outbox in self.outboxes:
-            outbox.to_game(game_id, event, payload)
+            outbox.to_game(game_id, event, payload, hidden_from)
+
+    async def _blockers(self, author: str, recipients: Iterable[str]) -> frozenset[str]:
+        """Those of ``recipients`` who blocked ``author``."""
+        if self.blocked is None:
+            return frozenset()
+        now = asyncio.get_running_loop().time()
+        found: set[str] = set()
+        for recipient in set(recipients) - {author}:
+            kept = self._blocked_lists.get(recipient)
+            if kept is None or now - kept[0] > BLOCKED_TTL:
+                if len(self._blocked_lists) >= BLOCKED_KEPT:
+                    self._blocked_lists.clear()
+                kept = (now, await self.blocked(recipient))
+                self._blocked_lists[recipient] = kept
+            if author in kept[1]:
+                found.add(recipient)
+        return frozenset(found)
 
     def _room_changed(self, *rooms: Room | None) -> None:
         """``room:overview`` to the members of each room still standing, then
@@ -214,9 +259,9 @@ class GameService:
         if room is not None:
             self._room_changed(room)
 
-    def room_chat(self, principal: Principal, room_id: Any, message: Any) -> None:
+    async def room_chat(self, principal: Principal, room_id: Any, message: Any) -> None:
         """``room:chat-message``: 1–500 characters from a member, to every member (the
-        sender too); not persisted (§4.1)."""
+        sender too) who has not blocked them; not persisted (§4.1)."""
         if not isinstance(message, str) or not 1 <= len(message) <= ROOM_CHAT_MAX:
             raise _refused(f"message must be 1–{ROOM_CHAT_MAX} characters")
         try:
@@ -226,7 +271,9 @@ class GameService:
         if not room.has(principal.account_id):
             raise _refused("You are not in this room", 403)
         payload = {"username": principal.username, "message": message, "createdAt": iso(utc_now())}
-        self._users(room.member_ids(), ROOM_CHAT, payload)
+        members = room.member_ids()
+        hidden = await self._blockers(principal.account_id, members)
+        self._users([m for m in members if m not in hidden], ROOM_CHAT, payload)
 
     async def start(self, principal: Principal, room_id: Any) -> PendingStart:
         """Start the room's game (any member may): a random approved puzzle, every member a
@@ -380,7 +427,9 @@ class GameService:
             created_at=utc_now(),
         )
         await self.repository.add_chat(message)
-        self._game(game.id, CHAT_MESSAGE, {"chatMessage": message.wire()})
+        watching = {user for outbox in self.outboxes for user in outbox.watchers(game.id)}
+        hidden = await self._blockers(principal.account_id, watching)
+        self._game(game.id, CHAT_MESSAGE, {"chatMessage": message.wire()}, hidden)
         return message
 
     async def language(self, principal: Principal, game_id: Any, language: Any) -> None:

@@ -212,7 +212,13 @@ class CodinCodDoor:
                 data = data or frame(event, payload)
                 connection.write(data)
 
-    def to_game(self, game_id: str, event: str, payload: dict[str, Any]) -> None:
+    def to_game(
+        self,
+        game_id: str,
+        event: str,
+        payload: dict[str, Any],
+        hidden_from: frozenset[str] = frozenset(),
+    ) -> None:
         sockets = self.games.get(game_id)
         if not sockets:
             return
@@ -220,8 +226,12 @@ class CodinCodDoor:
         if translated is None:
             return
         data = frame(*translated)
-        for connection in list(sockets.values()):
-            connection.write(data)
+        for account_id, connection in list(sockets.items()):
+            if account_id not in hidden_from:
+                connection.write(data)
+
+    def watchers(self, game_id: str) -> Iterable[str]:
+        return self.games.get(game_id, {}).keys()
 
     def in_lobby(self, account_id: str) -> bool:
         return account_id in self.lobby
@@ -462,7 +472,7 @@ async def _lobby_event(
     elif event == "room:leave":
         service.leave(caller, message["roomId"])
     elif event == "room:chat-message":
-        service.room_chat(caller, message["roomId"], message["message"])
+        await service.room_chat(caller, message["roomId"], message["message"])
     else:  # game:start: game:start to the members, or rooms:not-enough
         await service.start(caller, message["roomId"])
 
