@@ -85,8 +85,10 @@ REQUESTS: tuple[type[BaseModel], ...] = (
     events.HostRoom,
     events.RoomRef,
     events.InviteRef,
+    events.RoomChat,
     events.SubmitToGame,
     events.SendChat,
+    events.LanguageChange,
 )
 """Request bodies and queries, as the server validates them (``mode="validation"``)."""
 
@@ -155,6 +157,7 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     events.Room,
     events.RoomMember,
     events.RoomSummary,
+    events.RoomChatMessage,
     events.GameStart,
     events.NotEnough,
     events.GameUpdate,
@@ -168,6 +171,7 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     events.ChatSent,
     events.ChatMessage,
     events.ChatText,
+    events.LanguageChanged,
     events.LinkedGame,
     events.GameLinked,
     events.Refusal,

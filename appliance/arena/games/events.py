@@ -24,14 +24,24 @@ GAME_TOPIC = "game:{gameId}"
 GameStatus = Literal["waiting", "in_progress", "finished"]
 
 LobbyPush = Literal[
-    "room:host", "room:join", "room:join-by-invite", "room:leave", "rooms:overview", "game:start"
+    "room:host",
+    "room:join",
+    "room:join-by-invite",
+    "room:leave",
+    "room:chat-message",
+    "rooms:overview",
+    "game:start",
 ]
 """What a client pushes on ``waiting_room:lobby``."""
-LobbyBroadcast = Literal["rooms:overview", "room:overview", "game:start", "rooms:not-enough"]
+LobbyBroadcast = Literal[
+    "rooms:overview", "room:overview", "room:chat-message", "game:start", "rooms:not-enough"
+]
 """What the server sends on ``waiting_room:lobby``."""
-GamePush = Literal["game:join", "game:leave", "game:submit", "player:submitted", "chat:message"]
+GamePush = Literal[
+    "game:join", "game:leave", "game:submit", "player:submitted", "chat:message", "language:change"
+]
 """What a client pushes on ``game:<gameId>``."""
-GameBroadcast = Literal["game:update", "player:submitted", "chat:message"]
+GameBroadcast = Literal["game:update", "player:submitted", "chat:message", "language:change"]
 """What the server sends on ``game:<gameId>``."""
 
 
@@ -112,6 +122,23 @@ class RoomLeft(Frame):
     """The reply to ``room:leave``."""
 
     room_id: str = Field(alias="roomId")
+
+
+class RoomChat(Body):
+    """``room:chat-message``: a line to the members of one's room (1–500 characters; not
+    kept)."""
+
+    room_id: str = Field(alias="roomId")
+    message: str
+
+
+class RoomChatMessage(Frame):
+    """``room:chat-message``, to each member of the room (the sender too) who has not blocked
+    the sender."""
+
+    username: str
+    message: str
+    created_at: str = Field(alias="createdAt", description="ISO-8601 UTC")
 
 
 class GameStart(Frame):
@@ -237,6 +264,19 @@ class ChatSent(Frame):
     chat_message: ChatMessage = Field(alias="chatMessage")
 
 
+class LanguageChange(Body):
+    """``language:change``: the language one now writes in (1–100 characters)."""
+
+    language: str
+
+
+class LanguageChanged(Frame):
+    """``language:change``, to the game: who writes in which language now."""
+
+    language: str
+    username: str
+
+
 class LinkedGame(Frame):
     id: str
     status: GameStatus
@@ -264,11 +304,12 @@ class Refusal(BaseModel):
     detail: str | None = None
 
 
-LOBBY_PUSHES: dict[str, tuple[type[BaseModel] | None, type[BaseModel]]] = {
+LOBBY_PUSHES: dict[str, tuple[type[BaseModel] | None, type[BaseModel] | None]] = {
     "room:host": (HostRoom, RoomJoined),
     "room:join": (RoomRef, RoomJoined),
     "room:join-by-invite": (InviteRef, RoomJoined),
     "room:leave": (RoomRef, RoomLeft),
+    "room:chat-message": (RoomChat, None),
     "rooms:overview": (None, RoomsOverview),
     "game:start": (RoomRef, GameStart),
 }
@@ -276,6 +317,7 @@ LOBBY_PUSHES: dict[str, tuple[type[BaseModel] | None, type[BaseModel]]] = {
 LOBBY_BROADCASTS: dict[str, type[BaseModel]] = {
     "rooms:overview": RoomsOverview,
     "room:overview": RoomOverview,
+    "room:chat-message": RoomChatMessage,
     "game:start": GameStart,
     "rooms:not-enough": NotEnough,
 }
@@ -285,9 +327,11 @@ GAME_PUSHES: dict[str, tuple[type[BaseModel] | None, type[BaseModel] | None]] = 
     "game:submit": (SubmitToGame, GameLinked),
     "player:submitted": (None, GameJoined),
     "chat:message": (SendChat, ChatSent),
+    "language:change": (LanguageChange, None),
 }
 GAME_BROADCASTS: dict[str, type[BaseModel]] = {
     "game:update": GameUpdate,
     "player:submitted": PlayerSubmitted,
     "chat:message": ChatSent,
+    "language:change": LanguageChanged,
 }

@@ -58,6 +58,9 @@ async def test_every_frame_of_a_game_matches_the_contract(
         code = {"inviteCode": hosted["inviteCode"].lower()}
         ok(await b.push(LOBBY, "room:join-by-invite", code), lobby["room:join-by-invite"][1])
         ok(await b.push(LOBBY, "rooms:overview"), lobby["rooms:overview"][1])
+        said = {"roomId": hosted["roomId"], "message": "ready?"}
+        ok(await b.push(LOBBY, "room:chat-message", said), lobby["room:chat-message"][1])
+        await a.expect(LOBBY, "room:chat-message")
         refused = await b.push(LOBBY, "room:join", {"roomId": "f" * 24})
         assert refused["status"] == "error"
         events.Refusal.model_validate(refused["response"])
@@ -71,6 +74,9 @@ async def test_every_frame_of_a_game_matches_the_contract(
         ok(await b.push(topic, "chat:message", {"message": "gl hf"}), game["chat:message"][1])
         nested = {"chatMessage": {"message": "hi"}}
         ok(await a.push(topic, "chat:message", nested), game["chat:message"][1])
+        switch = {"language": "python"}
+        ok(await b.push(topic, "language:change", switch), game["language:change"][1])
+        await a.expect(topic, "language:change")
         python = language(alice)
         made = submit(alice, puzzle, python["_id"]).json()
         linked = ok(

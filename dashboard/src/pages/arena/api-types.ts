@@ -33,16 +33,23 @@ export type Tag =
 export type CommentType = "puzzle-comment" | "comment-comment";
 export type BanType = "temporary" | "permanent";
 export type Keymap = "vim" | "emacs" | "vscode";
-export type GameBroadcastEvent = "game:update" | "player:submitted" | "chat:message";
+export type GameBroadcastEvent =
+  "game:update" | "player:submitted" | "chat:message" | "language:change";
 export type GamePushEvent =
-  "game:join" | "game:leave" | "game:submit" | "player:submitted" | "chat:message";
+  | "game:join"
+  | "game:leave"
+  | "game:submit"
+  | "player:submitted"
+  | "chat:message"
+  | "language:change";
 export type LobbyBroadcastEvent =
-  "rooms:overview" | "room:overview" | "game:start" | "rooms:not-enough";
+  "rooms:overview" | "room:overview" | "room:chat-message" | "game:start" | "rooms:not-enough";
 export type LobbyPushEvent =
   | "room:host"
   | "room:join"
   | "room:join-by-invite"
   | "room:leave"
+  | "room:chat-message"
   | "rooms:overview"
   | "game:start";
 export type Theme = "dark" | "light";
@@ -68,6 +75,7 @@ export interface ArenaChannels {
       "game:join": Record<string, never>;
       "game:leave": Record<string, never>;
       "game:submit": SubmitToGame;
+      "language:change": LanguageChange;
       "player:submitted": Record<string, never>;
     };
     reply: {
@@ -75,11 +83,13 @@ export interface ArenaChannels {
       "game:join": GameJoined;
       "game:leave": Record<string, never>;
       "game:submit": GameLinked;
+      "language:change": Record<string, never>;
       "player:submitted": GameJoined;
     };
     broadcast: {
       "chat:message": ChatSent;
       "game:update": GameUpdate;
+      "language:change": LanguageChanged;
       "player:submitted": PlayerSubmitted;
     };
   };
@@ -87,6 +97,7 @@ export interface ArenaChannels {
     topic: "waiting_room:lobby";
     push: {
       "game:start": RoomRef;
+      "room:chat-message": RoomChat;
       "room:host": HostRoom;
       "room:join": RoomRef;
       "room:join-by-invite": InviteRef;
@@ -95,6 +106,7 @@ export interface ArenaChannels {
     };
     reply: {
       "game:start": GameStart;
+      "room:chat-message": Record<string, never>;
       "room:host": RoomJoined;
       "room:join": RoomJoined;
       "room:join-by-invite": RoomJoined;
@@ -103,6 +115,7 @@ export interface ArenaChannels {
     };
     broadcast: {
       "game:start": GameStart;
+      "room:chat-message": RoomChatMessage;
       "room:overview": RoomOverview;
       "rooms:not-enough": NotEnough;
       "rooms:overview": RoomsOverview;
@@ -126,6 +139,12 @@ export interface ChatText {
 export interface SubmitToGame {
   submissionId: string;
   userId?: string | null;
+}
+/**
+ * ``language:change``: the language one now writes in (1–100 characters).
+ */
+export interface LanguageChange {
+  language: string;
 }
 /**
  * ``chat:message``: the reply to it, and broadcast to the game.
@@ -323,6 +342,13 @@ export interface CommentDto {
   updatedAt: string;
 }
 /**
+ * ``language:change``, to the game: who writes in which language now.
+ */
+export interface LanguageChanged {
+  language: string;
+  username: string;
+}
+/**
  * ``player:submitted``: who just linked a submission.
  */
 export interface PlayerSubmitted {
@@ -334,6 +360,14 @@ export interface PlayerSubmitted {
  */
 export interface RoomRef {
   roomId: string;
+}
+/**
+ * ``room:chat-message``: a line to the members of one's room (1–500 characters; not
+ * kept).
+ */
+export interface RoomChat {
+  roomId: string;
+  message: string;
 }
 /**
  * ``room:host``: the options of the room (§7; the defaults when left out).
@@ -410,6 +444,18 @@ export interface RoomsOverview {
 export interface RoomSummary {
   roomId: string;
   amountOfPlayersJoined: number;
+}
+/**
+ * ``room:chat-message``, to each member of the room (the sender too) who has not blocked
+ * the sender.
+ */
+export interface RoomChatMessage {
+  username: string;
+  message: string;
+  /**
+   * ISO-8601 UTC
+   */
+  createdAt: string;
 }
 /**
  * ``room:overview``, to the members of a room that changed.
@@ -1084,10 +1130,10 @@ export const ARENA_ENUMS = {
   Keymap: ["vim", "emacs", "vscode"],
   Theme: ["dark", "light"],
   SubmissionOutcome: ["success", "error", "unknown"],
-  LobbyPushEvent: ["room:host", "room:join", "room:join-by-invite", "room:leave", "rooms:overview", "game:start"],
-  LobbyBroadcastEvent: ["rooms:overview", "room:overview", "game:start", "rooms:not-enough"],
-  GamePushEvent: ["game:join", "game:leave", "game:submit", "player:submitted", "chat:message"],
-  GameBroadcastEvent: ["game:update", "player:submitted", "chat:message"],
+  LobbyPushEvent: ["room:host", "room:join", "room:join-by-invite", "room:leave", "room:chat-message", "rooms:overview", "game:start"],
+  LobbyBroadcastEvent: ["rooms:overview", "room:overview", "room:chat-message", "game:start", "rooms:not-enough"],
+  GamePushEvent: ["game:join", "game:leave", "game:submit", "player:submitted", "chat:message", "language:change"],
+  GameBroadcastEvent: ["game:update", "player:submitted", "chat:message", "language:change"],
 } as const satisfies { [name: string]: readonly string[] };
 
 /** The live games' topics: the lobby, and a game's by its id. */
