@@ -168,7 +168,9 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     chart = page.get_by_test_id("timeseries-chart")
     expect(chart).to_be_visible()
     expect(chart.locator(".recharts-area-area")).to_have_count(1)
-    expect(chart.locator(".recharts-line-curve")).to_have_count(3)  # visitors + 2 comparison lines
+    # visitors, 2 comparison lines, today (the running day) dashed for both metrics
+    expect(chart.locator(".recharts-line-curve")).to_have_count(5)
+    expect(chart).to_have_attribute("data-partial", "true")
     # pages are paths: /pricing and /pricing?plan=pro are one row
     expect(row(page, "page", "/pricing")).to_be_visible()
     expect(page.locator('[data-testid=breakdown-row][data-type="page"]')).to_have_count(3)
@@ -212,7 +214,7 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     expect(page).to_have_url(re.compile(r"range=30d"))
     expect(chart).to_have_attribute("data-points", "30")
     page.get_by_test_id("compare-select").select_option("none")
-    expect(chart.locator(".recharts-line-curve")).to_have_count(1)
+    expect(chart.locator(".recharts-line-curve")).to_have_count(3)  # no comparison lines
     expect(kpi(page, "pageviews")).to_have_text("6")
 
     # Phone width, dark theme.

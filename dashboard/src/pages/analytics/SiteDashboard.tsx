@@ -27,24 +27,30 @@ import {
   FILTERS,
   PRESETS,
   apiQuery,
+  bucketState,
   countryName,
   describeRange,
   filterParamFor,
   flag,
   formatCount,
   formatDay,
+  inZone,
   resolveRange,
   timeAgo,
   useDashboardState,
+  viewerZone,
+  zoneLabel,
   type CompareMode,
   type DashboardState,
   type Preset,
+  type ZoneChoice,
 } from "./format";
+import type { ChartMetric } from "./charts";
 import { BreakdownCard, KpiCards, Notice, errorMessage, isAbort, pagePath, type Tab } from "./ui";
 
 // ---- toolbar -------------------------------------------------------------------------------
 
-function RangePicker({ state, onChange }: { state: DashboardState; onChange: (next: DashboardState) => void }) {
+function RangePicker({ state, zone, onChange }: { state: DashboardState; zone: string; onChange: (next: DashboardState) => void }) {
   const id = useId();
   const [from, setFrom] = useState(state.range.start);
   const [to, setTo] = useState(state.range.end);
@@ -62,7 +68,7 @@ function RangePicker({ state, onChange }: { state: DashboardState; onChange: (ne
       return;
     }
     setCustom(false);
-    onChange({ ...state, range: resolveRange(preset) });
+    onChange({ ...state, range: resolveRange(preset, null, null, zone) });
   }
 
   function apply(event: FormEvent<HTMLFormElement>) {
@@ -70,7 +76,7 @@ function RangePicker({ state, onChange }: { state: DashboardState; onChange: (ne
     if (!from || !to) return setError("Pick both dates.");
     if (from > to) return setError("The start date must be on or before the end date.");
     setError("");
-    onChange({ ...state, range: resolveRange("custom", from, to) });
+    onChange({ ...state, range: resolveRange("custom", from, to, zone) });
   }
 
   return (
@@ -165,6 +171,27 @@ function FilterChips({ state, onChange }: { state: DashboardState; onChange: (ne
           Clear all
         </button>
       )}
+    </div>
+  );
+}
+
+/** The zone the numbers are in: the website's (default) or the viewer's. */
+function ZonePicker({ state, siteZone, onChange }: { state: DashboardState; siteZone: string; onChange: (next: DashboardState) => void }) {
+  const id = useId();
+  const mine = viewerZone();
+  return (
+    <div className="an-field an-field-inline">
+      <label htmlFor={id}>Time zone</label>
+      <select
+        id={id}
+        className="an-input an-select"
+        value={state.tz}
+        onChange={(event) => onChange({ ...state, tz: event.target.value as ZoneChoice })}
+        data-testid="zone-select"
+      >
+        <option value="site">Site: {zoneLabel(siteZone)}</option>
+        <option value="viewer">Mine: {zoneLabel(mine)}</option>
+      </select>
     </div>
   );
 }
@@ -382,18 +409,29 @@ function RealtimePanel({ siteId }: { siteId: string }) {
 
 // ---- page ----------------------------------------------------------------------------------
 
-function compareLabel(meta: CompareMeta | undefined, mode: CompareMode): string | null {
+/** What the numbers are compared with; ``elapsed``: as far as the KPIs read it (like for like,
+ * while the range runs), else the whole comparison range (the chart's dashed line). */
+function compareLabel(meta: CompareMeta | undefined, mode: CompareMode, zone: string, elapsed = true): string | null {
   if (mode === "none") return "Previous period";
   if (meta?.comparison_range) {
     const [start, end] = meta.comparison_range;
-    return start === end ? formatDay(start) : `${formatDay(start)} – ${formatDay(end)}`;
+    const days = start === end ? formatDay(start) : `${formatDay(start)} – ${formatDay(end)}`;
+    if (!meta.comparison_until || !elapsed) return days;
+    // like for like: the previous period up to the time elapsed in this one
+    const until = new Date(meta.comparison_until);
+    const time = new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", timeZone: zone }).format(until);
+    return `${days} until ${time}`;
   }
   return COMPARE_MODES.find((item) => item.id === mode)?.label ?? null;
 }
 
 export function SiteDashboard({ siteId }: { siteId: string }) {
-  const [state, setState] = useDashboardState();
+  const [saved, setState] = useDashboardState();
   const [site, setSite] = useState<Website | null>(null);
+  const [metric, setMetric] = useState<ChartMetric>("pageviews");
+  // the numbers wait for the website's zone: "today" and every bucket are that zone's
+  const zone = saved.tz === "viewer" ? viewerZone() : (site?.timezone ?? null);
+  const state = inZone(saved, zone ?? "UTC");
   const [siteError, setSiteError] = useState("");
   const [stats, setStats] = useState<Stats | null>(null);
   const [meta, setMeta] = useState<CompareMeta | undefined>(undefined);
@@ -401,9 +439,9 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState("");
 
-  const mainQuery = apiQuery(state, true);
+  const mainQuery = apiQuery(state, true, zone ?? "UTC");
   if (state.range.granularity) mainQuery.granularity = state.range.granularity;
-  const breakdownQuery = apiQuery(state, false);
+  const breakdownQuery = apiQuery(state, false, zone ?? "UTC");
   const mainKey = JSON.stringify(mainQuery);
   const breakdownKey = JSON.stringify(breakdownQuery);
 
@@ -418,10 +456,12 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
   }, [siteId]);
 
   useEffect(() => {
+    if (!zone) return;
     const controller = new AbortController();
     setLoading(true);
     setError("");
-    const statsQuery = { ...mainQuery };
+    // a running range ("Today" at 10:40) is compared with the same elapsed time, not a whole period
+    const statsQuery: Query = { ...mainQuery, compare_elapsed: "true" };
     delete statsQuery.granularity;
     Promise.all([getStats(siteId, statsQuery, controller.signal), getPageviews(siteId, mainQuery, controller.signal)])
       .then(([statsResult, seriesResult]) => {
@@ -437,7 +477,7 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
       });
     return () => controller.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps -- mainKey stands for mainQuery
-  }, [siteId, mainKey]);
+  }, [siteId, mainKey, zone]);
 
   function addFilter(type: MetricType, value: string) {
     const param = filterParamFor(type);
@@ -447,7 +487,8 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
   }
 
   const siteBase = `/analytics/sites/${encodeURIComponent(siteId)}`;
-  const label = compareLabel(meta, state.compare);
+  const label = compareLabel(meta, state.compare, zone ?? "UTC");
+  const seriesLabel = compareLabel(meta, state.compare, zone ?? "UTC", false);
 
   if (siteError) {
     return (
@@ -479,16 +520,19 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
       </div>
 
       <div className="an-toolbar" data-testid="dashboard-toolbar">
-        <RangePicker state={state} onChange={setState} />
+        <RangePicker state={state} zone={zone ?? "UTC"} onChange={setState} />
         <ComparePicker state={state} onChange={setState} />
+        {site && <ZonePicker state={state} siteZone={site.timezone} onChange={setState} />}
         <p className="an-range-note an-muted an-small" data-testid="range-label">
-          {describeRange(state.range)} · {state.range.start === state.range.end ? formatDay(state.range.start) : `${formatDay(state.range.start)} – ${formatDay(state.range.end)}`} (UTC)
+          {describeRange(state.range)}
+          {zone && <> · <span data-testid="range-zone">{zoneLabel(zone)}</span></>}
+          {state.compare !== "none" && label && <span className="an-compare-note" data-testid="compare-note"> · vs {label}</span>}
         </p>
       </div>
       <FilterChips state={state} onChange={setState} />
       {error && <Notice testId="dashboard-error">{error}</Notice>}
 
-      <KpiCards stats={stats} compareLabel={state.compare === "none" ? null : label} loading={loading} />
+      <KpiCards stats={stats} compareLabel={state.compare === "none" ? null : label} loading={loading} metric={metric} onMetric={setMetric} />
 
       <div className="an-main-grid">
         <section className="an-card an-chart-card" aria-labelledby="chart-title">
@@ -496,20 +540,27 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
             <h2 id="chart-title">Traffic</h2>
             <ul className="an-legend" aria-label="Legend">
               <li>
-                <span className="an-key an-key-pv" aria-hidden="true" /> Pageviews
+                <span className="an-key an-key-pv" aria-hidden="true" /> Pageviews{" "}
+                <span className="an-muted">({metric === "pageviews" ? "left" : "right"} scale)</span>
               </li>
               <li>
-                <span className="an-key an-key-vis" aria-hidden="true" /> Visitors
+                <span className="an-key an-key-vis" aria-hidden="true" /> Visitors{" "}
+                <span className="an-muted">({metric === "visitors" ? "left" : "right"} scale)</span>
               </li>
+              {series && zone && series.series.some((point) => bucketState(point.date, series.granularity, zone) === "current") && (
+                <li data-testid="legend-partial">
+                  <span className="an-key an-key-partial" aria-hidden="true" /> Incomplete {series.granularity}
+                </li>
+              )}
               {series?.compare_series && (
                 <li>
-                  <span className="an-key an-key-prev" aria-hidden="true" /> {label ?? "Previous"}
+                  <span className="an-key an-key-prev" aria-hidden="true" /> {seriesLabel ?? "Previous"}
                 </li>
               )}
             </ul>
           </header>
           {series ? (
-            <TimeSeriesChart series={series.series} compare={series.compare_series} granularity={series.granularity} />
+            <TimeSeriesChart series={series.series} compare={series.compare_series} granularity={series.granularity} zone={zone ?? "UTC"} metric={metric} />
           ) : (
             <div className="an-chart an-skeleton" aria-hidden="true" />
           )}
@@ -518,10 +569,10 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
       </div>
 
       <div className="an-breakdowns">
-        {GROUPS.map((group) => (
+        {zone && GROUPS.map((group) => (
           <MetricCard key={group.title} siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} group={group} onPick={addFilter} />
         ))}
-        <EventsCard siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} />
+        {zone && <EventsCard siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} />}
       </div>
       <p className="an-muted an-small" data-testid="breakdown-note">
         A visitor counts once in every row they match (each page they viewed, each source they came from), so a

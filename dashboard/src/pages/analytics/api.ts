@@ -52,7 +52,13 @@ export type PageviewsData = {
   compare_series?: SeriesPoint[] | null;
 };
 
-export type CompareMeta = { mode: string; primary_range: [string, string]; comparison_range: [string, string] } | null;
+export type CompareMeta = {
+  mode: string;
+  primary_range: [string, string];
+  comparison_range: [string, string];
+  /** while the range is running: the comparison's end, as far into it as this one has gone */
+  comparison_until?: string;
+} | null;
 
 export type MetricType =
   | "page"

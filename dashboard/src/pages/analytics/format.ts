@@ -51,20 +51,53 @@ export function countryName(code: string): string {
   }
 }
 
-// ---- dates (UTC, like the server) ----------------------------------------------------------
+// ---- dates (in the site's time zone, or the viewer's) ---------------------------------------
+//
+// The API answers a `timezone` query parameter: calendar days, hourly buckets and "today" are
+// that zone's. The dashboard sends the website's zone (or, when chosen, the viewer's) and says
+// which one every label is in. Day labels ("2026-03-01") are calendar dates and are formatted
+// as such; hourly buckets are UTC instants and are shown in the zone.
 
-export function isoDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
+export function viewerZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+export function isoDay(date: Date, zone = "UTC"): string {
+  if (zone === "UTC") return date.toISOString().slice(0, 10);
+  try {
+    // en-CA writes YYYY-MM-DD
+    return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+  } catch {
+    return date.toISOString().slice(0, 10);
+  }
 }
 
 export function addDays(day: string, days: number): string {
   const date = new Date(`${day}T00:00:00Z`);
   date.setUTCDate(date.getUTCDate() + days);
-  return isoDay(date);
+  return date.toISOString().slice(0, 10);
 }
 
-export function today(): string {
-  return isoDay(new Date());
+/** Today's date in ``zone``. */
+export function today(zone = "UTC", now = new Date()): string {
+  return isoDay(now, zone);
+}
+
+/** A short name of a zone for labels: "UTC", "Europe/Berlin (CET)". */
+export function zoneLabel(zone: string, at = new Date()): string {
+  if (zone === "UTC" || zone === "Etc/UTC") return "UTC";
+  try {
+    const part = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "short" })
+      .formatToParts(at)
+      .find((item) => item.type === "timeZoneName")?.value;
+    return part && part !== zone ? `${zone.replace(/_/g, " ")} (${part})` : zone.replace(/_/g, " ");
+  } catch {
+    return zone;
+  }
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -83,9 +116,10 @@ export const PRESETS: { id: Preset; label: string; short: string }[] = [
 
 export type Range = { preset: Preset; start: string; end: string; granularity?: Granularity };
 
-/** The dates of a preset (custom keeps the given dates when valid). 24 h = yesterday + today, hourly. */
-export function resolveRange(preset: Preset, from?: string | null, to?: string | null): Range {
-  const end = today();
+/** The dates of a preset in ``zone`` (custom keeps the given dates when valid). 24 h = yesterday
+ * + today, hourly. */
+export function resolveRange(preset: Preset, from?: string | null, to?: string | null, zone = "UTC"): Range {
+  const end = today(zone);
   switch (preset) {
     case "today":
       return { preset, start: end, end, granularity: "hour" };
@@ -105,40 +139,62 @@ export function resolveRange(preset: Preset, from?: string | null, to?: string |
   }
 }
 
+/** The range's days, once: "Last 7 days · Dec 1 – Dec 7", "Today · Dec 7", "Dec 1 – Dec 9" (custom). */
 export function describeRange(range: Range): string {
+  const days = range.start === range.end ? formatDay(range.start) : `${formatDay(range.start)} – ${formatDay(range.end)}`;
   const found = PRESETS.find((item) => item.id === range.preset);
-  if (range.preset !== "custom" && found) return found.label;
-  return range.start === range.end ? formatDay(range.start) : `${formatDay(range.start)} – ${formatDay(range.end)}`;
+  if (range.preset !== "custom" && found) return `${found.label} · ${days}`;
+  return days;
 }
 
 const dayLabel = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
 const monthLabel = new Intl.DateTimeFormat("en-US", { month: "short", year: "numeric", timeZone: "UTC" });
-const hourLabel = new Intl.DateTimeFormat("en-US", { hour: "numeric", timeZone: "UTC" });
-const fullHourLabel = new Intl.DateTimeFormat("en-US", {
-  month: "short",
-  day: "numeric",
-  hour: "numeric",
-  minute: "2-digit",
-  timeZone: "UTC",
-});
+
+function hourFormat(zone: string, long: boolean): Intl.DateTimeFormat {
+  const options: Intl.DateTimeFormatOptions = long
+    ? { month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: zone }
+    : { hour: "numeric", timeZone: zone };
+  try {
+    return new Intl.DateTimeFormat("en-US", options);
+  } catch {
+    return new Intl.DateTimeFormat("en-US", { ...options, timeZone: "UTC" });
+  }
+}
 
 export function formatDay(day: string): string {
   const date = new Date(`${day}T00:00:00Z`);
   return Number.isNaN(date.getTime()) ? day : dayLabel.format(date);
 }
 
-/** A bucket label of /pageviews ("2026-03-01T10:00:00Z", "2026-03-01", "2026-03"), short or long. */
-export function formatBucket(label: string, granularity: Granularity, long = false): string {
+/** A bucket label of /pageviews ("2026-03-01T10:00:00Z", "2026-03-01", "2026-03"), short or
+ * long; hours in ``zone`` (the one the series was asked in). */
+export function formatBucket(label: string, granularity: Granularity, long = false, zone = "UTC"): string {
   if (granularity === "hour") {
     const date = new Date(label);
     if (Number.isNaN(date.getTime())) return label;
-    return long ? `${fullHourLabel.format(date)} UTC` : hourLabel.format(date);
+    return long ? `${hourFormat(zone, true).format(date)} ${zoneLabel(zone, date)}` : hourFormat(zone, false).format(date);
   }
   if (granularity === "month") {
     const date = new Date(`${label}-01T00:00:00Z`);
     return Number.isNaN(date.getTime()) ? label : monthLabel.format(date);
   }
   return formatDay(label);
+}
+
+/** The state of a bucket at ``now``: over, running (the incomplete one) or still to come. */
+export function bucketState(label: string, granularity: Granularity, zone: string, now = new Date()): "past" | "current" | "future" {
+  if (granularity === "hour") {
+    const start = new Date(label).getTime();
+    if (Number.isNaN(start)) return "past";
+    const at = now.getTime();
+    if (at < start) return "future";
+    return at < start + 3_600_000 ? "current" : "past";
+  }
+  const day = today(zone, now);
+  const current = granularity === "month" ? day.slice(0, 7) : day;
+  const own = granularity === "month" ? label.slice(0, 7) : label.slice(0, 10);
+  if (own === current) return "current";
+  return own > current ? "future" : "past";
 }
 
 /** "2026-03-01 10:00:00.123" (UTC) → "3 min ago". */
@@ -191,10 +247,14 @@ export const COMPARE_MODES: { id: CompareMode; label: string }[] = [
 ];
 
 /** Everything the dashboard shows, as kept in the address bar (shareable links). */
+export type ZoneChoice = "site" | "viewer";
+
 export type DashboardState = {
   range: Range;
   compare: CompareMode;
   filters: { param: string; value: string }[];
+  /** the website's time zone (default) or the viewer's */
+  tz: ZoneChoice;
 };
 
 export function readState(search: string): DashboardState {
@@ -207,7 +267,14 @@ export function readState(search: string): DashboardState {
     const value = params.get(param);
     if (value) filters.push({ param, value });
   }
-  return { range: resolveRange(preset, params.get("from"), params.get("to")), compare, filters };
+  const tz: ZoneChoice = params.get("tz") === "viewer" ? "viewer" : "site";
+  return { range: resolveRange(preset, params.get("from"), params.get("to")), compare, filters, tz };
+}
+
+/** The state's range recomputed in ``zone`` ("Today" is the zone's today). */
+export function inZone(state: DashboardState, zone: string): DashboardState {
+  const range = resolveRange(state.range.preset, state.range.start, state.range.end, zone);
+  return { ...state, range };
 }
 
 export function writeState(state: DashboardState): string {
@@ -218,14 +285,15 @@ export function writeState(state: DashboardState): string {
     params.set("to", state.range.end);
   }
   if (state.compare !== "previous_period") params.set("compare", state.compare);
+  if (state.tz === "viewer") params.set("tz", "viewer");
   for (const { param, value } of state.filters) params.set(param, value);
   const text = params.toString();
   return text ? `?${text}` : "";
 }
 
 /** The API query of a dashboard state (dates, filters and, optionally, the comparison). */
-export function apiQuery(state: DashboardState, withCompare: boolean): Query {
-  const query: Query = { start_date: state.range.start, end_date: state.range.end };
+export function apiQuery(state: DashboardState, withCompare: boolean, zone = "UTC"): Query {
+  const query: Query = { start_date: state.range.start, end_date: state.range.end, timezone: zone };
   if (withCompare && state.compare !== "none") query.compare_mode = state.compare;
   for (const { param, value } of state.filters) query[param] = value;
   return query;

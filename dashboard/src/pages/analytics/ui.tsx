@@ -170,7 +170,22 @@ function Delta({ change, inverse, previous, compareLabel }: { change: number | n
   );
 }
 
-export function KpiCards({ stats, compareLabel, loading }: { stats: Stats | null; compareLabel: string | null; loading?: boolean }) {
+const CHARTED = new Set(["pageviews", "visitors"]);
+
+/** The KPI cards; with ``onMetric`` the Pageviews and Visitors cards choose the chart's metric. */
+export function KpiCards({
+  stats,
+  compareLabel,
+  loading,
+  metric,
+  onMetric,
+}: {
+  stats: Stats | null;
+  compareLabel: string | null;
+  loading?: boolean;
+  metric?: "pageviews" | "visitors";
+  onMetric?: (metric: "pageviews" | "visitors") => void;
+}) {
   const items: Kpi[] = stats
     ? kpis(stats)
     : ["Pageviews", "Visitors", "Sessions", "Bounce rate", "Avg. visit"].map((label) => ({
@@ -182,9 +197,35 @@ export function KpiCards({ stats, compareLabel, loading }: { stats: Stats | null
       }));
   return (
     <dl className={`an-kpis${loading ? " an-loading" : ""}`} aria-busy={loading || undefined}>
-      {items.map((kpi) => (
-        <div className="an-kpi" key={kpi.id} data-testid={`kpi-${kpi.id}-card`}>
-          <dt>{kpi.label}</dt>
+      {items.map((kpi) => {
+        const charted = Boolean(onMetric) && CHARTED.has(kpi.id);
+        const pick = () => onMetric?.(kpi.id as "pageviews" | "visitors");
+        return (
+        <div
+          className={`an-kpi${charted ? " an-kpi-pick" : ""}${charted && metric === kpi.id ? " an-kpi-active" : ""}`}
+          key={kpi.id}
+          data-testid={`kpi-${kpi.id}-card`}
+          onClick={charted ? pick : undefined}
+        >
+          <dt>
+            {charted ? (
+              <button
+                type="button"
+                className="an-kpi-button"
+                aria-pressed={metric === kpi.id}
+                title={`Show ${kpi.label.toLowerCase()} in the chart`}
+                onClick={(event) => {
+                  event.stopPropagation();
+                  pick();
+                }}
+                data-testid={`kpi-${kpi.id}-pick`}
+              >
+                {kpi.label}
+              </button>
+            ) : (
+              kpi.label
+            )}
+          </dt>
           <dd>
             <span className="an-kpi-value" data-testid={`kpi-${kpi.id}`}>
               {kpi.value}
@@ -192,7 +233,8 @@ export function KpiCards({ stats, compareLabel, loading }: { stats: Stats | null
             {stats && compareLabel && <Delta change={kpi.change} inverse={kpi.inverse} previous={kpi.previous} compareLabel={compareLabel} />}
           </dd>
         </div>
-      ))}
+        );
+      })}
     </dl>
   );
 }
