@@ -18,7 +18,7 @@ import { ApiKeysPage } from "./ApiKeys";
 import { SiteDashboard } from "./SiteDashboard";
 import { SharePage, SiteSettingsPage, TrackingPage } from "./SiteSettings";
 import { ThemeToggle, useApplyTheme, useTheme } from "./theme";
-import { Notice, errorMessage } from "./ui";
+import { Notice, errorMessage, useViewTitle } from "./ui";
 import { WebsitesPage } from "./Websites";
 import "./analytics.css";
 
@@ -134,6 +134,10 @@ function Shell({ status, onSignedOut }: { status: AuthStatus; onSignedOut: () =>
     );
 
   const section = pathname.startsWith("/analytics/keys") ? "keys" : pathname.startsWith("/analytics/account") ? "account" : "sites";
+  // a website's pages title themselves with its name once it is known
+  const sectionTitles: Record<string, string> = { "/analytics": "Websites", "/analytics/keys": "API keys", "/analytics/account": "Account" };
+  const sectionTitle = sectionTitles[pathname.replace(/\/$/, "") || "/analytics"];
+  useViewTitle(sectionTitle ? `${sectionTitle} · Analytics` : null);
 
   return (
     <div className="an-root" data-testid="analytics-shell">

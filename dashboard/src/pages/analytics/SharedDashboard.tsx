@@ -5,7 +5,7 @@ import { AnalyticsError, getShareOverview, type MetricType, type Overview } from
 import { TimeSeriesChart } from "./charts";
 import { addDays, formatDay, today } from "./format";
 import { ThemeToggle, useApplyTheme, useTheme } from "./theme";
-import { BreakdownCard, KpiCards, Notice, errorMessage, isAbort, type Tab } from "./ui";
+import { BreakdownCard, KpiCards, Notice, errorMessage, isAbort, useViewTitle, type Tab } from "./ui";
 import "./analytics.css";
 
 const SPANS = [
@@ -46,6 +46,15 @@ export default function SharedDashboard() {
 
   const end = today();
   const start = addDays(end, -(days - 1));
+  const name = overview?.website?.name;
+  useViewTitle(error ? "Shared dashboard unavailable" : name ? `${name} · Shared analytics` : "Shared analytics");
+
+  // A public page: the appliance's own navigation and footer are not the visitor's business
+  // (the shell draws them around every route; this hides them while the page is open).
+  useEffect(() => {
+    document.documentElement.classList.add("an-public");
+    return () => document.documentElement.classList.remove("an-public");
+  }, []);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -64,13 +73,28 @@ export default function SharedDashboard() {
     return () => controller.abort();
   }, [id, start, end]);
 
+  if (error) {
+    // nothing else to show: no KPIs or placeholders waiting for data that will not come
+    return (
+      <div className="an-root an-page an-shared-error" data-testid="shared-dashboard">
+        <section className="an-card an-empty-state" aria-labelledby="shared-error-title">
+          <p className="eyebrow">Shared dashboard</p>
+          <h1 id="shared-error-title">This dashboard is not available</h1>
+          <Notice testId="shared-error">{error}</Notice>
+          <p className="an-muted">Ask the website's owner for a new link.</p>
+        </section>
+      </div>
+    );
+  }
+
   return (
     <div className="an-root an-page" data-testid="shared-dashboard">
       <div className="an-page-head an-page-head-row">
         <div>
           <p className="eyebrow">Shared dashboard · read-only</p>
-          <h1>Website analytics</h1>
+          <h1 data-testid="shared-name">{overview ? (name ?? "Website analytics") : "…"}</h1>
           <p className="an-muted an-small">
+            {overview?.website?.domain && <span className="an-mono">{overview.website.domain} · </span>}
             {formatDay(start)} – {formatDay(end)} (UTC)
           </p>
         </div>
@@ -92,10 +116,7 @@ export default function SharedDashboard() {
           <ThemeToggle theme={theme} onChange={setTheme} />
         </div>
       </div>
-      {error && (
-        <Notice testId="shared-error">{error}</Notice>
-      )}
-      <KpiCards stats={overview?.stats ?? null} compareLabel={null} loading={!overview && !error} />
+      <KpiCards stats={overview?.stats ?? null} compareLabel={null} loading={!overview} />
       <section className="an-card an-chart-card" aria-labelledby="shared-chart-title">
         <header className="an-card-head">
           <h2 id="shared-chart-title">Traffic</h2>

@@ -46,7 +46,7 @@ import {
   type ZoneChoice,
 } from "./format";
 import type { ChartMetric } from "./charts";
-import { BreakdownCard, KpiCards, Notice, errorMessage, isAbort, pagePath, type Tab } from "./ui";
+import { Breadcrumb, BreakdownCard, KpiCards, Notice, errorMessage, isAbort, pagePath, useViewTitle, type Tab } from "./ui";
 
 // ---- toolbar -------------------------------------------------------------------------------
 
@@ -433,6 +433,7 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
   const zone = saved.tz === "viewer" ? viewerZone() : (site?.timezone ?? null);
   const state = inZone(saved, zone ?? "UTC");
   const [siteError, setSiteError] = useState("");
+  useViewTitle(site ? `${site.name} · Analytics` : null);
   const [stats, setStats] = useState<Stats | null>(null);
   const [meta, setMeta] = useState<CompareMeta | undefined>(undefined);
   const [series, setSeries] = useState<PageviewsData | null>(null);
@@ -506,9 +507,7 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
     <div className="an-page" data-testid="site-dashboard">
       <div className="an-page-head an-page-head-row">
         <div className="an-title-block">
-          <p className="an-breadcrumb">
-            <Link to="/analytics">Websites</Link> <span aria-hidden="true">/</span>
-          </p>
+          <Breadcrumb trail={[{ to: "/analytics", label: "Websites" }]} current={site?.name ?? "…"} />
           <h1 data-testid="site-name">{site?.name ?? "…"}</h1>
           <p className="an-muted an-mono">{site?.domain ?? ""}</p>
         </div>

@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { Link, navigate } from "../../lib/router";
 import { createShare, deleteShare, deleteWebsite, getRealtime, getWebsite, updateWebsite, type Website } from "./api";
-import { CopyButton, Field, Notice, errorMessage, isAbort } from "./ui";
+import { Breadcrumb, CopyButton, Field, Notice, errorMessage, isAbort, useViewTitle } from "./ui";
 
 function useWebsite(siteId: string): { site: Website | null; error: string; setSite: (site: Website) => void } {
   const [site, setSite] = useState<Website | null>(null);
@@ -21,13 +21,17 @@ function useWebsite(siteId: string): { site: Website | null; error: string; setS
 
 function SitePage({ siteId, site, title, error, children, testId }: { siteId: string; site: Website | null; title: string; error: string; children: ReactNode; testId: string }) {
   const base = `/analytics/sites/${encodeURIComponent(siteId)}`;
+  useViewTitle(site ? `${title} · ${site.name} · Analytics` : null);
   return (
     <div className="an-page" data-testid={testId}>
       <div className="an-page-head">
-        <p className="an-breadcrumb">
-          <Link to="/analytics">Websites</Link> <span aria-hidden="true">/</span>{" "}
-          <Link to={base}>{site?.name ?? siteId}</Link> <span aria-hidden="true">/</span>
-        </p>
+        <Breadcrumb
+          trail={[
+            { to: "/analytics", label: "Websites" },
+            { to: base, label: site?.name ?? siteId },
+          ]}
+          current={title}
+        />
         <h1>{title}</h1>
       </div>
       {error ? <Notice>{error}</Notice> : site ? children : <p className="an-muted">Loading…</p>}

@@ -126,6 +126,8 @@ export type Overview = {
   stats: Stats;
   pageviews: { series: SeriesPoint[]; granularity: Granularity };
   metrics: Partial<Record<"page" | "referrer" | "browser" | "country" | "os" | "device", { rows: MetricRow[] }>>;
+  /** ours: the shared website's name and domain (absent from a Sparklytics server) */
+  website?: { name: string; domain: string };
 };
 
 /** Query parameters of the analytics routes (9.1); undefined and "" are left out. */

@@ -1,5 +1,6 @@
 /** Building blocks shared by the analytics pages: fields, notices, KPI cards, breakdown tables. */
-import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from "react";
+import { Fragment, useEffect, useId, useState, type KeyboardEvent, type ReactNode } from "react";
+import { Link } from "../../lib/router";
 import { AnalyticsError, type MetricRow, type MetricType, type Stats } from "./api";
 import {
   countryName,
@@ -18,6 +19,44 @@ export function errorMessage(error: unknown): string {
 
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
+}
+
+/**
+ * The document's title for an analytics view ("Pages · Example shop · Analytics · Sparkhouse"):
+ * the shell names the route ("Analytics · Sparkhouse") in an effect that runs after a child's on
+ * the same commit, so the view's title is set again on the next frame.
+ */
+export function useViewTitle(title: string | null | undefined): void {
+  useEffect(() => {
+    if (!title) return;
+    const text = `${title} · Sparkhouse`;
+    document.title = text;
+    const frame = window.requestAnimationFrame(() => {
+      document.title = text;
+    });
+    return () => window.cancelAnimationFrame(frame);
+  }, [title]);
+}
+
+/** Where a page sits: the links above it, then the page itself (no trailing separator). */
+export function Breadcrumb({ trail, current }: { trail: { to: string; label: string }[]; current: string }) {
+  return (
+    <nav aria-label="Breadcrumb">
+      <ol className="an-breadcrumb" data-testid="breadcrumb">
+        {trail.map((item) => (
+          <Fragment key={item.to}>
+            <li>
+              <Link to={item.to}>{item.label}</Link>
+            </li>
+            <li aria-hidden="true" className="an-breadcrumb-sep">
+              /
+            </li>
+          </Fragment>
+        ))}
+        <li aria-current="page">{current}</li>
+      </ol>
+    </nav>
+  );
 }
 
 export function Notice({ kind = "error", children, testId }: { kind?: "error" | "ok" | "info"; children: ReactNode; testId?: string }) {
