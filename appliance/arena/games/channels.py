@@ -15,13 +15,15 @@ payload, or ``error`` with ``{reason, message, …}`` (CodinCod's refusal in ``r
   room.
 
 ``game:<gameId>``
-  join → ``game:update {game, puzzle}`` (the reply, and pushed); pushes ``game:join``,
+  join (refused to a banned user) → ``game:update {game, puzzle}`` (the reply, and pushed);
+  pushes ``game:join``,
   ``game:leave`` (the socket leaves the topic: no more broadcasts, ``phx_close``; a player
   stays a player, as CodinCod has no leaving a game), ``game:submit {submissionId}``,
   ``player:submitted``, ``chat:message {message}`` (refused once the game ended),
   ``language:change {language}``. Broadcasts to the game's sockets only: ``game:update
   {game}`` (with ``standings`` once ended), ``player:submitted {userId, username}``,
-  ``chat:message {chatMessage}``, ``language:change {language, username}``.
+  ``chat:message {chatMessage}`` (not to those who blocked its author), ``language:change
+  {language, username}``.
 """
 
 from __future__ import annotations
@@ -252,6 +254,8 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
     ) -> dict[str, Any]:
         caller = await authenticate(connection)
         try:
+            # a banned user may not watch either, as /ws/game refuses them on connect (§4.2)
+            await accounts.ensure_not_banned(caller.account_id)
             snapshot = await service.snapshot(game_id(connection))
         except ServiceError as exc:
             raise refusal(exc) from None

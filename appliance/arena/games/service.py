@@ -394,7 +394,9 @@ class GameService:
         return game
 
     async def join_game(self, principal: Principal, game_id: Any) -> Game:
-        """A spectator becomes a player (a player stays one); refused once the game ended."""
+        """A spectator becomes a player (a player stays one); refused to a banned user and
+        once the game ended."""
+        await self.accounts.ensure_not_banned(principal.account_id)
         game = await self.game(game_id)
         if game.ended(utc_now()):
             raise _refused("Game has ended", 400)

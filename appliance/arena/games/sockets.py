@@ -515,8 +515,7 @@ async def _game_event(
         await service.chat(caller, game_id, message)
     elif event == "language:change":
         await service.language(caller, game_id, message.get("language"))
-    elif event == "game:join":
-        await service.accounts.ensure_not_banned(caller.account_id)
+    elif event == "game:join":  # the service checks the ban itself
         await service.join_game(caller, game_id)
         connection.send(GAME_OVERVIEW, await service.snapshot(game_id))
     else:  # player:submitted

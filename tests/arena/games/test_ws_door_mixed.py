@@ -1,14 +1,17 @@
 """Both doors over one game service: a Phoenix client and a ``/ws`` client in the same room and
 game see each other; and what the Phoenix door gained with the ``/ws`` one (room chat,
 ``language:change``, ``rooms:overview`` after every lobby message, a read-only chat once the
-game ended, ``game:leave`` stopping the broadcasts)."""
+game ended, ``game:leave`` stopping the broadcasts, a banned user refused the game topic and
+``game:join``)."""
 
 from __future__ import annotations
 
 import httpx
 
+from tests.arena.conftest import sign_up, unique_name
 from tests.arena.games.support import LOBBY, Player, user_id
 from tests.arena.games.ws_client import Ws
+from tests.arena.submissions.support import set_role
 from tests.conftest import RunningServer
 
 
@@ -115,3 +118,39 @@ async def test_the_phoenix_chat_is_read_only_once_the_game_ended(
         assert late["response"]["reason"] == "Game has ended: the chat is read-only"
     finally:
         await phoenix.close()
+
+
+async def test_a_banned_user_can_neither_watch_nor_join_on_phoenix(
+    games_server: RunningServer, people: list[httpx.Client], puzzle: str
+) -> None:
+    alice, carol = people[0], people[2]
+    host = await Player.of(games_server, alice)
+    watcher = await Player.of(games_server, carol)
+    name = unique_name("phxmod")
+    moderator = sign_up(games_server.url, name)
+    try:
+        set_role(games_server, name, "moderator")
+        assert (await host.join(LOBBY))["status"] == "ok"
+        hosted = await host.push(LOBBY, "room:host", {"options": {}})
+        started = await host.push(LOBBY, "game:start", {"roomId": hosted["response"]["roomId"]})
+        topic = f"game:{started['response']['gameId']}"
+        assert (await watcher.join(topic))["status"] == "ok"
+        banned = moderator.post(
+            f"/api/v1/moderation/user/{user_id(carol)}/ban/permanent",
+            json={"reason": "Spamming the game chat."},
+        )
+        assert banned.status_code in (200, 201), banned.text
+        joined = await watcher.push(topic, "game:join")
+        assert joined["status"] == "error"
+        assert joined["response"]["reason"].startswith("You have been permanently banned")
+        again = await Player.of(games_server, carol)
+        try:
+            refused = await again.join(topic)
+            assert refused["status"] == "error"
+            assert refused["response"]["reason"].startswith("You have been permanently banned")
+        finally:
+            await again.close()
+    finally:
+        moderator.close()
+        await watcher.close()
+        await host.close()
