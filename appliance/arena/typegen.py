@@ -172,6 +172,8 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     events.ChatMessage,
     events.ChatText,
     events.LanguageChanged,
+    events.GameFinished,
+    events.WsError,
     events.LinkedGame,
     events.GameLinked,
     events.Refusal,
@@ -205,6 +207,10 @@ ENUMS: Mapping[str, Any] = {
     "LobbyBroadcastEvent": events.LobbyBroadcast,
     "GamePushEvent": events.GamePush,
     "GameBroadcastEvent": events.GameBroadcast,
+    "WsLobbySendEvent": events.WsLobbySend,
+    "WsLobbyReceiveEvent": events.WsLobbyReceive,
+    "WsGameSendEvent": events.WsGameSend,
+    "WsGameReceiveEvent": events.WsGameReceive,
 }
 """Named unions of string literals (and their values as constants). A model's field whose
 values are exactly one of these is typed by its name."""
@@ -227,6 +233,12 @@ CHANNELS: Mapping[str, tuple[str, Mapping[str, Any], Mapping[str, Any]]] = {
     "game": (events.GAME_TOPIC, events.GAME_PUSHES, events.GAME_BROADCASTS),
 }
 """Each channel: its topic, its pushes (event → (payload, reply)), its broadcasts."""
+
+DOORS: Mapping[str, tuple[str, Mapping[str, Any], Mapping[str, Any]]] = {
+    "ws": (events.WS_LOBBY_PATH, events.WS_LOBBY_SENDS, events.WS_LOBBY_RECEIVES),
+    "wsGame": (events.WS_GAME_PATH, events.WS_GAME_SENDS, events.WS_GAME_RECEIVES),
+}
+"""CodinCod's /ws door: each path, what a client sends, what the server sends (by event)."""
 
 
 def enum_values(kind: Any) -> list[str]:
@@ -290,14 +302,45 @@ def schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "ArenaChannels",
-        "description": "The live games' channels: each topic, what a client pushes (payload "
-        "and ok reply) and what the server sends, by event name.",
+        "description": "The live games. The Phoenix channels (lobby, game): each topic, what a "
+        "client pushes (payload and ok reply) and what the server sends, by event name. "
+        "CodinCod's /ws door (ws, wsGame): each path, what a client sends and what the server "
+        "sends, by event name; a frame is the payload's fields beside `event` (WsFrame).",
         "type": "object",
         "additionalProperties": False,
-        "required": sorted(CHANNELS),
-        "properties": {name: _channel(*CHANNELS[name], inputs) for name in sorted(CHANNELS)},
+        "required": sorted([*CHANNELS, *DOORS]),
+        "properties": {
+            **{name: _channel(*CHANNELS[name], inputs) for name in CHANNELS},
+            **{name: _door(*DOORS[name], inputs) for name in DOORS},
+        },
         "$defs": {name: defs[name] for name in sorted(defs)},
     }
+
+
+def _ref(model: type[BaseModel] | None, mode: JsonSchemaMode, inputs: set[type[BaseModel]]) -> Any:
+    """A payload's type; ``inputs``: the models whose request type is ``…Input``."""
+    if model is None:  # no payload: an empty object
+        return {"type": "object", "tsType": "Record<string, never>"}
+    name = NAMES.get(model, model.__name__)
+    if mode == "validation" and model in inputs:
+        name += "Input"
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _group(items: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": sorted(items),
+        "properties": {event: items[event] for event in sorted(items)},
+    }
+
+
+def _address(template: str) -> dict[str, Any]:
+    """A topic or path: the string itself, or a template literal type for ``{gameId}``."""
+    if "{" not in template:
+        return {"type": "string", "const": template}
+    return {"type": "string", "tsType": "`" + template.replace("{gameId}", "${string}") + "`"}
 
 
 def _channel(
@@ -306,38 +349,37 @@ def _channel(
     broadcasts: Mapping[str, Any],
     inputs: set[type[BaseModel]],
 ) -> dict[str, Any]:
-    """A channel's schema; ``inputs``: the models whose request type is ``…Input``."""
-
-    def ref(model: type[BaseModel] | None, mode: JsonSchemaMode) -> Any:
-        if model is None:  # no payload: an empty object
-            return {"type": "object", "tsType": "Record<string, never>"}
-        name = NAMES.get(model, model.__name__)
-        if mode == "validation" and model in inputs:
-            name += "Input"
-        return {"$ref": f"#/$defs/{name}"}
-
-    def group(items: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "additionalProperties": False,
-            "required": sorted(items),
-            "properties": {event: items[event] for event in sorted(items)},
-        }
-
-    topic_type = (
-        {"type": "string", "const": topic}
-        if "{" not in topic
-        else {"type": "string", "tsType": "`" + topic.replace("{gameId}", "${string}") + "`"}
-    )
+    """A Phoenix channel's schema."""
     return {
         "type": "object",
         "additionalProperties": False,
         "required": ["topic", "push", "reply", "broadcast"],
         "properties": {
-            "topic": topic_type,
-            "push": group({e: ref(p, "validation") for e, (p, _) in pushes.items()}),
-            "reply": group({e: ref(r, "serialization") for e, (_, r) in pushes.items()}),
-            "broadcast": group({e: ref(m, "serialization") for e, m in broadcasts.items()}),
+            "topic": _address(topic),
+            "push": _group({e: _ref(p, "validation", inputs) for e, (p, _) in pushes.items()}),
+            "reply": _group({e: _ref(r, "serialization", inputs) for e, (_, r) in pushes.items()}),
+            "broadcast": _group(
+                {e: _ref(m, "serialization", inputs) for e, m in broadcasts.items()}
+            ),
+        },
+    }
+
+
+def _door(
+    path: str,
+    sends: Mapping[str, Any],
+    receives: Mapping[str, Any],
+    inputs: set[type[BaseModel]],
+) -> dict[str, Any]:
+    """A /ws endpoint's schema."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["path", "send", "receive"],
+        "properties": {
+            "path": _address(path),
+            "send": _group({e: _ref(m, "validation", inputs) for e, m in sends.items()}),
+            "receive": _group({e: _ref(m, "serialization", inputs) for e, m in receives.items()}),
         },
     }
 
@@ -479,6 +521,21 @@ def _constants() -> str:
         "/** The live games' topics: the lobby, and a game's by its id. */",
         f"export const LOBBY_TOPIC = {json.dumps(events.LOBBY_TOPIC)};",
         'export const GAME_TOPIC_PREFIX = "game:";',
+        "",
+        "/** CodinCod's /ws door: the waiting room's path, and a game's by its id. */",
+        f"export const WS_LOBBY_PATH = {json.dumps(events.WS_LOBBY_PATH)};",
+        f"export const WS_GAME_PATH_PREFIX = {json.dumps(events.WS_GAME_PATH.split('{')[0])};",
+        "",
+        "/** A /ws frame: the event's name beside its payload's fields (none: just the name). */",
+        "export type WsFrame<Events> = {",
+        "  [E in keyof Events]: { event: E } & (Events[E] extends Record<string, never>",
+        "    ? unknown",
+        "    : Events[E]);",
+        "}[keyof Events];",
+        'export type WsLobbySendFrame = WsFrame<ArenaChannels["ws"]["send"]>;',
+        'export type WsLobbyReceiveFrame = WsFrame<ArenaChannels["ws"]["receive"]>;',
+        'export type WsGameSendFrame = WsFrame<ArenaChannels["wsGame"]["send"]>;',
+        'export type WsGameReceiveFrame = WsFrame<ArenaChannels["wsGame"]["receive"]>;',
         "",
     ]
     return "\n".join(lines)

@@ -3,9 +3,11 @@ the shape of its payload, for the TypeScript types (``appliance/arena/typegen.py
 
 The service builds these payloads as plain dicts (``service.py``, ``rooms.py``, ``models.py``:
 one encoding per broadcast, no model validation on the way out); the models here describe them
-and ``tests/arena/test_typegen.py`` checks the frames of a real game against them
-(``extra="forbid"``: a key the service adds without a model here fails that test). Both doors
-(the Phoenix channels and CodinCod's plain ``/ws``) name the events alike. No I/O.
+and ``tests/arena/games/test_event_shapes.py`` checks the frames of real games on both doors
+against them (``extra="forbid"``: a key the service adds without a model here fails there).
+The doors carry the same payloads under their own event names: the Phoenix channels
+(``LOBBY_*``, ``GAME_*``) and CodinCod's plain ``/ws`` (``WS_*``, frames ``{event, …}``). No
+I/O.
 """
 
 from __future__ import annotations
@@ -43,6 +45,28 @@ GamePush = Literal[
 """What a client pushes on ``game:<gameId>``."""
 GameBroadcast = Literal["game:update", "player:submitted", "chat:message", "language:change"]
 """What the server sends on ``game:<gameId>``."""
+
+WS_LOBBY_PATH = "/ws"
+WS_GAME_PATH = "/ws/game/{gameId}"
+WsLobbySend = Literal[
+    "room:host", "room:join", "room:join-by-invite", "room:leave", "room:chat-message", "game:start"
+]
+"""What a client sends on CodinCod's ``/ws`` (frames ``{event, …payload}``)."""
+WsLobbyReceive = Literal[
+    "rooms:overview",
+    "room:overview",
+    "room:chat-message",
+    "game:start",
+    "rooms:not-enough",
+    "error",
+]
+"""What the server sends on ``/ws``."""
+WsGameSend = Literal["game:join", "player:submitted", "message:send", "language:change"]
+"""What a client sends on ``/ws/game/<gameId>``."""
+WsGameReceive = Literal[
+    "game:overview", "game:finished", "game:nonexistent", "message:send", "language:change", "error"
+]
+"""What the server sends on ``/ws/game/<gameId>``."""
 
 
 class Frame(BaseModel):
@@ -292,6 +316,19 @@ class GameLinked(Frame):
     leaderboard_position: int | None = Field(None, alias="leaderboardPosition")
 
 
+class GameFinished(Frame):
+    """``/ws/game``'s ``game:finished``: the ended game (on connect, and when it ends)."""
+
+    game: GameState
+
+
+class WsError(Frame):
+    """``/ws``'s ``error`` (a refusal, or ``parsing message failed`` for a frame it could not
+    read) and ``game:nonexistent`` (``Game not found``)."""
+
+    message: str
+
+
 class Refusal(BaseModel):
     """An ``error`` reply: ``reason`` (CodinCod's refusal, or ``unauthorized`` on join),
     ``message`` for people; some carry more (``status``, ``detail``, ``event``)."""
@@ -334,4 +371,37 @@ GAME_BROADCASTS: dict[str, type[BaseModel]] = {
     "player:submitted": PlayerSubmitted,
     "chat:message": ChatSent,
     "language:change": LanguageChanged,
+}
+
+# CodinCod's /ws door names the events its own way; a frame is {event, ...payload} (the
+# payload's fields beside the event's name), the payloads those of the channels.
+WS_LOBBY_SENDS: dict[str, type[BaseModel] | None] = {
+    "room:host": HostRoom,
+    "room:join": RoomRef,
+    "room:join-by-invite": InviteRef,
+    "room:leave": RoomRef,
+    "room:chat-message": RoomChat,
+    "game:start": RoomRef,
+}
+WS_LOBBY_RECEIVES: dict[str, type[BaseModel]] = {
+    "rooms:overview": RoomsOverview,
+    "room:overview": RoomOverview,
+    "room:chat-message": RoomChatMessage,
+    "game:start": GameStart,
+    "rooms:not-enough": NotEnough,
+    "error": WsError,
+}
+WS_GAME_SENDS: dict[str, type[BaseModel] | None] = {
+    "game:join": None,
+    "player:submitted": None,
+    "message:send": SendChat,
+    "language:change": LanguageChange,
+}
+WS_GAME_RECEIVES: dict[str, type[BaseModel]] = {
+    "game:overview": GameUpdate,
+    "game:finished": GameFinished,
+    "game:nonexistent": WsError,
+    "message:send": ChatSent,
+    "language:change": LanguageChanged,
+    "error": WsError,
 }

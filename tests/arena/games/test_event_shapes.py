@@ -1,8 +1,8 @@
 """The live games' frames match the contract the TypeScript types are made from
-(``appliance/arena/games/events.py``, issue 20): a game played on real sockets, every reply
-checked against its push's reply model, every frame the server sends against its event's
-model (``extra="forbid"``: a key the service sends that the contract lacks fails here), and
-no event outside the contract."""
+(``appliance/arena/games/events.py``, issue 20): a game played on real sockets through each
+door (the Phoenix channels, CodinCod's ``/ws``), every reply checked against its push's reply
+model, every frame the server sends against its event's model (``extra="forbid"``: a key the
+service sends that the contract lacks fails here), and no event outside the contract."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from appliance.arena.games import events
+from appliance.arena.games import events, sockets
 from tests.arena.games.support import LOBBY, Player
 from tests.arena.games.test_games import link
+from tests.arena.games.ws_client import Ws
 from tests.arena.submissions.support import language, submit
 from tests.conftest import RunningServer
 
@@ -108,4 +109,92 @@ async def test_every_frame_of_a_game_matches_the_contract(
         names.add(("lobby" if where == LOBBY else "game", event))
     expected = {("lobby", e) for e in events.LOBBY_BROADCASTS if e != "rooms:not-enough"}
     expected |= {("game", e) for e in events.GAME_BROADCASTS}
+    assert names == expected  # rooms:not-enough: tests/arena/games/test_games.py
+
+
+def recorded(socket: Ws) -> list[dict[str, Any]]:
+    """Every frame the /ws socket receives, kept aside (``expect`` consumes them)."""
+    seen: list[dict[str, Any]] = []
+    receive = socket._next
+
+    async def next_frame(timeout: float) -> dict[str, Any]:
+        frame = await receive(timeout)
+        seen.append(frame)
+        return frame
+
+    socket._next = next_frame  # type: ignore[method-assign]
+    return seen
+
+
+def test_the_ws_contract_names_the_events_the_door_reads() -> None:
+    assert set(events.WS_LOBBY_SENDS) == set(sockets.LOBBY_FIELDS)
+    assert set(events.WS_GAME_SENDS) == set(sockets.GAME_EVENTS)
+    assert events.WS_LOBBY_PATH == sockets.LOBBY_PATH
+    assert sockets.GAME_PATH.replace("<game_id>", "{gameId}") == events.WS_GAME_PATH
+
+
+async def test_every_frame_of_a_ws_game_matches_the_contract(
+    games_server: RunningServer, people: list[httpx.Client], puzzle: str
+) -> None:
+    alice, bob = people[:2]
+    a, b = await Ws.of(games_server, alice), await Ws.of(games_server, bob)
+    lobby_seen = [*map(recorded, (a, b))]
+    game_seen: list[list[dict[str, Any]]] = []
+    games: list[Ws] = []
+    try:
+        options = {"visibility": "private", "maxGameDurationInSeconds": 3}
+        await a.send("room:host", options=options)
+        room = (await a.expect("room:overview"))["room"]
+        await b.send("room:join-by-invite", inviteCode=room["inviteCode"].lower())
+        await b.expect("room:overview", lambda f: len(f["room"]["users"]) == 2)
+        await b.send("room:chat-message", roomId=room["roomId"], message="ready?")
+        await a.expect("room:chat-message")
+        await a.send("room:join", roomId="f" * 24)
+        await a.expect("error")
+        await a.send("game:start", roomId=room["roomId"])
+        game_id = (await a.expect("game:start"))["gameUrl"].rsplit("/", 1)[-1]
+        await b.expect("game:start")
+        path = events.WS_GAME_PATH.replace("{gameId}", game_id)
+        games = [await Ws.of(games_server, client, path) for client in (alice, bob)]
+        game_seen = [*map(recorded, games)]
+        ga, gb = games
+        for socket in games:
+            await socket.expect("game:overview")
+        await gb.send("game:join")
+        await gb.send("message:send", chatMessage={"message": "gl hf"})
+        await ga.expect("message:send")
+        await ga.send("language:change", language="python")
+        await gb.expect("language:change")
+        await ga.send("message:send", chatMessage={"message": "x" * 161})
+        await ga.expect("error")
+        python = language(bob)
+        made = submit(bob, puzzle, python["_id"]).json()
+        answer = link(bob, game_id, made["_id"])
+        assert answer.status_code == 201, answer.text
+        await gb.send("player:submitted")
+        await ga.expect("game:overview", lambda f: f["game"]["playerSubmissions"] != [])
+        await ga.expect("game:finished", timeout=10)
+        unknown = await Ws.of(
+            games_server, alice, events.WS_GAME_PATH.replace("{gameId}", "0" * 24)
+        )
+        game_seen.append(recorded(unknown))
+        await unknown.expect("game:nonexistent")
+        assert await unknown.closed() == 1008
+    finally:
+        for socket in (a, b, *games):
+            await socket.close()
+
+    names: set[tuple[str, str]] = set()
+    for door, seen, receives in (
+        ("ws", lobby_seen, events.WS_LOBBY_RECEIVES),
+        ("wsGame", game_seen, events.WS_GAME_RECEIVES),
+    ):
+        for frame in (frame for frames in seen for frame in frames):
+            payload = dict(frame)
+            event = payload.pop("event")
+            assert event in receives, f"{event} on {door} is not in the contract"
+            receives[event].model_validate(payload)
+            names.add((door, event))
+    expected = {("ws", e) for e in events.WS_LOBBY_RECEIVES if e != "rooms:not-enough"}
+    expected |= {("wsGame", e) for e in events.WS_GAME_RECEIVES}
     assert names == expected  # rooms:not-enough: tests/arena/games/test_games.py

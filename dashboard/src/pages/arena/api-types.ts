@@ -63,36 +63,33 @@ export type ReviewType =
   | "reported_game_chat";
 export type Role = "user" | "moderator" | "admin";
 export type VoteType = "upvote" | "downvote";
+export type WsGameReceiveEvent =
+  | "game:overview"
+  | "game:finished"
+  | "game:nonexistent"
+  | "message:send"
+  | "language:change"
+  | "error";
+export type WsGameSendEvent = "game:join" | "player:submitted" | "message:send" | "language:change";
+export type WsLobbyReceiveEvent =
+  | "rooms:overview"
+  | "room:overview"
+  | "room:chat-message"
+  | "game:start"
+  | "rooms:not-enough"
+  | "error";
+export type WsLobbySendEvent =
+  | "room:host"
+  | "room:join"
+  | "room:join-by-invite"
+  | "room:leave"
+  | "room:chat-message"
+  | "game:start";
 
 /**
- * The live games' channels: each topic, what a client pushes (payload and ok reply) and what the server sends, by event name.
+ * The live games. The Phoenix channels (lobby, game): each topic, what a client pushes (payload and ok reply) and what the server sends, by event name. CodinCod's /ws door (ws, wsGame): each path, what a client sends and what the server sends, by event name; a frame is the payload's fields beside `event` (WsFrame).
  */
 export interface ArenaChannels {
-  game: {
-    topic: `game:${string}`;
-    push: {
-      "chat:message": SendChat;
-      "game:join": Record<string, never>;
-      "game:leave": Record<string, never>;
-      "game:submit": SubmitToGame;
-      "language:change": LanguageChange;
-      "player:submitted": Record<string, never>;
-    };
-    reply: {
-      "chat:message": ChatSent;
-      "game:join": GameJoined;
-      "game:leave": Record<string, never>;
-      "game:submit": GameLinked;
-      "language:change": Record<string, never>;
-      "player:submitted": GameJoined;
-    };
-    broadcast: {
-      "chat:message": ChatSent;
-      "game:update": GameUpdate;
-      "language:change": LanguageChanged;
-      "player:submitted": PlayerSubmitted;
-    };
-  };
   lobby: {
     topic: "waiting_room:lobby";
     push: {
@@ -121,6 +118,194 @@ export interface ArenaChannels {
       "rooms:overview": RoomsOverview;
     };
   };
+  game: {
+    topic: `game:${string}`;
+    push: {
+      "chat:message": SendChat;
+      "game:join": Record<string, never>;
+      "game:leave": Record<string, never>;
+      "game:submit": SubmitToGame;
+      "language:change": LanguageChange;
+      "player:submitted": Record<string, never>;
+    };
+    reply: {
+      "chat:message": ChatSent;
+      "game:join": GameJoined;
+      "game:leave": Record<string, never>;
+      "game:submit": GameLinked;
+      "language:change": Record<string, never>;
+      "player:submitted": GameJoined;
+    };
+    broadcast: {
+      "chat:message": ChatSent;
+      "game:update": GameUpdate;
+      "language:change": LanguageChanged;
+      "player:submitted": PlayerSubmitted;
+    };
+  };
+  ws: {
+    path: "/ws";
+    send: {
+      "game:start": RoomRef;
+      "room:chat-message": RoomChat;
+      "room:host": HostRoom;
+      "room:join": RoomRef;
+      "room:join-by-invite": InviteRef;
+      "room:leave": RoomRef;
+    };
+    receive: {
+      error: WsError;
+      "game:start": GameStart;
+      "room:chat-message": RoomChatMessage;
+      "room:overview": RoomOverview;
+      "rooms:not-enough": NotEnough;
+      "rooms:overview": RoomsOverview;
+    };
+  };
+  wsGame: {
+    path: `/ws/game/${string}`;
+    send: {
+      "game:join": Record<string, never>;
+      "language:change": LanguageChange;
+      "message:send": SendChat;
+      "player:submitted": Record<string, never>;
+    };
+    receive: {
+      error: WsError;
+      "game:finished": GameFinished;
+      "game:nonexistent": WsError;
+      "game:overview": GameUpdate;
+      "language:change": LanguageChanged;
+      "message:send": ChatSent;
+    };
+  };
+}
+/**
+ * ``room:join``, ``room:leave``, ``game:start``: which room.
+ */
+export interface RoomRef {
+  roomId: string;
+}
+/**
+ * ``room:chat-message``: a line to the members of one's room (1–500 characters; not
+ * kept).
+ */
+export interface RoomChat {
+  roomId: string;
+  message: string;
+}
+/**
+ * ``room:host``: the options of the room (§7; the defaults when left out).
+ */
+export interface HostRoom {
+  options?: GameOptions | null;
+}
+/**
+ * §7: what a room is hosted with; defaults applied. Unknown keys are ignored.
+ */
+export interface GameOptions {
+  /**
+   * @maxItems 100
+   */
+  allowedLanguages?: string[];
+  maxGameDurationInSeconds?: number;
+  visibility?: GameVisibility;
+  mode?: GameMode;
+  rated?: boolean;
+}
+/**
+ * ``room:join-by-invite``: a private room's code (case and blanks ignored).
+ */
+export interface InviteRef {
+  inviteCode: string;
+}
+/**
+ * ``game:start``: the reply to it, and pushed to the room's members (and to a late
+ * joiner while the game runs).
+ */
+export interface GameStart {
+  /**
+   * /multiplayer/<gameId>
+   */
+  gameUrl: string;
+  gameId: string;
+  /**
+   * ISO-8601 UTC, after the countdown
+   */
+  startTime: string;
+}
+/**
+ * The reply to ``room:host``, ``room:join`` and ``room:join-by-invite``.
+ */
+export interface RoomJoined {
+  roomId: string;
+  /**
+   * room:host, private
+   */
+  inviteCode?: string | null;
+  room: Room;
+}
+/**
+ * A waiting room: its members in the order they joined, the first one its owner.
+ */
+export interface Room {
+  roomId: string;
+  users: RoomMember[];
+  owner: RoomMember;
+  options: GameOptions;
+  /**
+   * Private rooms only
+   */
+  inviteCode?: string | null;
+}
+export interface RoomMember {
+  userId: string;
+  username: string;
+  /**
+   * ISO-8601 UTC
+   */
+  joinedAt: string;
+}
+/**
+ * The reply to ``room:leave``.
+ */
+export interface RoomLeft {
+  roomId: string;
+}
+/**
+ * ``rooms:overview``: the public rooms (the lobby join's reply, and pushed after each
+ * room change).
+ */
+export interface RoomsOverview {
+  rooms: RoomSummary[];
+}
+export interface RoomSummary {
+  roomId: string;
+  amountOfPlayersJoined: number;
+}
+/**
+ * ``room:chat-message``, to each member of the room (the sender too) who has not blocked
+ * the sender.
+ */
+export interface RoomChatMessage {
+  username: string;
+  message: string;
+  /**
+   * ISO-8601 UTC
+   */
+  createdAt: string;
+}
+/**
+ * ``room:overview``, to the members of a room that changed.
+ */
+export interface RoomOverview {
+  room: Room;
+}
+/**
+ * ``rooms:not-enough``: no approved puzzle to play.
+ */
+export interface NotEnough {
+  message: string;
 }
 /**
  * ``chat:message``: ``{message}`` or, as CodinCod's frontend sends it,
@@ -183,19 +368,6 @@ export interface GameState {
 export interface PlayerRef {
   _id: string;
   username: string;
-}
-/**
- * §7: what a room is hosted with; defaults applied. Unknown keys are ignored.
- */
-export interface GameOptions {
-  /**
-   * @maxItems 100
-   */
-  allowedLanguages?: string[];
-  maxGameDurationInSeconds?: number;
-  visibility?: GameVisibility;
-  mode?: GameMode;
-  rated?: boolean;
 }
 /**
  * A submission linked to the game, without its code.
@@ -356,118 +528,17 @@ export interface PlayerSubmitted {
   username: string;
 }
 /**
- * ``room:join``, ``room:leave``, ``game:start``: which room.
+ * ``/ws``'s ``error`` (a refusal, or ``parsing message failed`` for a frame it could not
+ * read) and ``game:nonexistent`` (``Game not found``).
  */
-export interface RoomRef {
-  roomId: string;
-}
-/**
- * ``room:chat-message``: a line to the members of one's room (1–500 characters; not
- * kept).
- */
-export interface RoomChat {
-  roomId: string;
+export interface WsError {
   message: string;
 }
 /**
- * ``room:host``: the options of the room (§7; the defaults when left out).
+ * ``/ws/game``'s ``game:finished``: the ended game (on connect, and when it ends).
  */
-export interface HostRoom {
-  options?: GameOptions | null;
-}
-/**
- * ``room:join-by-invite``: a private room's code (case and blanks ignored).
- */
-export interface InviteRef {
-  inviteCode: string;
-}
-/**
- * ``game:start``: the reply to it, and pushed to the room's members (and to a late
- * joiner while the game runs).
- */
-export interface GameStart {
-  /**
-   * /multiplayer/<gameId>
-   */
-  gameUrl: string;
-  gameId: string;
-  /**
-   * ISO-8601 UTC, after the countdown
-   */
-  startTime: string;
-}
-/**
- * The reply to ``room:host``, ``room:join`` and ``room:join-by-invite``.
- */
-export interface RoomJoined {
-  roomId: string;
-  /**
-   * room:host, private
-   */
-  inviteCode?: string | null;
-  room: Room;
-}
-/**
- * A waiting room: its members in the order they joined, the first one its owner.
- */
-export interface Room {
-  roomId: string;
-  users: RoomMember[];
-  owner: RoomMember;
-  options: GameOptions;
-  /**
-   * Private rooms only
-   */
-  inviteCode?: string | null;
-}
-export interface RoomMember {
-  userId: string;
-  username: string;
-  /**
-   * ISO-8601 UTC
-   */
-  joinedAt: string;
-}
-/**
- * The reply to ``room:leave``.
- */
-export interface RoomLeft {
-  roomId: string;
-}
-/**
- * ``rooms:overview``: the public rooms (the lobby join's reply, and pushed after each
- * room change).
- */
-export interface RoomsOverview {
-  rooms: RoomSummary[];
-}
-export interface RoomSummary {
-  roomId: string;
-  amountOfPlayersJoined: number;
-}
-/**
- * ``room:chat-message``, to each member of the room (the sender too) who has not blocked
- * the sender.
- */
-export interface RoomChatMessage {
-  username: string;
-  message: string;
-  /**
-   * ISO-8601 UTC
-   */
-  createdAt: string;
-}
-/**
- * ``room:overview``, to the members of a room that changed.
- */
-export interface RoomOverview {
-  room: Room;
-}
-/**
- * ``rooms:not-enough``: no approved puzzle to play.
- */
-export interface NotEnough {
-  message: string;
+export interface GameFinished {
+  game: GameState;
 }
 export interface ActivityDto {
   puzzles: unknown[];
@@ -1134,8 +1205,27 @@ export const ARENA_ENUMS = {
   LobbyBroadcastEvent: ["rooms:overview", "room:overview", "room:chat-message", "game:start", "rooms:not-enough"],
   GamePushEvent: ["game:join", "game:leave", "game:submit", "player:submitted", "chat:message", "language:change"],
   GameBroadcastEvent: ["game:update", "player:submitted", "chat:message", "language:change"],
+  WsLobbySendEvent: ["room:host", "room:join", "room:join-by-invite", "room:leave", "room:chat-message", "game:start"],
+  WsLobbyReceiveEvent: ["rooms:overview", "room:overview", "room:chat-message", "game:start", "rooms:not-enough", "error"],
+  WsGameSendEvent: ["game:join", "player:submitted", "message:send", "language:change"],
+  WsGameReceiveEvent: ["game:overview", "game:finished", "game:nonexistent", "message:send", "language:change", "error"],
 } as const satisfies { [name: string]: readonly string[] };
 
 /** The live games' topics: the lobby, and a game's by its id. */
 export const LOBBY_TOPIC = "waiting_room:lobby";
 export const GAME_TOPIC_PREFIX = "game:";
+
+/** CodinCod's /ws door: the waiting room's path, and a game's by its id. */
+export const WS_LOBBY_PATH = "/ws";
+export const WS_GAME_PATH_PREFIX = "/ws/game/";
+
+/** A /ws frame: the event's name beside its payload's fields (none: just the name). */
+export type WsFrame<Events> = {
+  [E in keyof Events]: { event: E } & (Events[E] extends Record<string, never>
+    ? unknown
+    : Events[E]);
+}[keyof Events];
+export type WsLobbySendFrame = WsFrame<ArenaChannels["ws"]["send"]>;
+export type WsLobbyReceiveFrame = WsFrame<ArenaChannels["ws"]["receive"]>;
+export type WsGameSendFrame = WsFrame<ArenaChannels["wsGame"]["send"]>;
+export type WsGameReceiveFrame = WsFrame<ArenaChannels["wsGame"]["receive"]>;
