@@ -2,7 +2,8 @@
 ``dashboard/src/pages/arena/api-types.ts`` is what the generator writes now (else: run
 ``make types``), every pydantic model of the arena's contracts is exported or listed as
 internal, every named union of literals is exported, and the command explains a missing
-generator. Needs node and the dashboard's npm packages (``make test`` installs them)."""
+generator. The two tests that generate need node and the dashboard's npm packages (``make test``
+installs them; without them they fail, never skip)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from pathlib import Path
 import pytest
 
 from appliance.arena import typegen
-
-pytestmark = pytest.mark.node
 
 ROOT = Path(__file__).resolve().parents[2]
 ARENA = ROOT / "appliance" / "arena"
@@ -42,6 +41,7 @@ def generated() -> str:
         pytest.fail(f"cannot check {typegen.DEST}: {missing} (make test installs both)")
 
 
+@pytest.mark.node  # runs the npm generator (make test-fast skips it)
 def test_the_committed_types_are_the_generated_ones() -> None:
     fresh = generated()
     committed_file = ROOT / typegen.DEST
@@ -60,6 +60,7 @@ def test_the_committed_types_are_the_generated_ones() -> None:
         pytest.fail(f"{typegen.DEST} is out of date: run `make types` and commit it\n{diff}")
 
 
+@pytest.mark.node  # runs the npm generator (make test-fast skips it)
 def test_the_output_is_deterministic() -> None:
     assert generated() == generated()
 
