@@ -92,7 +92,8 @@ SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SANDBOX_TMP, "LAN
 """A program's whole environment."""
 _FIX_IT = (
     "install bubblewrap (`make sandbox` or `apt-get install bubblewrap`) "
-    "or set PISTON_URL to a Piston server"
+    "or set PISTON_URL to a Piston server (in a container without user namespaces, the "
+    "only way: docker-compose.yml runs one with `docker compose --profile arena up -d`)"
 )
 
 

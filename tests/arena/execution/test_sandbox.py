@@ -415,8 +415,10 @@ async def test_without_bwrap_it_refuses_and_says_what_to_do(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     executor = SandboxExecutor(SETTINGS)
-    with pytest.raises(ExecutorUnavailable, match=r"install bubblewrap.*PISTON_URL"):
+    with pytest.raises(ExecutorUnavailable, match=r"install bubblewrap.*PISTON_URL") as refused:
         await executor.runtimes()
+    # the container's way out (the image has no bwrap, and Docker no user namespaces)
+    assert "docker compose --profile arena up -d" in refused.value.message
     with pytest.raises(ExecutorUnavailable):
         await executor.execute(Runtime(language="python", version="3"), "print(1)", "")
 
