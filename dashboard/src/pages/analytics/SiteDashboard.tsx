@@ -3,7 +3,7 @@
  * breakdowns (click or Enter on a row to filter by it) and the realtime panel (polled every 5 s
  * while the tab is visible). The whole state lives in the address bar, so links are shareable.
  */
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { Link } from "../../lib/router";
 import {
   getEvents,
@@ -35,6 +35,7 @@ import {
   formatCount,
   formatDay,
   inZone,
+  productName,
   resolveRange,
   timeAgo,
   useDashboardState,
@@ -46,6 +47,7 @@ import {
   type ZoneChoice,
 } from "./format";
 import type { ChartMetric } from "./charts";
+import { MoreDialog } from "./MoreDialog";
 import { Breadcrumb, BreakdownCard, KpiCards, Notice, errorMessage, isAbort, pagePath, useViewTitle, type Tab } from "./ui";
 
 // ---- toolbar -------------------------------------------------------------------------------
@@ -139,19 +141,29 @@ function ComparePicker({ state, onChange }: { state: DashboardState; onChange: (
   );
 }
 
-function FilterChips({ state, onChange }: { state: DashboardState; onChange: (next: DashboardState) => void }) {
+/** A filter's value as the dashboard shows it (a country's name, a page's path, "macOS"). */
+function chipText(param: string, value: string): string {
+  if (param === "filter_country") return `${flag(value)} ${countryName(value)}`;
+  if (param === "filter_page") return pagePath(value);
+  if (param === "filter_os") return productName("os", value);
+  if (param === "filter_browser") return productName("browser", value);
+  if (param === "filter_device") return productName("device", value);
+  return value;
+}
+
+function FilterChips({ state, fresh, onChange }: { state: DashboardState; fresh: string | null; onChange: (next: DashboardState) => void }) {
   if (state.filters.length === 0) return null;
   const remove = (param: string) => onChange({ ...state, filters: state.filters.filter((item) => item.param !== param) });
   return (
     <div className="an-chips" role="group" aria-label="Active filters" data-testid="filter-chips">
       {state.filters.map(({ param, value }) => {
         const label = FILTERS.find((item) => item.param === param)?.label ?? param;
-        const shown = param === "filter_country" ? `${flag(value)} ${countryName(value)}` : param === "filter_page" ? pagePath(value) : value;
+        const shown = chipText(param, value);
         return (
           <button
             key={param}
             type="button"
-            className="an-chip"
+            className={param === fresh ? "an-chip an-chip-fresh" : "an-chip"}
             onClick={() => remove(param)}
             aria-label={`Remove filter ${label}: ${value}`}
             data-testid="filter-chip"
@@ -235,8 +247,11 @@ function MetricCard({
 }) {
   const [active, setActive] = useState<MetricType>(group.tabs[0]!.type);
   const [rows, setRows] = useState<MetricRow[] | undefined>(undefined);
+  const [more, setMore] = useState(false); // rows beyond the top 10
+  const [open, setOpen] = useState(false);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState("");
+  const tab = group.tabs.find((item) => item.type === active) ?? group.tabs[0]!;
 
   useEffect(() => {
     const controller = new AbortController();
@@ -245,6 +260,7 @@ function MetricCard({
     getMetrics(siteId, active, { ...query, limit: 10 }, controller.signal)
       .then((result) => {
         setRows(result.data.rows);
+        setMore(result.pagination.has_more);
         setLoading(false);
       })
       .catch((caught: unknown) => {
@@ -257,21 +273,39 @@ function MetricCard({
     // eslint-disable-next-line react-hooks/exhaustive-deps -- queryKey stands for query
   }, [siteId, active, queryKey]);
 
+  const pick = (type: MetricType, value: string) => (filterParamFor(type) ? onPick(type, value) : undefined);
   return (
-    <BreakdownCard
-      title={group.title}
-      tabs={group.tabs}
-      active={active}
-      onTab={(type) => {
-        setRows(undefined);
-        setActive(type);
-      }}
-      rows={rows}
-      loading={loading}
-      error={error}
-      valueKey={group.valueKey}
-      onPick={(type, value) => (filterParamFor(type) ? onPick(type, value) : undefined)}
-    />
+    <>
+      <BreakdownCard
+        title={group.title}
+        tabs={group.tabs}
+        active={active}
+        onTab={(type) => {
+          setRows(undefined);
+          setMore(false);
+          setActive(type);
+        }}
+        rows={rows}
+        loading={loading}
+        error={error}
+        valueKey={group.valueKey}
+        onPick={pick}
+        onMore={more ? () => setOpen(true) : undefined}
+      />
+      {open && (
+        <MoreDialog
+          siteId={siteId}
+          type={active}
+          title={group.tabs.length > 1 ? `${group.title}: ${tab.label}` : group.title}
+          column={tab.column}
+          query={query}
+          queryKey={queryKey}
+          valueKey={group.valueKey ?? "visitors"}
+          onPick={pick}
+          onClose={() => setOpen(false)}
+        />
+      )}
+    </>
   );
 }
 
@@ -433,6 +467,8 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
   const zone = saved.tz === "viewer" ? viewerZone() : (site?.timezone ?? null);
   const state = inZone(saved, zone ?? "UTC");
   const [siteError, setSiteError] = useState("");
+  const [fresh, setFresh] = useState<{ param: string | null; text: string } | null>(null);
+  const stickyRef = useRef<HTMLDivElement>(null);
   useViewTitle(site ? `${site.name} · Analytics` : null);
   const [stats, setStats] = useState<Stats | null>(null);
   const [meta, setMeta] = useState<CompareMeta | undefined>(undefined);
@@ -485,7 +521,32 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
     if (!param) return;
     const filters = [...state.filters.filter((item) => item.param !== param), { param, value }];
     setState({ ...state, filters });
+    // feedback where the eye is not: the new chip flashes in the sticky bar, and is announced
+    const label = FILTERS.find((item) => item.param === param)?.label ?? param;
+    setFresh({ param, text: `Filtered by ${label}: ${param === "filter_country" ? countryName(value) : chipText(param, value)}` });
   }
+
+  useEffect(() => {
+    if (!fresh) return;
+    const timer = window.setTimeout(() => setFresh((now) => (now === fresh ? { param: null, text: now.text } : now)), 1600);
+    return () => window.clearTimeout(timer);
+  }, [fresh]);
+
+  // the bar sticks below the appliance's header, whatever height that has
+  useEffect(() => {
+    const bar = stickyRef.current;
+    const header = document.querySelector<HTMLElement>(".site-header");
+    if (!bar) return;
+    const place = () => {
+      const sticky = header && getComputedStyle(header).position === "sticky";
+      bar.style.setProperty("--an-sticky-top", `${sticky ? header.offsetHeight : 0}px`);
+    };
+    place();
+    if (!header || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(place);
+    observer.observe(header);
+    return () => observer.disconnect();
+  }, []);
 
   const siteBase = `/analytics/sites/${encodeURIComponent(siteId)}`;
   const label = compareLabel(meta, state.compare, zone ?? "UTC");
@@ -518,6 +579,7 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
         </nav>
       </div>
 
+      <div className="an-sticky" ref={stickyRef} data-testid="filter-bar">
       <div className="an-toolbar" data-testid="dashboard-toolbar">
         <RangePicker state={state} zone={zone ?? "UTC"} onChange={setState} />
         <ComparePicker state={state} onChange={setState} />
@@ -528,7 +590,11 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
           {state.compare !== "none" && label && <span className="an-compare-note" data-testid="compare-note"> · vs {label}</span>}
         </p>
       </div>
-      <FilterChips state={state} onChange={setState} />
+      <FilterChips state={state} fresh={fresh?.param ?? null} onChange={setState} />
+      <p className="an-visually-hidden" role="status" data-testid="filter-status">
+        {fresh?.text ?? ""}
+      </p>
+      </div>
       {error && <Notice testId="dashboard-error">{error}</Notice>}
 
       <KpiCards stats={stats} compareLabel={state.compare === "none" ? null : label} loading={loading} metric={metric} onMetric={setMetric} />

@@ -41,6 +41,26 @@ export function flag(code: string): string {
   return String.fromCodePoint(0x1f1e6 + upper.charCodeAt(0) - 65, 0x1f1e6 + upper.charCodeAt(1) - 65);
 }
 
+// The parser's (woothee's) names → the names the products go by; the value sent back as a
+// filter stays the stored one.
+const OS_NAMES: Record<string, string> = {
+  "Mac OSX": "macOS",
+  "Mac OS Classic": "Mac OS",
+  iPhone: "iOS (iPhone)",
+  iPod: "iOS (iPod)",
+  iPad: "iPadOS",
+  "Windows UNKNOWN Ver": "Windows",
+  "Windows Phone OS": "Windows Phone",
+};
+const BROWSER_NAMES: Record<string, string> = { Webview: "WebView", Edge: "Microsoft Edge" };
+const DEVICE_NAMES: Record<string, string> = { desktop: "Desktop", mobile: "Mobile", tablet: "Tablet" };
+
+/** An OS, browser or device as its makers spell it ("Mac OSX" → "macOS", "mobile" → "Mobile"). */
+export function productName(type: "os" | "browser" | "device", value: string): string {
+  const names = type === "os" ? OS_NAMES : type === "browser" ? BROWSER_NAMES : DEVICE_NAMES;
+  return names[value] ?? value;
+}
+
 let regionNames: Intl.DisplayNames | null = null;
 export function countryName(code: string): string {
   try {

@@ -9,6 +9,7 @@ import {
   formatCount,
   formatDuration,
   formatPercent,
+  productName,
 } from "./format";
 
 export function errorMessage(error: unknown): string {
@@ -304,6 +305,7 @@ export function displayValue(type: MetricType, value: string): ReactNode {
   }
   if (type === "page") return pagePath(value);
   if (type === "referrer" && value === "(direct)") return <span className="an-muted">Direct / none</span>;
+  if (type === "os" || type === "browser" || type === "device") return productName(type, value);
   return value;
 }
 
@@ -324,6 +326,7 @@ export function BreakdownCard({
   error,
   valueKey = "visitors",
   valueLabel,
+  onMore,
 }: {
   title: string;
   tabs: Tab[];
@@ -336,6 +339,8 @@ export function BreakdownCard({
   valueKey?: "visitors" | "pageviews";
   /** The number column's heading (default: Views or Visitors). */
   valueLabel?: string;
+  /** Given when the card shows only the top rows: opens the full list. */
+  onMore?: () => void;
 }) {
   const tab = tabs.find((item) => item.type === active) ?? tabs[0]!;
   const list = rows ?? [];
@@ -413,6 +418,13 @@ export function BreakdownCard({
             })}
           </tbody>
         </table>
+      )}
+      {onMore && !error && list.length > 0 && (
+        <footer className="an-card-foot">
+          <button type="button" className="an-link-button" onClick={onMore} data-testid={`more-${tab.type}`}>
+            More {tab.label.toLowerCase()} <span aria-hidden="true">→</span>
+          </button>
+        </footer>
       )}
     </section>
   );
