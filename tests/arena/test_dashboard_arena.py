@@ -1,8 +1,9 @@
 """The arena's dashboard pages in headless Debian chromium (issue 20), end to end on a real
 server with the real sandbox: a player registers and signs in, writes a puzzle with ten
-validators and a reference solution, a moderator approves it on the moderation page, two
-browsers meet in the lobby, play the puzzle live (standings, chat, the final ranking), the
-moderator recalculates the ratings and the leaderboard and profile show them."""
+validators and a reference solution, a moderator sends it back, the author fixes it and the
+moderator approves it, two browsers meet in the lobby, play the puzzle live (standings, chat,
+the final ranking), the moderator recalculates the ratings and the leaderboard and profile
+show them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ LATE_WINDOW = 10
 """A game is rated once it ended more than this many seconds ago (docs/arena.md)."""
 TESTS = [(f"hello {word}", f"HELLO {word.upper()}") for word in "abcdefghij"]
 SOLUTION = "print(input().upper())"
+FEEDBACK = "Say how long a line may be, please."
 
 
 @pytest.fixture(scope="module")
@@ -110,16 +112,41 @@ def test_from_a_new_account_to_the_leaderboard(arena_ui: RunningServer, browser:
         expect(a.locator("[data-testid=validator-row][data-passed=true]")).to_have_count(10)
         puzzle_url = a.url.removesuffix("/edit")
 
-        # a moderator approves it from the review queue; the audit log has it
+        # a moderator sends it back with a reason; the author sees it, fixes and resubmits
         sign_in(m, url, mod)
         m.get_by_role("link", name="Moderation", exact=True).click()
         item = m.locator("[data-testid=mod-item][data-title='Shout it']")
         expect(item).to_contain_text(f"by {alice}")
+        item.get_by_test_id("mod-revise").click()
+        item.get_by_test_id("mod-revise-send").click()
+        expect(item.get_by_role("alert")).to_contain_text("at least 10 characters")
+        item.get_by_label("What should the author change?").fill(FEEDBACK)
+        item.get_by_test_id("mod-revise-send").click()
+        expect(m.get_by_test_id("mod-done")).to_contain_text("went back to its author")
+        expect(m.get_by_test_id("mod-empty")).to_be_visible()
+        a.reload()
+        expect(a.get_by_test_id("verdict")).to_have_attribute("data-visibility", "revise")
+        expect(a.get_by_test_id("verdict-text")).to_contain_text(FEEDBACK)
+        expect(a.get_by_test_id("solution-editor-content")).to_have_text(SOLUTION)  # kept
+        a.get_by_label("Constraints").fill("One line of at most 100 characters.")
+        a.get_by_test_id("save-puzzle").click()
+        expect(a.get_by_test_id("verdict")).to_have_attribute(
+            "data-visibility", "ready", timeout=30_000
+        )
+
+        # back in the queue, approved; the audit log has both verdicts
+        m.reload()
         item.get_by_test_id("mod-approve").click()
         expect(m.get_by_test_id("mod-done")).to_contain_text("approved")
         expect(m.get_by_test_id("mod-empty")).to_be_visible()
         m.get_by_test_id("mod-tab-audit").click()
-        expect(m.locator("[data-testid=audit-row][data-action='puzzle.approve']")).to_have_count(1)
+        expect(m.get_by_test_id("audit-row")).to_have_count(2)
+        expect(m.get_by_test_id("audit-row").nth(0)).to_have_attribute(
+            "data-action", "puzzle.approve"
+        )
+        expect(m.get_by_test_id("audit-row").nth(1)).to_have_attribute(
+            "data-action", "puzzle.revise"
+        )
         a.goto(puzzle_url)
         expect(a.get_by_test_id("puzzle-title")).to_have_text("Shout it")
         expect(a.get_by_test_id("visibility-badge")).to_have_count(0)  # approved: no badge

@@ -1,5 +1,5 @@
 /** The arena (/arena/*): puzzles, author pages, multiplayer, leaderboard, profiles, moderation. */
-import { lazy, Suspense, type ReactNode } from "react";
+import { Component, lazy, Suspense, type ReactNode } from "react";
 import { Link, matchPath, navigate, usePathname } from "../../lib/router";
 import { Login, Register } from "./Auth";
 import Puzzles from "./Puzzles";
@@ -13,6 +13,29 @@ const GamePage = lazy(() => import("./Game"));
 const LeaderboardPage = lazy(() => import("./Leaderboard"));
 const Profile = lazy(() => import("./Profile"));
 const Moderation = lazy(() => import("./Moderation"));
+
+/** A page that failed to load or render (a chunk gone after an upgrade, a bug): say so and offer a reload. */
+class PageBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  state: { error: Error | null } = { error: null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  render() {
+    if (!this.state.error) return this.props.children;
+    const chunk = /dynamically imported module|Loading chunk|Importing a module script failed/i.test(this.state.error.message);
+    return (
+      <div className="ar-card" role="alert" data-testid="arena-crash">
+        <h1>This page could not be shown</h1>
+        <p>{chunk ? "The arena was probably updated while this tab was open." : `Something went wrong: ${this.state.error.message}`}</p>
+        <p>
+          <button type="button" className="button primary" onClick={() => window.location.reload()}>
+            Reload the page
+          </button>
+        </p>
+      </div>
+    );
+  }
+}
 
 type SubRoute = { path: string; render: (params: Record<string, string>) => ReactNode; title: string };
 
@@ -105,6 +128,7 @@ export default function Arena() {
     <SessionContext.Provider value={session}>
       <div className="ar-root page" data-testid="arena" data-page={title}>
         <ArenaNav pathname={pathname} />
+        <PageBoundary key={pathname}>
         <Suspense fallback={<Loading />}>
           {content ?? (
             <div className="ar-card">
@@ -115,6 +139,7 @@ export default function Arena() {
             </div>
           )}
         </Suspense>
+        </PageBoundary>
       </div>
     </SessionContext.Provider>
   );

@@ -7,7 +7,8 @@ import { pushAsync, useArenaChannel } from "./live";
 import { Statement } from "./PuzzlePage";
 import Solver from "./Solver";
 import ReportButton from "./Report";
-import type { ChatMessage, Game, Puzzle, Standing, Submission } from "./types";
+import type { ChatMessage, ChatSent, GameState, PlayerSubmitted, Standing } from "./api-types";
+import type { Puzzle, Submission } from "./types";
 import { Loading, Notice, SignInFirst, capital, percent, useSession } from "./ui";
 
 function useNow(active: boolean): number {
@@ -27,10 +28,10 @@ function clock(ms: number): string {
   return `${minutes}:${String(seconds).padStart(2, "0")}`;
 }
 
+/** A standing's time: seconds from the game's creation (countdown included). */
 function seconds(value: number): string {
   if (!Number.isFinite(value)) return "—";
-  const s = value > 10_000 ? value / 1000 : value; // ms or s
-  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return value < 60 ? `${value.toFixed(1)} s` : `${Math.floor(value / 60)} min ${Math.round(value % 60)} s`;
 }
 
 export default function GamePage({ id }: { id: string }) {
@@ -159,7 +160,7 @@ function Chat({ channel, messages, canSend }: { channel: Channel | null; message
 
 function GameLive({ id }: { id: string }) {
   const { me } = useSession();
-  const [game, setGame] = useState<Game | null>(null);
+  const [game, setGame] = useState<GameState | null>(null);
   const [puzzle, setPuzzle] = useState<Puzzle | null>(null);
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [feed, setFeed] = useState<string[]>([]);
@@ -167,14 +168,15 @@ function GameLive({ id }: { id: string }) {
   const [error, setError] = useState("");
 
   const { channel, status, error: joinError } = useArenaChannel(`game:${id}`, (ch: Channel) => {
-    ch.on("game:update", (payload: { game: Game; puzzle?: Puzzle }) => {
+    // game:update (api-types GameUpdate); its puzzle is read as the puzzle pages read one
+    ch.on("game:update", (payload: { game: GameState; puzzle?: Puzzle | null }) => {
       setGame(payload.game);
       if (payload.puzzle) setPuzzle(payload.puzzle);
     });
-    ch.on("chat:message", (payload: { chatMessage: ChatMessage }) =>
+    ch.on("chat:message", (payload: ChatSent) =>
       setMessages((current) => (current.some((item) => item._id === payload.chatMessage._id) ? current : [...current, payload.chatMessage])),
     );
-    ch.on("player:submitted", (payload: { username: string }) => setFeed((current) => [`${payload.username} submitted`, ...current].slice(0, 5)));
+    ch.on("player:submitted", (payload: PlayerSubmitted) => setFeed((current) => [`${payload.username} submitted`, ...current].slice(0, 5)));
   });
 
   const start = game ? new Date(game.startTime).getTime() : 0;
@@ -208,12 +210,13 @@ function GameLive({ id }: { id: string }) {
   if (!game) return <Loading label="Joining the game…" />;
 
   const standings = game.standings ?? [];
+  const mode = game.options.mode ?? "fastest";
   return (
     <section className="ar-page" data-testid="game" data-status={finished ? "finished" : started ? "in_progress" : "waiting"}>
       <header className="ar-page-head">
         <div>
           <p className="eyebrow">
-            {capital(game.options.mode)} · {game.players.length} {game.players.length === 1 ? "player" : "players"}
+            {capital(mode)} · {game.players.length} {game.players.length === 1 ? "player" : "players"}
             {game.options.rated === false ? " · unrated" : ""}
           </p>
           <h1>{puzzle && started ? puzzle.title : "Get ready"}</h1>
@@ -240,7 +243,7 @@ function GameLive({ id }: { id: string }) {
             <Link to="/arena/play" className="button primary" data-testid="back-to-lobby">
               Play again
             </Link>
-            <Link to={`/arena/leaderboard?mode=${game.options.mode}`} className="button">
+            <Link to={`/arena/leaderboard?mode=${mode}`} className="button">
               Leaderboard
             </Link>
           </div>

@@ -3,7 +3,7 @@ import { useEffect, useId, useState, type FormEvent } from "react";
 import type { Channel } from "phoenix";
 import { navigate } from "../../lib/router";
 import { pushAsync, useArenaChannel } from "./live";
-import type { GameMode, Room, RoomSummary } from "./types";
+import type { GameMode, GameStart, NotEnough, Room, RoomJoined, RoomOverview, RoomsOverview, RoomSummary } from "./api-types";
 import { Empty, Loading, Notice, Select, SignInFirst, capital, useSession } from "./ui";
 
 export const MODES: { value: GameMode; label: string; blurb: string }[] = [
@@ -30,8 +30,6 @@ const DURATIONS = [
 const CUSTOM_MIN = 10;
 const CUSTOM_MAX = 24 * 3600;
 
-type Start = { gameId: string; startTime: string };
-
 export default function Lobby() {
   const { me, loading } = useSession();
   if (loading) return <Loading />;
@@ -55,10 +53,12 @@ function LobbyLive() {
   const ids = { private: useId(), rated: useId(), code: useId(), seconds: useId() };
 
   const { channel, status, error: joinError } = useArenaChannel("waiting_room:lobby", (ch: Channel) => {
-    ch.on("rooms:overview", (payload: { rooms: RoomSummary[] }) => setRooms(payload.rooms ?? []));
-    ch.on("room:overview", (payload: { room: Room }) => setRoom(payload.room));
-    ch.on("game:start", (payload: Start) => navigate(`/arena/game/${payload.gameId}`));
-    ch.on("rooms:not-enough", (payload: { message?: string }) => setError(payload.message ?? "No approved puzzle to play yet."));
+    ch.on("rooms:overview", (payload: RoomsOverview) => setRooms(payload.rooms ?? []));
+    ch.on("room:overview", (payload: RoomOverview) => setRoom(payload.room));
+    ch.on("game:start", (payload: GameStart) => navigate(`/arena/game/${payload.gameId}`));
+    ch.on("rooms:not-enough", (payload: NotEnough) =>
+      setError(`${payload.message || "No approved puzzle to play yet."} A game needs an approved puzzle: write one, or ask a moderator to approve one.`),
+    );
   });
 
   useEffect(() => {
@@ -85,7 +85,7 @@ function LobbyLive() {
     const seconds = duration === "custom" ? Number(customSeconds) : Number(duration);
     if (!Number.isInteger(seconds) || seconds < CUSTOM_MIN || seconds > CUSTOM_MAX)
       return setError(`A game lasts a whole number of seconds from ${CUSTOM_MIN} to ${CUSTOM_MAX} (24 hours): change the duration.`);
-    void act<{ room: Room; inviteCode?: string }>(
+    void act<RoomJoined>(
       "room:host",
       { options: { mode, maxGameDurationInSeconds: seconds, visibility: isPrivate ? "private" : "public", rated } },
       (answer) => setRoom(answer.room),
@@ -96,13 +96,14 @@ function LobbyLive() {
     event.preventDefault();
     const invite = code.trim().toUpperCase();
     if (invite.length !== 6) return setError("An invite code has 6 characters: ask the host for theirs.");
-    void act<{ room: Room }>("room:join-by-invite", { inviteCode: invite }, (answer) => {
+    void act<RoomJoined>("room:join-by-invite", { inviteCode: invite }, (answer) => {
       setRoom(answer.room);
       setCode("");
     });
   }
 
-  const ownerId = room ? (typeof room.owner === "string" ? room.owner : room.owner.userId) : "";
+  const ownerId = room?.owner.userId ?? "";
+  const roomSeconds = room?.options.maxGameDurationInSeconds ?? 900;
   const others = (rooms ?? []).filter((item) => item.roomId !== room?.roomId);
 
   return (
@@ -126,16 +127,16 @@ function LobbyLive() {
             <section className="ar-card ar-room" data-testid="my-room" aria-labelledby="room-title">
               <div className="ar-row ar-row-between">
                 <h2 id="room-title">Your room</h2>
-                <span className="ar-badge">{capital(room.options.mode)}</span>
+                <span className="ar-badge">{capital(room.options.mode ?? "fastest")}</span>
               </div>
               <dl className="ar-facts">
                 <div>
                   <dt>Duration</dt>
-                  <dd>{room.options.maxGameDurationInSeconds < 120 ? `${room.options.maxGameDurationInSeconds} s` : `${Math.round(room.options.maxGameDurationInSeconds / 60)} min`}</dd>
+                  <dd>{roomSeconds < 120 ? `${roomSeconds} s` : `${Math.round(roomSeconds / 60)} min`}</dd>
                 </div>
                 <div>
                   <dt>Visibility</dt>
-                  <dd>{capital(room.options.visibility)}</dd>
+                  <dd>{capital(room.options.visibility ?? "public")}</dd>
                 </div>
                 <div>
                   <dt>Rated</dt>
@@ -241,7 +242,7 @@ function LobbyLive() {
                       type="button"
                       className="button ar-btn-s"
                       disabled={busy}
-                      onClick={() => void act<{ room: Room }>("room:join", { roomId: item.roomId }, (answer) => setRoom(answer.room))}
+                      onClick={() => void act<RoomJoined>("room:join", { roomId: item.roomId }, (answer) => setRoom(answer.room))}
                       data-testid="join-room"
                       aria-label={`Join room ${item.roomId.slice(-6)} (${item.amountOfPlayersJoined} players)`}
                     >

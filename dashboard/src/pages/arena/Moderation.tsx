@@ -55,8 +55,8 @@ function ModerationDesk() {
           <h1 id="mod-title">Review desk</h1>
           <p className="ar-muted">Approve puzzles or send them back, decide reports, ban and unban. Every verdict is written to the audit log.</p>
         </div>
-        <Recalculate />
       </header>
+      <Recalculate />
       <div className="ar-chips" role="group" aria-label="Queue">
         {TABS.map((item) => (
           <button key={item.id} type="button" className="ar-chip" aria-pressed={tab === item.id} onClick={() => setTab(item.id)} data-testid={`mod-tab-${item.id}`}>
@@ -277,10 +277,11 @@ function ReviewCard({ item, onSettled, onBan }: { item: ReviewItem; onSettled: (
             disabled={busy}
             onClick={() => void act(() => arena.resolve(item.id, "resolved"), "Report upheld. Repeated upheld reports ban the person responsible automatically.")}
             data-testid="mod-resolve"
+            aria-label={`Uphold the report: ${item.title}`}
           >
             Uphold
           </button>
-          <button type="button" className="button ar-btn-s" disabled={busy} onClick={() => void act(() => arena.resolve(item.id, "rejected"), "Report rejected.")} data-testid="mod-reject">
+          <button type="button" className="button ar-btn-s" disabled={busy} onClick={() => void act(() => arena.resolve(item.id, "rejected"), "Report rejected.")} data-testid="mod-reject" aria-label={`Reject the report: ${item.title}`}>
             Reject
           </button>
           {item.type === "reported_user" && (

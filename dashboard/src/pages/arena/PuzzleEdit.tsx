@@ -4,8 +4,8 @@ import { Link, navigate } from "../../lib/router";
 import { arena, ArenaError, errorText, type PuzzleSave } from "./api";
 import { languageLabel, starter } from "./code";
 import { useLanguages } from "./Solver";
-import type { Difficulty, Puzzle, Validator } from "./types";
-import { DIFFICULTIES, Field, Loading, Notice, Select, SignInFirst, VisibilityBadge, capital, useSession } from "./ui";
+import type { Difficulty, Puzzle, Validator, Visibility } from "./types";
+import { DIFFICULTIES, Field, Loading, Notice, Select, SignInFirst, VisibilityBadge, capital, isModerator, useSession } from "./ui";
 
 const CodeEditor = lazy(() => import("./Editor"));
 
@@ -25,6 +25,16 @@ function validatorPassed(validator: Validator): boolean | null {
   if (!result || !result.run) return null;
   const expected = rtrim(validator.output);
   return rtrim(result.run.output ?? "") === expected || rtrim(result.run.stdout ?? "") === expected;
+}
+
+/**
+ * The visibility a save asks for. An author's save of a puzzle sent back (`revise`) or already
+ * `approved` asks for `draft`: only moderators keep `approved` (else 403), and a `draft` with
+ * 10+ tests is checked again and, when it passes, waits in the review queue.
+ */
+function nextVisibility(current: Visibility, moderator: boolean): Visibility {
+  if (moderator) return current;
+  return current === "revise" || current === "approved" ? "draft" : current;
 }
 
 function CreatePuzzle() {
@@ -94,7 +104,7 @@ function Verdict({ puzzle, checking }: { puzzle: Puzzle; checking: boolean }) {
     text = "✓ Approved: the puzzle is public and can be played in games.";
   } else if (puzzle.visibility === "revise") {
     kind = "warn";
-    text = `A moderator asked for changes${puzzle.moderationFeedback ? `: “${puzzle.moderationFeedback}”` : "."}`;
+    text = `A moderator asked for changes${puzzle.moderationFeedback ? `: “${puzzle.moderationFeedback}”` : ""}. Make them and save: the puzzle is checked again and goes back to the review queue.`;
   } else if (known && failing > 0) {
     kind = "error";
     text = `✗ Your solution fails ${failing} of ${validators.length} tests: fix the solution or the tests and save again.`;
@@ -136,7 +146,8 @@ function EditPuzzle({ id }: { id: string }) {
   const [checking, setChecking] = useState(false);
   const poll = useRef(0);
 
-  function load(next: Puzzle) {
+  /** Show `next`; its solution too when it carries one (a save's answer does not: the editor keeps what was saved). */
+  function load(next: Puzzle, withSolution: boolean) {
     setPuzzle(next);
     setTitle(next.title);
     setStatement(next.statement ?? "");
@@ -144,14 +155,16 @@ function EditPuzzle({ id }: { id: string }) {
     setDifficulty(next.difficulty);
     setTags(next.tags ?? []);
     setValidators(next.validators ?? []);
-    setCode(next.solution?.code ?? "");
-    setLanguageId(languageIdOf(next));
+    if (withSolution) {
+      setCode(next.solution?.code ?? "");
+      setLanguageId(languageIdOf(next));
+    }
   }
 
   useEffect(() => {
     arena
-      .puzzle(id)
-      .then(load)
+      .puzzleWithSolution(id)
+      .then((next) => load(next, true))
       .catch((caught) => setLoadError(caught instanceof ArenaError && caught.status === 404 ? "This puzzle does not exist (or was deleted)." : errorText(caught)));
     return () => window.clearTimeout(poll.current);
   }, [id]);
@@ -192,14 +205,14 @@ function EditPuzzle({ id }: { id: string }) {
       statement,
       constraints,
       difficulty,
-      visibility: puzzle.visibility,
+      visibility: nextVisibility(puzzle.visibility, isModerator(me)),
       tags,
       validators: validators.map((item) => ({ ...(item._id ? { _id: item._id } : {}), input: item.input, output: item.output })),
       solution: { code, programmingLanguage: languageId || null },
     };
     try {
       const answer = await arena.savePuzzle(id, body);
-      load(answer);
+      load(answer, false);
       setSaved("Saved.");
       window.clearTimeout(poll.current);
       if (body.validators.length >= MIN_VALIDATORS && CHECKED.includes(answer.visibility) && code.trim()) {
@@ -265,6 +278,11 @@ function EditPuzzle({ id }: { id: string }) {
         </div>
       </header>
       <Verdict puzzle={puzzle} checking={checking} />
+      {puzzle.visibility === "approved" && !isModerator(me) && (
+        <Notice kind="info" testId="approved-edit">
+          This puzzle is public. Saving a change takes it out of the puzzles list until it passes the check and a moderator approves it again.
+        </Notice>
+      )}
       <Notice kind="ok" testId="save-ok">
         {saved && !error ? saved : ""}
       </Notice>

@@ -79,6 +79,8 @@ export const arena = {
 
   puzzles: (page: number, pageSize: number) => call<Page<Puzzle>>(`/puzzle?page=${page}&pageSize=${pageSize}`),
   puzzle: (id: string) => call<Puzzle>(`/puzzle/${id}`),
+  /** The puzzle with its reference solution (its author or a moderator). */
+  puzzleWithSolution: (id: string) => call<Puzzle>(`/puzzle/${id}/solution`),
   createPuzzle: (title: string) => post<Puzzle>("/puzzle", { title }),
   savePuzzle: (id: string, body: PuzzleSave) => call<Puzzle>(`/puzzle/${id}`, { method: "PUT", json: body }),
   deletePuzzle: (id: string) => call<unknown>(`/puzzle/${id}`, { method: "DELETE" }),
