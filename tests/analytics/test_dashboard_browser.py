@@ -178,6 +178,8 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     expect(row(page, "browser", "Firefox")).to_be_visible()
     expect(page.get_by_test_id("realtime-active")).to_have_text("2")
     expect(page.get_by_test_id("realtime-event")).to_have_count(6)
+    # a custom event by its name, not as "EVENT /pricing"
+    expect(page.get_by_test_id("realtime-event-name")).to_have_text("signup on /pricing")
     expect(row(page, "event_name", "signup")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "analytics-dashboard-1280.png"), full_page=True)
 

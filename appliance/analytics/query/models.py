@@ -79,6 +79,9 @@ class MetricsQuery(ReportQuery):
 
 class RealtimeQuery(_Doc):
     include_bots: Bool | None = None
+    include_event_names: Bool | None = Field(
+        None, description="OURS. true: each event also has its event_name (null for pageviews)."
+    )
 
 
 class SessionsQuery(ReportQuery):
@@ -189,6 +192,7 @@ class RecentEvent(_Doc):
     browser: str | None
     device_type: str | None
     ts: str
+    event_name: str | None = Field(None, description="OURS: with include_event_names=true.")
 
 
 class RealtimePage(_Doc):

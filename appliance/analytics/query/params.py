@@ -182,6 +182,7 @@ class QueryParams(Filters, _Scope):
     compare_end_date: date | None = Field(None, validate_default=True)
     # OURS (issue 21), opt-in so that prev_* stay Sparklytics' whole periods by default
     compare_elapsed: bool = False
+    include_event_names: bool = False  # OURS (issue 21): realtime's events with their names
     granularity: str | None = None  # as given (pageviews and events decide)
     metric_type: str | None = Field(None, validation_alias="type", validate_default=True)
     limit: int = Field(10, validate_default=True)
@@ -227,14 +228,14 @@ class QueryParams(Filters, _Scope):
             return bool(value == "true")
         raise _refuse("include_bots: expected true or false")
 
-    @field_validator("compare_elapsed", mode="before")
+    @field_validator("compare_elapsed", "include_event_names", mode="before")
     @classmethod
-    def _elapsed(cls, value: Any) -> bool:
+    def _flag(cls, value: Any, info: ValidationInfo) -> bool:
         if isinstance(value, bool):
             return value
         if value in ("true", "false"):
             return bool(value == "true")
-        raise _refuse("compare_elapsed: expected true or false")
+        raise _refuse(f"{info.field_name}: expected true or false")
 
     @field_validator("filter_country")
     @classmethod

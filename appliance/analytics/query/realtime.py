@@ -14,6 +14,15 @@ if TYPE_CHECKING:  # DuckDB loads when analytics.duckdb opens (warehouse/databas
 
 REALTIME_WINDOW = timedelta(minutes=30)
 REALTIME_LIMIT = 100
+RECENT_FIELDS: tuple[str, ...] = (
+    "event_type",
+    "url",
+    "referrer_domain",
+    "country",
+    "browser",
+    "device_type",
+    "ts",
+)
 
 
 def realtime_query(
@@ -21,7 +30,11 @@ def realtime_query(
     website_id: str,
     include_bots: bool,
     now: datetime | None = None,
+    *,
+    event_names: bool = False,
 ) -> dict[str, Any]:
+    """``event_names`` (OURS, issue 21): each event also carries its ``event_name`` (null for
+    a pageview), so that a feed names a custom event rather than showing its page."""
     since = (now or utc_now()) - REALTIME_WINDOW
     bots = "" if include_bots else " AND NOT coalesce(is_bot, false)"
     active = fetch(
@@ -39,11 +52,11 @@ def realtime_query(
         connection,
         # an internal referrer (warehouse/urls.py) is shown as none
         "SELECT event_type, url, nullif(referrer_domain, ''), country, browser, device_type, "  # noqa: S608
-        "CAST(created_at AS VARCHAR) FROM events "
+        f"CAST(created_at AS VARCHAR){', event_name' if event_names else ''} FROM events "
         f"WHERE website_id = ? AND created_at >= ?{bots} ORDER BY created_at DESC LIMIT ?",
         [website_id, since, REALTIME_LIMIT],
     )
-    names = ("event_type", "url", "referrer_domain", "country", "browser", "device_type", "ts")
+    names = RECENT_FIELDS + (("event_name",) if event_names else ())
     return {
         "data": {
             "active_visitors": int(active),

@@ -56,7 +56,10 @@ RULES: dict[Endpoint, Rules] = {
     "stats": Rules(blank_is_absent=True, country_code=True),
     "pageviews": Rules(blank_is_absent=True),
     "metrics": _METRICS,
-    "realtime": Rules(blank_is_absent=True, names=frozenset({"include_bots"})),
+    # include_event_names: ours, opt-in (the feed's answer keeps Sparklytics' fields otherwise)
+    "realtime": Rules(
+        blank_is_absent=True, names=frozenset({"include_bots", "include_event_names"})
+    ),
     "sessions": Rules(limit=Limit(50, 200, clamp=False), cursor=True),
     "events": _EVENTS,
     "event": replace(_EVENTS, event_name=True),  # a named event's properties or series

@@ -56,7 +56,9 @@ class QueryService:
 
     async def realtime(self, site: Website, params: QueryParams) -> dict[str, Any]:
         return await self.warehouse.read(
-            lambda connection: realtime_query(connection, site.id, params.include_bots)
+            lambda connection: realtime_query(
+                connection, site.id, params.include_bots, event_names=params.include_event_names
+            )
         )
 
     async def sessions(self, site: Website, params: QueryParams) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from appliance.analytics.query.realtime import RECENT_FIELDS
 from tests.analytics.query.conftest import HUMAN_EVENTS, TODAY, Get
 
 
@@ -30,3 +31,15 @@ def test_realtime(get: Get) -> None:
     with_bots = get("realtime", include_bots="true")["data"]
     assert with_bots["active_visitors"] == 5
     assert with_bots["recent_events"][0]["browser"] == "Googlebot"
+
+
+def test_realtime_names_custom_events_when_asked(get: Get) -> None:
+    """OURS (issue 21): include_event_names=true adds event_name, so that a feed names a
+    custom event; without it the events keep Sparklytics' fields (above)."""
+    events = get("realtime", include_event_names="true")["data"]["recent_events"]
+    assert all(set(event) == {*RECENT_FIELDS, "event_name"} for event in events)
+    names = {event["event_name"] for event in events if event["event_type"] == "event"}
+    assert "signup" in names
+    assert all(event["event_name"] is None for event in events if event["event_type"] == "pageview")
+    refused = get("realtime", status=400, include_event_names="yes")
+    assert "include_event_names" in refused["error"]["message"]

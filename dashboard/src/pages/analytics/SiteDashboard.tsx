@@ -379,7 +379,8 @@ function RealtimePanel({ siteId }: { siteId: string }) {
       if (stopped || document.visibilityState !== "visible") return;
       controller = new AbortController();
       try {
-        setData(await getRealtime(siteId, controller.signal));
+        // custom events by their names ("signup"), not by the page they were sent from
+        setData(await getRealtime(siteId, controller.signal, { include_event_names: "true" }));
         setError("");
       } catch (caught) {
         if (!isAbort(caught)) setError(errorMessage(caught));
@@ -424,9 +425,15 @@ function RealtimePanel({ siteId }: { siteId: string }) {
               <span className={`an-rt-kind an-rt-${event.event_type === "pageview" ? "pv" : "ev"}`}>
                 {event.event_type === "pageview" ? "view" : "event"}
               </span>
-              <span className="an-rt-url" title={event.url ?? ""}>
-                {event.event_type === "pageview" ? pagePath(event.url ?? "") : (event.event_name ?? pagePath(event.url ?? ""))}
-              </span>
+              {event.event_type !== "pageview" && event.event_name ? (
+                <span className="an-rt-url" title={`${event.event_name} on ${pagePath(event.url ?? "")}`} data-testid="realtime-event-name">
+                  {event.event_name} <span className="an-muted an-small">on {pagePath(event.url ?? "")}</span>
+                </span>
+              ) : (
+                <span className="an-rt-url" title={event.url ?? ""}>
+                  {pagePath(event.url ?? "")}
+                </span>
+              )}
               <span className="an-rt-meta">
                 {event.country ? <span aria-label={countryName(event.country)}>{flag(event.country)} </span> : null}
                 {timeAgo(event.ts, now)}
