@@ -4,6 +4,8 @@ import NotFound from "./pages/NotFound";
 import { Link, ParamsProvider, RoutesProvider, findRoute, matchPath, usePathname } from "./lib/router";
 import { useSocketState, type SocketState } from "./lib/socket";
 import { useSystem } from "./lib/system";
+import { useApplyTheme } from "./lib/theme";
+import { ThemeSwitch } from "./components/ThemeSwitch";
 
 type NavItem = { path: string; title: string };
 
@@ -46,6 +48,20 @@ function Header({ pathname }: { pathname: string }) {
   }
   items.push({ path: API_DOCS_PATH, title: "API" });
 
+  // On a phone the list scrolls sideways: bring the current page's item into view (centred)
+  // when the page or the list changes, so "Analytics" never starts off-screen.
+  const listRef = useRef<HTMLUListElement>(null);
+  const itemsKey = items.map((item) => item.path).join(" ");
+  useEffect(() => {
+    const list = listRef.current;
+    const current = list?.querySelector<HTMLElement>('[aria-current="page"]');
+    if (!list || !current) return;
+    const listBox = list.getBoundingClientRect();
+    const box = current.getBoundingClientRect();
+    if (box.left >= listBox.left && box.right <= listBox.right) return;
+    list.scrollLeft += box.left - listBox.left - (listBox.width - box.width) / 2;
+  }, [pathname, itemsKey]);
+
   return (
     <header className="site-header">
       <div className="header-inner">
@@ -54,7 +70,7 @@ function Header({ pathname }: { pathname: string }) {
           <span className="brand-name">Sparkhouse</span>
         </Link>
         <nav className="site-nav" aria-label="Main">
-          <ul>
+          <ul ref={listRef}>
             {items.map((item) => (
               <li key={item.path}>
                 <Link to={item.path} aria-current={isActive(item.path, pathname) ? "page" : undefined}>
@@ -64,15 +80,18 @@ function Header({ pathname }: { pathname: string }) {
             ))}
           </ul>
         </nav>
-        <div
-          className={`live live-${socketState}`}
-          data-testid="socket-indicator"
-          title={`Realtime socket: ${socketState}`}
-          aria-label={`Realtime socket ${socketState}`}
-          role="status"
-        >
-          <span className="state-dot" aria-hidden="true" />
-          <span className="live-label">{SOCKET_LABEL[socketState]}</span>
+        <div className="header-tools">
+          <ThemeSwitch />
+          <div
+            className={`live live-${socketState}`}
+            data-testid="socket-indicator"
+            title={`Realtime socket: ${socketState}`}
+            aria-label={`Realtime socket ${socketState}`}
+            role="status"
+          >
+            <span className="state-dot" aria-hidden="true" />
+            <span className="live-label">{SOCKET_LABEL[socketState]}</span>
+          </div>
         </div>
       </div>
     </header>
@@ -85,6 +104,7 @@ export default function App() {
   const { data } = useSystem();
   const mainRef = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
+  useApplyTheme(pathname); // on every page, so the theme never flips as you move around
 
   const title = match?.route.title ?? "Not found";
   useEffect(() => {

@@ -6,6 +6,7 @@
 import { useEffect, useRef } from "react";
 import SwaggerUIBundle from "swagger-ui-dist/swagger-ui-es-bundle.js";
 import "swagger-ui-dist/swagger-ui.css";
+import "./ApiDocs.css";
 
 export const OPENAPI_URL = "/api/openapi.json";
 

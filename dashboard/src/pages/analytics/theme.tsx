@@ -1,55 +1,15 @@
-/** Light / dark / system theme for the analytics pages (data-theme on <html>, kept in localStorage). */
-import { useEffect, useSyncExternalStore } from "react";
+/** The theme toggle of the analytics and share pages. The theme itself is app-wide
+ * (lib/theme.ts, applied by the shell): this toggle and the header's change the same choice. */
+import { useTheme as useAppTheme, type Theme } from "../../lib/theme";
 
-export type Theme = "system" | "light" | "dark";
-const KEY = "sparkhouse.analytics.theme";
-const listeners = new Set<() => void>();
+export type { Theme };
 
-function read(): Theme {
-  try {
-    const value = window.localStorage.getItem(KEY);
-    return value === "light" || value === "dark" ? value : "system";
-  } catch {
-    return "system";
-  }
-}
+/** The theme and its setter (the app-wide one). */
+export const useTheme = useAppTheme;
 
-let current: Theme = typeof window === "undefined" ? "system" : read();
-
-function setTheme(next: Theme): void {
-  current = next;
-  try {
-    if (next === "system") window.localStorage.removeItem(KEY);
-    else window.localStorage.setItem(KEY, next);
-  } catch {
-    // storage disabled: the choice lasts for this page
-  }
-  for (const listener of listeners) listener();
-}
-
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-/** The theme and its setter. */
-export function useTheme(): [Theme, (theme: Theme) => void] {
-  const theme = useSyncExternalStore(subscribe, () => current, () => "system" as Theme);
-  return [theme, setTheme];
-}
-
-/** Call once per page tree: while mounted, <html data-theme> follows the theme. */
-export function useApplyTheme(): void {
-  const [theme] = useTheme();
-  useEffect(() => {
-    const root = document.documentElement;
-    if (theme === "system") delete root.dataset.theme;
-    else root.dataset.theme = theme;
-    return () => {
-      delete root.dataset.theme;
-    };
-  }, [theme]);
-}
+/** Kept for the pages that call it: the shell applies the theme on every page now, so leaving
+ * analytics no longer drops it. */
+export function useApplyTheme(): void {}
 
 const OPTIONS: { id: Theme; label: string; icon: string }[] = [
   { id: "system", label: "System", icon: "◐" },
