@@ -204,9 +204,27 @@ def test_from_a_new_account_to_the_leaderboard(arena_ui: RunningServer, browser:
             expect(rows.nth(1)).to_have_attribute("data-username", bob)
             expect(page.get_by_test_id("standing-rank")).to_have_text(["🏆 1", "2"])
 
+        # while the game may still take late submissions: a ban, and the ban lifted
+        m.get_by_test_id("mod-tab-bans").click()
+        m.get_by_label("Username").fill(bob)
+        m.get_by_test_id("ban-lookup").click()
+        expect(m.get_by_test_id("ban-status")).to_have_text("Not banned")
+        m.get_by_label("Days").fill("2")
+        m.get_by_label("Reason").fill("too short")
+        m.get_by_test_id("ban-apply").click()
+        expect(m.get_by_role("alert")).to_contain_text("at least 10 characters")
+        m.get_by_label("Reason").fill("Spamming the game chat with links.")
+        m.get_by_test_id("ban-apply").click()
+        expect(m.get_by_test_id("ban-done")).to_have_text(f"{bob} is banned for 2 days.")
+        expect(m.get_by_test_id("ban-status")).to_contain_text("Banned · Until")
+        m.get_by_label("Reason").fill("The links were the puzzle's own, sorry.")
+        m.get_by_test_id("ban-lift").click()
+        expect(m.get_by_test_id("ban-done")).to_have_text(f"{bob} is no longer banned.")
+        expect(m.get_by_test_id("ban-status")).to_have_text("Not banned")
+        expect(m.get_by_test_id("ban-history").locator("li")).to_have_count(1)
+
         # once the late window is over, the moderator rates the game
         time.sleep(max(0.0, LATE_WINDOW + 1 - (time.monotonic() - ended)))
-        m.get_by_test_id("mod-tab-pending_puzzle").click()
         m.get_by_test_id("mod-recalculate").click()
         expect(m.get_by_test_id("mod-recalculated")).to_have_text("1 game rated.")
 
