@@ -30,6 +30,7 @@ import {
   bucketState,
   countryName,
   describeRange,
+  emojiFlags,
   filterParamFor,
   flag,
   formatCount,
@@ -48,7 +49,7 @@ import {
 } from "./format";
 import type { ChartMetric } from "./charts";
 import { MoreDialog } from "./MoreDialog";
-import { Breadcrumb, BreakdownCard, KpiCards, Notice, errorMessage, isAbort, pagePath, useViewTitle, type Tab } from "./ui";
+import { Breadcrumb, BreakdownCard, CountryFlag, KpiCards, Notice, errorMessage, isAbort, pagePath, useViewTitle, type Tab } from "./ui";
 
 // ---- toolbar -------------------------------------------------------------------------------
 
@@ -143,7 +144,7 @@ function ComparePicker({ state, onChange }: { state: DashboardState; onChange: (
 
 /** A filter's value as the dashboard shows it (a country's name, a page's path, "macOS"). */
 function chipText(param: string, value: string): string {
-  if (param === "filter_country") return `${flag(value)} ${countryName(value)}`;
+  if (param === "filter_country") return emojiFlags() ? `${flag(value)} ${countryName(value)}` : countryName(value);
   if (param === "filter_page") return pagePath(value);
   if (param === "filter_os") return productName("os", value);
   if (param === "filter_browser") return productName("browser", value);
@@ -435,7 +436,12 @@ function RealtimePanel({ siteId }: { siteId: string }) {
                 </span>
               )}
               <span className="an-rt-meta">
-                {event.country ? <span aria-label={countryName(event.country)}>{flag(event.country)} </span> : null}
+                {event.country ? (
+                  <span title={countryName(event.country)}>
+                    <CountryFlag code={event.country} />
+                    <span className="an-visually-hidden">{countryName(event.country)}</span>{" "}
+                  </span>
+                ) : null}
                 {timeAgo(event.ts, now)}
               </span>
             </li>

@@ -5,6 +5,7 @@ import { AnalyticsError, type MetricRow, type MetricType, type Stats } from "./a
 import {
   countryName,
   delta,
+  emojiFlags,
   flag,
   formatCount,
   formatDuration,
@@ -292,13 +293,28 @@ export function pagePath(url: string): string {
   }
 }
 
+/** A country's flag as emoji where the system draws them, else its code in a small badge
+ * (until flag images are bundled: issue 21 asks for an npm package of them). */
+export function CountryFlag({ code }: { code: string }) {
+  if (emojiFlags() || !/^[A-Za-z]{2}$/.test(code)) {
+    return (
+      <span className="an-flag" aria-hidden="true">
+        {flag(code)}
+      </span>
+    );
+  }
+  return (
+    <span className="an-flag an-flag-code" aria-hidden="true" data-testid="flag-code">
+      {code.toUpperCase()}
+    </span>
+  );
+}
+
 export function displayValue(type: MetricType, value: string): ReactNode {
   if (type === "country") {
     return (
       <>
-        <span className="an-flag" aria-hidden="true">
-          {flag(value)}
-        </span>{" "}
+        <CountryFlag code={value} />{" "}
         {countryName(value)}
       </>
     );
