@@ -98,6 +98,10 @@ def test_the_site_zone_labels_ranges_hours_and_comparisons(browser: Any, berlin_
     expect(label).to_contain_text("Last 7 days")
     expect(page.get_by_test_id("range-zone")).to_contain_text("Europe/Berlin")
     expect(label).not_to_contain_text("UTC")
+    # custom events are read in whole UTC days (as Sparklytics): their card says so
+    expect(page.get_by_test_id("breakdown-events").locator("th").first).to_have_text(
+        "Event (UTC days)"
+    )
     shoot(page, "dashboard-7d")
 
     # the viewer's zone instead: asked, labelled and kept in the address

@@ -311,7 +311,7 @@ function MetricCard({
 }
 
 /** Custom events from /events (falls back to the event_name breakdown of /metrics). */
-function EventsCard({ siteId, query, queryKey }: { siteId: string; query: Query; queryKey: string }) {
+function EventsCard({ siteId, query, queryKey, zone }: { siteId: string; query: Query; queryKey: string; zone: string }) {
   const [rows, setRows] = useState<MetricRow[] | undefined>(undefined);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState("");
@@ -351,7 +351,8 @@ function EventsCard({ siteId, query, queryKey }: { siteId: string; query: Query;
   return (
     <BreakdownCard
       title="Events"
-      tabs={[{ type: "event_name", label: "Events", column: "Event" }]}
+      // /events reads whole UTC days whatever the zone (as Sparklytics): the card says so
+      tabs={[{ type: "event_name", label: "Events", column: zone === "UTC" ? "Event" : "Event (UTC days)" }]}
       active="event_name"
       onTab={() => undefined}
       rows={rows}
@@ -650,7 +651,7 @@ export function SiteDashboard({ siteId }: { siteId: string }) {
         {zone && GROUPS.map((group) => (
           <MetricCard key={group.title} siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} group={group} onPick={addFilter} />
         ))}
-        {zone && <EventsCard siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} />}
+        {zone && <EventsCard siteId={siteId} query={breakdownQuery} queryKey={breakdownKey} zone={zone} />}
       </div>
       <p className="an-muted an-small" data-testid="breakdown-note">
         A visitor counts once in every row they match (each page they viewed, each source they came from), so a
