@@ -89,7 +89,7 @@ function Standings({ standings, meId, finished }: { standings: Standing[]; meId:
                 <td className="ar-num">{seconds(row.timeSpent)}</td>
                 <td className="ar-num">{row.codeLength}</td>
                 <td>
-                  <button type="button" className="ar-link ar-small" onClick={() => void show(row.submissionId)} aria-expanded={code[row.submissionId] !== undefined}>
+                  <button type="button" className="ar-link ar-small" onClick={() => void show(row.submissionId)} aria-expanded={code[row.submissionId] !== undefined} aria-label={`${row.username}'s code`}>
                     Code
                   </button>
                 </td>

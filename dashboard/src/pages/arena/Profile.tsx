@@ -24,6 +24,9 @@ export default function Profile({ name }: { name: string }) {
   const [rankings, setRankings] = useState<Rankings | null>(null);
   const [titles, setTitles] = useState<Record<string, string>>({});
   const [error, setError] = useState("");
+  /** The viewer's own puzzles, drafts included (the activity lists only approved ones). */
+  const [mine, setMine] = useState<{ items: Puzzle[]; total: number } | null>(null);
+  const ownName = me?.username;
 
   useEffect(() => {
     arena
@@ -53,6 +56,14 @@ export default function Profile({ name }: { name: string }) {
       .catch((caught) => setError(caught instanceof ArenaError && caught.status === 404 ? `There is no player called “${name}”.` : errorText(caught)));
   }, [name]);
 
+  useEffect(() => {
+    if (!ownName || ownName.toLowerCase() !== name.toLowerCase()) return setMine(null);
+    arena
+      .userPuzzles(ownName)
+      .then((page) => setMine({ items: page.items, total: page.totalItems }))
+      .catch(() => setMine(null));
+  }, [ownName, name]);
+
   if (error) {
     return (
       <div className="ar-card" data-testid="profile-error">
@@ -66,6 +77,8 @@ export default function Profile({ name }: { name: string }) {
   const { user, activity } = data;
   const solved = new Set(activity.submissions.filter((item) => item.result.result === "success").map((item) => item.puzzle)).size;
   const isMe = me?.userId === user._id;
+  const written = isMe && mine ? mine.items : activity.puzzles;
+  const writtenCount = isMe && mine ? mine.total : activity.puzzles.length;
 
   return (
     <section className="ar-page" data-testid="profile">
@@ -92,7 +105,7 @@ export default function Profile({ name }: { name: string }) {
           </div>
           <div>
             <dt>Puzzles</dt>
-            <dd>{activity.puzzles.length}</dd>
+            <dd>{writtenCount}</dd>
           </div>
         </dl>
         {!isMe && <ReportButton kind="user" target={user._id} />}
@@ -143,12 +156,24 @@ export default function Profile({ name }: { name: string }) {
             )}
           </section>
           <section className="ar-card" aria-labelledby="authored-title">
-            <h2 id="authored-title">Puzzles written</h2>
-            {activity.puzzles.length === 0 ? (
+            <div className="ar-row ar-row-between">
+              <h2 id="authored-title">Puzzles written</h2>
+              {isMe && (
+                <Link to="/arena/puzzles/new" className="button ar-btn-s">
+                  + New puzzle
+                </Link>
+              )}
+            </div>
+            {isMe && writtenCount > written.length && (
+              <p className="ar-muted ar-small">
+                {written.length} of {writtenCount} shown.
+              </p>
+            )}
+            {written.length === 0 ? (
               <p className="ar-muted">{isMe ? <Link to="/arena/puzzles/new">Write your first puzzle</Link> : "None yet."}</p>
             ) : (
               <ul className="ar-plain-list" data-testid="profile-puzzles">
-                {activity.puzzles.map((puzzle) => (
+                {written.map((puzzle) => (
                   <li key={puzzle._id}>
                     <Link to={isMe ? `/arena/puzzles/${puzzle._id}/edit` : `/arena/puzzles/${puzzle._id}`}>{puzzle.title}</Link> <DifficultyBadge difficulty={puzzle.difficulty} />{" "}
                     {puzzle.visibility !== "approved" && <VisibilityBadge visibility={puzzle.visibility} />}
