@@ -261,7 +261,26 @@ function GameLive({ id }: { id: string }) {
 
       <div className="ar-split">
         <div className="ar-col">
-          {started && puzzle && <Statement puzzle={puzzle} />}
+          {started && puzzle ? (
+            <Statement puzzle={puzzle} />
+          ) : (
+            <section className="ar-card" aria-labelledby="game-players-title">
+              <h2 id="game-players-title">
+                Players <span className="ar-count">{game.players.length}</span>
+              </h2>
+              <ul className="ar-players" data-testid="game-players">
+                {game.players.map((player) => (
+                  <li key={player._id}>
+                    <span className="ar-avatar ar-avatar-s" aria-hidden="true">
+                      {player.username.slice(0, 1).toUpperCase()}
+                    </span>
+                    {player.username}
+                    {player._id === me?.userId && <span className="ar-muted ar-small">(you)</span>}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
         </div>
         <div className="ar-col">
           {started && puzzle && !finished && (
