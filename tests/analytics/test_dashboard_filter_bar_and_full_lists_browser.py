@@ -1,10 +1,11 @@
 """The site dashboard's filter bar and breakdown lists in headless Debian chromium against a
 real server (issue 21): the range and filters stay in view while scrolling (below the
 appliance's sticky header), a clicked row shows up as a flashing chip and is announced; every
-breakdown with more than its top 10 rows has "More": the full list, searchable, 25 rows a page,
-a row of it a filter; operating systems, browsers and devices are named as their makers spell
-them, and a country shows its code where the system draws no flag emoji. Seeded traffic plus 40
-pageviews of distinct pages; screenshots in tests/artifacts/analytics-dashboard/."""
+breakdown with more than its top 10 rows, custom events too, has "More": the full list,
+searchable, 25 rows a page, a row of it a filter; operating systems, browsers and devices are
+named as their makers spell them, and a country shows its code where the system draws no flag
+emoji. Seeded traffic plus 40 pageviews of distinct pages and 12 custom events; screenshots in
+tests/artifacts/analytics-dashboard/."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "analytics-dashboard"
 PASSWORD = "filter bar and full lists"
 LANDINGS = 40  # distinct pages beyond the seeded ones: more than a page of the full list
+PROMOS = 12  # distinct custom events: more than the Events card's 10
 
 Site = tuple[RunningServer, str]
 
@@ -54,6 +56,10 @@ def busy_site(make_server: Callable[..., RunningServer], tmp_path: Path) -> Iter
             forwarded = {**headers, "X-Forwarded-For": f"203.0.113.{number}"}
             response = client.post("/api/collect", json=body, headers=forwarded)
             assert response.status_code == 202, response.text
+            if number <= PROMOS:
+                event = {**body, "type": "event", "event_name": f"promo_{number:02d}"}
+                response = client.post("/api/collect", json=event, headers=forwarded)
+                assert response.status_code == 202, response.text
     yield server, site
 
 
@@ -162,5 +168,13 @@ def test_more_opens_the_full_list_searchable_and_paged(browser: Any, busy_site: 
     expect(dialog).to_have_count(0)
     expect(page.get_by_test_id("filter-chip")).to_contain_text("/landing/31")
     expect(page.get_by_test_id("kpi-pageviews")).to_have_text("1")
+
+    # custom events too: every name /events gave, counted (not filters)
+    page.get_by_test_id("filter-chip").click()
+    page.get_by_test_id("more-event_name").click()
+    expect(dialog.locator("th").nth(1)).to_have_text("Count")
+    dialog.get_by_test_id("more-search").fill("promo_")
+    expect(dialog.get_by_test_id("more-row")).to_have_count(PROMOS)
+    page.keyboard.press("Escape")
     assert problems == [], problems
     context.close()

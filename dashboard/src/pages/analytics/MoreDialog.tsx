@@ -29,6 +29,8 @@ export function MoreDialog({
   query,
   queryKey,
   valueKey,
+  valueLabel,
+  preloaded,
   onPick,
   onClose,
 }: {
@@ -40,6 +42,10 @@ export function MoreDialog({
   /** stands for ``query`` (a new object on every render of the dashboard) */
   queryKey: string;
   valueKey: "visitors" | "pageviews";
+  /** the number column's heading (default: Views or Visitors) */
+  valueLabel?: string;
+  /** every row already at hand (custom events: /events gives them all): nothing to read */
+  preloaded?: MetricRow[];
   onPick?: (type: MetricType, value: string) => void;
   onClose: () => void;
 }) {
@@ -58,6 +64,11 @@ export function MoreDialog({
   }, []);
 
   useEffect(() => {
+    if (preloaded) {
+      setRows(preloaded);
+      setTotal(preloaded.length);
+      return;
+    }
     const controller = new AbortController();
     (async () => {
       const found: MetricRow[] = [];
@@ -83,6 +94,7 @@ export function MoreDialog({
   const shown = matching.slice(page * PAGE, page * PAGE + PAGE);
   const max = Math.max(1, ...(rows ?? []).map((row) => row[valueKey]));
   const other = valueKey === "visitors" ? "pageviews" : "visitors";
+  const otherLabel = other === "pageviews" ? "Views" : "Visitors";
 
   function pick(value: string) {
     onPick?.(type, value);
@@ -129,10 +141,10 @@ export function MoreDialog({
               <tr>
                 <th scope="col">{column}</th>
                 <th scope="col" className="an-num">
-                  {valueKey === "pageviews" ? "Views" : "Visitors"}
+                  {valueLabel ?? (valueKey === "pageviews" ? "Views" : "Visitors")}
                 </th>
                 <th scope="col" className="an-num">
-                  {other === "pageviews" ? "Views" : "Visitors"}
+                  {otherLabel}
                 </th>
               </tr>
             </thead>

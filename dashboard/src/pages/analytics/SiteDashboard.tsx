@@ -312,6 +312,8 @@ function MetricCard({
 
 /** Custom events from /events (falls back to the event_name breakdown of /metrics). */
 function EventsCard({ siteId, query, queryKey, zone }: { siteId: string; query: Query; queryKey: string; zone: string }) {
+  const [all, setAll] = useState<MetricRow[]>([]); // /events gives every name (up to 200)
+  const [open, setOpen] = useState(false);
   const [rows, setRows] = useState<MetricRow[] | undefined>(undefined);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState("");
@@ -336,6 +338,7 @@ function EventsCard({ siteId, query, queryKey, zone }: { siteId: string; query: 
         return result.data.rows;
       })
       .then((list) => {
+        setAll(list);
         setRows(list.slice(0, 10));
         setLoading(false);
       })
@@ -348,11 +351,13 @@ function EventsCard({ siteId, query, queryKey, zone }: { siteId: string; query: 
     // eslint-disable-next-line react-hooks/exhaustive-deps -- queryKey stands for query
   }, [siteId, queryKey]);
 
+  // /events reads whole UTC days whatever the zone (as Sparklytics): the card says so
+  const column = zone === "UTC" ? "Event" : "Event (UTC days)";
   return (
+    <>
     <BreakdownCard
       title="Events"
-      // /events reads whole UTC days whatever the zone (as Sparklytics): the card says so
-      tabs={[{ type: "event_name", label: "Events", column: zone === "UTC" ? "Event" : "Event (UTC days)" }]}
+      tabs={[{ type: "event_name", label: "Events", column }]}
       active="event_name"
       onTab={() => undefined}
       rows={rows}
@@ -360,7 +365,23 @@ function EventsCard({ siteId, query, queryKey, zone }: { siteId: string; query: 
       error={error}
       valueKey="pageviews"
       valueLabel="Count"
+      onMore={all.length > 10 ? () => setOpen(true) : undefined}
     />
+    {open && (
+      <MoreDialog
+        siteId={siteId}
+        type="event_name"
+        title="Events"
+        column={column}
+        query={query}
+        queryKey={queryKey}
+        valueKey="pageviews"
+        valueLabel="Count"
+        preloaded={all}
+        onClose={() => setOpen(false)}
+      />
+    )}
+    </>
   );
 }
 
