@@ -45,6 +45,7 @@ SUITES: dict[str, str] = {
     "packaging": "bench.packaging",
     "arena": "bench.arena",
     "arena-leaderboard": "bench.arena_leaderboard",
+    "arena-games": "bench.arena_games",
 }
 RESULTS = BENCH_DIR / "RESULTS.md"
 SECTION = re.compile(r"<!-- suite:(?P<name>[\w-]+) -->\n.*?<!-- /suite:(?P=name) -->\n", re.S)
