@@ -147,11 +147,16 @@ export function TimeSeriesChart({
       data-metric={metric}
       data-partial={partial ? "true" : "false"}
       data-drawn={rows.filter((row) => row.state !== "future").length}
-      role="img"
-      aria-label={`Chart of ${metric}: ${summary}`}
     >
       <ResponsiveContainer width="100%" height={height}>
-        <ComposedChart data={rows} margin={{ top: 8, right: 0, bottom: 0, left: 0 }}>
+        {/* the chart's own svg is named (recharts makes it role="application": the arrow keys
+            move its tooltip), not a role="img" around it that would hide that from readers */}
+        <ComposedChart
+          data={rows}
+          margin={{ top: 8, right: 0, bottom: 0, left: 0 }}
+          title={`Traffic chart of ${metric}, the other metric on the right-hand scale`}
+          desc={summary}
+        >
           <defs>
             <linearGradient id="an-pv-fill" x1="0" y1="0" x2="0" y2="1">
               <stop offset="0%" className={metric === "pageviews" ? "an-grad-start" : "an-grad-start-2"} />
