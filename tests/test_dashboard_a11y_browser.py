@@ -3,8 +3,7 @@ violation on any page in either theme, the theme chosen in the header holds on e
 other tabs and after a reload, and on a phone the current navigation item is on screen.
 
 axe-core is the engine `@axe-core/playwright` wraps; the suite drives Playwright from Python,
-so the engine itself (tests/node, `make node-deps`) is injected into each page. The arena's
-pages are not listed yet: issue 21 leaves them open (their difficulty filter and badges)."""
+so the engine itself (tests/node, `make node-deps`) is injected into each page."""
 
 from __future__ import annotations
 
@@ -34,7 +33,7 @@ def background(page: Any) -> str:
 @pytest.fixture(scope="module")
 def site_server(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[RunningServer, str, str]]:
+) -> Iterator[tuple[RunningServer, str, str, str]]:
     """A server with open analytics (no login), one website with pageviews, and one room."""
     from tests.conftest import start_server
 
@@ -57,12 +56,19 @@ def site_server(
             assert sent.status_code == 202, sent.text
         room = "a11y-room"
         assert client.put(f"/api/rooms/{room}", json={"state": {"turn": "x"}}).status_code == 200
-    yield running, site, room
+        # one of the sample puzzles the arena adds just after its first start
+        deadline = time.monotonic() + 20
+        while not (items := client.get("/api/v1/puzzle").json()["items"]):
+            assert time.monotonic() < deadline, "the arena's sample puzzles never appeared"
+            time.sleep(0.2)
+        puzzle: str = items[0]["_id"]
+    yield running, site, room, puzzle
     running.stop()
 
 
-def pages(site: str, room: str) -> list[tuple[str, str]]:
-    """Every page of the dashboard (but the arena's), each with what shows it is drawn."""
+def pages(site: str, room: str, puzzle: str) -> list[tuple[str, str]]:
+    """Every page of the dashboard a visitor reaches without signing in, each with what shows
+    it is drawn."""
     return [
         ("/", "[data-testid=parts]"),
         ("/board", "[data-testid=replay-note]"),
@@ -77,6 +83,11 @@ def pages(site: str, room: str) -> list[tuple[str, str]]:
         (f"/analytics/sites/{site}/settings", "main h1"),
         ("/share/not-a-share-link", "main h1, main [role=alert]"),
         ("/docs/api", ".opblock"),
+        ("/arena", "[data-testid=puzzle-card]"),
+        (f"/arena/puzzles/{puzzle}", "[data-testid=puzzle-statement]"),
+        ("/arena/leaderboard", "[data-testid=leaderboard]"),
+        ("/arena/login", "[data-testid=login-submit]"),
+        ("/arena/register", "[data-testid=register-submit]"),
         ("/no-such-page", "main h1"),
     ]
 
@@ -95,11 +106,11 @@ def serious_violations(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_axe_finds_no_serious_violation_on_any_page(
-    site_server: tuple[RunningServer, str, str], browser: Any, theme: str
+    site_server: tuple[RunningServer, str, str, str], browser: Any, theme: str
 ) -> None:
     if not AXE.is_file():
         pytest.fail("axe-core is missing: run `make node-deps` (make test does)")
-    running, site, room = site_server
+    running, site, room, puzzle = site_server
     # The system says the other theme and the header's switch picks this one: both palettes
     # (prefers-color-scheme and data-theme) are the same values, the switch's is the one at risk.
     other = "dark" if theme == "light" else "light"
@@ -112,7 +123,7 @@ def test_axe_finds_no_serious_violation_on_any_page(
     page.goto(running.url)
     page.get_by_test_id(f"site-theme-{theme}").click()
     problems: dict[str, list[str]] = {}
-    for path, ready in pages(site, room):
+    for path, ready in pages(site, room, puzzle):
         page.goto(f"{running.url}{path}")
         page.locator(ready).first.wait_for(timeout=15_000)
         expect(page.locator("#main")).not_to_contain_text("Loading…", timeout=15_000)

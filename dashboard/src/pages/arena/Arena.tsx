@@ -3,7 +3,7 @@ import { Component, lazy, Suspense, type ReactNode } from "react";
 import { Link, matchPath, navigate, usePathname } from "../../lib/router";
 import { Login, Register } from "./Auth";
 import Puzzles from "./Puzzles";
-import { Loading, SessionContext, ThemeToggle, isModerator, useApplyTheme, useSession, useSessionState } from "./ui";
+import { Loading, SessionContext, isModerator, useSession, useSessionState } from "./ui";
 import "./arena.css";
 
 const PuzzlePage = lazy(() => import("./PuzzlePage"));
@@ -77,7 +77,6 @@ function ArenaNav({ pathname }: { pathname: string }) {
         ))}
       </nav>
       <div className="ar-bar-end">
-        <ThemeToggle />
         {loading ? null : me ? (
           <div className="ar-account" data-testid="arena-account">
             <Link to={`/arena/users/${encodeURIComponent(me.username)}`} className="ar-user-chip" data-testid="arena-me">
@@ -111,7 +110,6 @@ function ArenaNav({ pathname }: { pathname: string }) {
 }
 
 export default function Arena() {
-  useApplyTheme();
   const session = useSessionState();
   const pathname = usePathname().replace(/\/+$/, "") || "/arena";
   let content: ReactNode = null;

@@ -33,7 +33,7 @@ export function Statement({ puzzle }: { puzzle: Puzzle }) {
         {validators.length === 0 ? (
           <p className="ar-muted">This puzzle has no tests yet.</p>
         ) : (
-          <ol className="ar-tests" data-testid="validators">
+          <ol className="ar-tests" data-testid="validators" tabIndex={0} aria-labelledby="tests-title">
             {validators.slice(0, 50).map((validator, index) => (
               <li key={validator._id ?? index} className="ar-test">
                 <span className="ar-test-n">#{index + 1}</span>

@@ -6,10 +6,10 @@ import {
   useEffect,
   useId,
   useState,
-  useSyncExternalStore,
   type ReactNode,
 } from "react";
 import { Link } from "../../lib/router";
+import { useTheme } from "../../lib/theme";
 import { arena } from "./api";
 import { closeArenaSocket } from "./live";
 import type { Author, Difficulty, Id, Me } from "./types";
@@ -67,59 +67,7 @@ export function useSessionState(): Session {
 
 export const isModerator = (me: Me | null) => me !== null && (me.role === "moderator" || me.role === "admin");
 
-// ---- theme (shared with the analytics pages: same storage key, <html data-theme>) -----------
-
-export type Theme = "system" | "light" | "dark";
-const THEME_KEY = "sparkhouse.analytics.theme";
-const themeListeners = new Set<() => void>();
-
-function readTheme(): Theme {
-  try {
-    const value = window.localStorage.getItem(THEME_KEY);
-    return value === "light" || value === "dark" ? value : "system";
-  } catch {
-    return "system";
-  }
-}
-
-let currentTheme: Theme = typeof window === "undefined" ? "system" : readTheme();
-
-function setTheme(next: Theme): void {
-  currentTheme = next;
-  try {
-    if (next === "system") window.localStorage.removeItem(THEME_KEY);
-    else window.localStorage.setItem(THEME_KEY, next);
-  } catch {
-    // storage disabled: the choice lasts for this page
-  }
-  for (const listener of themeListeners) listener();
-}
-
-export function useTheme(): [Theme, (theme: Theme) => void] {
-  const theme = useSyncExternalStore(
-    (listener) => {
-      themeListeners.add(listener);
-      return () => themeListeners.delete(listener);
-    },
-    () => currentTheme,
-    () => "system" as Theme,
-  );
-  return [theme, setTheme];
-}
-
-/** While mounted, <html data-theme> follows the chosen theme. */
-export function useApplyTheme(): Theme {
-  const [theme] = useTheme();
-  useEffect(() => {
-    const root = document.documentElement;
-    if (theme === "system") delete root.dataset.theme;
-    else root.dataset.theme = theme;
-    return () => {
-      delete root.dataset.theme;
-    };
-  }, [theme]);
-  return theme;
-}
+// ---- theme: the dashboard's one choice (lib/theme.ts), switched in the shell's header ------------
 
 /** The effective scheme (for the editor's colours). */
 export function useDark(): boolean {
@@ -133,34 +81,6 @@ export function useDark(): boolean {
     return () => query.removeEventListener("change", update);
   }, []);
   return theme === "dark" || (theme === "system" && systemDark);
-}
-
-const THEMES: { id: Theme; label: string; icon: string }[] = [
-  { id: "system", label: "System", icon: "◐" },
-  { id: "light", label: "Light", icon: "☀" },
-  { id: "dark", label: "Dark", icon: "☾" },
-];
-
-export function ThemeToggle() {
-  const [theme, set] = useTheme();
-  return (
-    <div className="ar-segmented" role="group" aria-label="Colour theme" data-testid="arena-theme">
-      {THEMES.map((option) => (
-        <button
-          key={option.id}
-          type="button"
-          className="ar-segment"
-          aria-pressed={theme === option.id}
-          onClick={() => set(option.id)}
-          title={`${option.label} theme`}
-          aria-label={`${option.label} theme`}
-          data-testid={`arena-theme-${option.id}`}
-        >
-          <span aria-hidden="true">{option.icon}</span>
-        </button>
-      ))}
-    </div>
-  );
 }
 
 // ---- pieces --------------------------------------------------------------------------------
