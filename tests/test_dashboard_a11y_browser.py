@@ -160,7 +160,6 @@ def test_the_theme_holds_on_every_page_in_every_tab(
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     expect(page.get_by_test_id("site-theme-dark")).to_have_attribute("aria-pressed", "true")
     # Through the navigation, analytics included (it used to drop the theme on the way out).
-    # The arena keeps its own copy of the choice: leaving it must not drop the theme either.
     for name in ("Spark board", "Analytics", "Rooms", "Arena", "Click the Button", "Home"):
         page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
         expect(page.locator("html")).to_have_attribute("data-theme", "dark")

@@ -7,8 +7,8 @@ import { useEffect, useSyncExternalStore } from "react";
 
 export type Theme = "system" | "light" | "dark";
 
-/** The name predates the app-wide theme (it was the analytics pages' own); the arena's pages
- * keep their copy of the choice under it too, so it stays. */
+/** The name predates the app-wide theme (it was the analytics pages' own): kept, so a choice
+ * made there before still holds. */
 const KEY = "sparkhouse.analytics.theme";
 const listeners = new Set<() => void>();
 
@@ -70,7 +70,7 @@ export function useTheme(): [Theme, (theme: Theme) => void] {
 
 /** Keep <html data-theme> on the chosen theme (none for "system"). Called once, by the shell,
  * with the path: after each navigation the choice is read again from storage and re-applied,
- * since a page with a theme store of its own (the arena's) may have changed or dropped it. */
+ * so nothing a page did to the attribute outlives the page. */
 export function useApplyTheme(pathname: string): void {
   const [theme] = useTheme();
   useEffect(() => {
