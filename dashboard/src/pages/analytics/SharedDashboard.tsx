@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { useParams } from "../../lib/router";
 import { AnalyticsError, getShareOverview, type MetricType, type Overview } from "./api";
 import { TimeSeriesChart } from "./charts";
-import { addDays, formatDay, today } from "./format";
+import { addDays, bucketState, formatDay, today } from "./format";
 import { ThemeToggle, useApplyTheme, useTheme } from "./theme";
 import { BreakdownCard, KpiCards, Notice, errorMessage, isAbort, useViewTitle, type Tab } from "./ui";
 import "./analytics.css";
@@ -122,11 +122,16 @@ export default function SharedDashboard() {
           <h2 id="shared-chart-title">Traffic</h2>
           <ul className="an-legend" aria-label="Legend">
             <li>
-              <span className="an-key an-key-pv" aria-hidden="true" /> Pageviews
+              <span className="an-key an-key-pv" aria-hidden="true" /> Pageviews <span className="an-muted">(left scale)</span>
             </li>
             <li>
-              <span className="an-key an-key-vis" aria-hidden="true" /> Visitors
+              <span className="an-key an-key-vis" aria-hidden="true" /> Visitors <span className="an-muted">(right scale)</span>
             </li>
+            {overview && overview.pageviews.series.some((point) => bucketState(point.date, overview.pageviews.granularity, "UTC") === "current") && (
+              <li>
+                <span className="an-key an-key-partial" aria-hidden="true" /> Incomplete {overview.pageviews.granularity}
+              </li>
+            )}
           </ul>
         </header>
         {overview ? (
