@@ -16,6 +16,8 @@ export default defineConfig(({ mode }) => {
       target: "es2022",
       sourcemap: false,
       modulePreload: { polyfill: false },
+      // Country flags stay files (fetched when shown): inlined, all 267 would sit in the JS.
+      assetsInlineLimit: (file: string) => (file.includes("country-flag-icons") ? false : undefined),
     },
     server: {
       proxy: {

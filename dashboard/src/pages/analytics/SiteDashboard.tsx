@@ -30,9 +30,7 @@ import {
   bucketState,
   countryName,
   describeRange,
-  emojiFlags,
   filterParamFor,
-  flag,
   formatCount,
   formatDay,
   inZone,
@@ -144,7 +142,7 @@ function ComparePicker({ state, onChange }: { state: DashboardState; onChange: (
 
 /** A filter's value as the dashboard shows it (a country's name, a page's path, "macOS"). */
 function chipText(param: string, value: string): string {
-  if (param === "filter_country") return emojiFlags() ? `${flag(value)} ${countryName(value)}` : countryName(value);
+  if (param === "filter_country") return countryName(value);
   if (param === "filter_page") return pagePath(value);
   if (param === "filter_os") return productName("os", value);
   if (param === "filter_browser") return productName("browser", value);

@@ -34,46 +34,6 @@ export function delta(current: number, previous: number): number | null {
 
 // ---- countries -----------------------------------------------------------------------------
 
-/** Regional-indicator emoji for a 2-letter ISO code (🇩🇪 for "DE"). */
-export function flag(code: string): string {
-  if (!/^[A-Za-z]{2}$/.test(code)) return "🏳️";
-  const upper = code.toUpperCase();
-  return String.fromCodePoint(0x1f1e6 + upper.charCodeAt(0) - 65, 0x1f1e6 + upper.charCodeAt(1) - 65);
-}
-
-let flagsDrawn: boolean | null = null;
-
-/**
- * Whether this system draws flag emoji: Windows and most Linux desktops draw a pair of letters
- * or boxes instead. Drawn once on a canvas: a flag has coloured pixels, letters and boxes are
- * grey.
- */
-export function emojiFlags(): boolean {
-  if (flagsDrawn !== null) return flagsDrawn;
-  flagsDrawn = false;
-  try {
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = 20;
-    const context = canvas.getContext("2d", { willReadFrequently: true });
-    if (!context) return flagsDrawn;
-    context.font = "16px sans-serif";
-    context.textBaseline = "top";
-    context.fillStyle = "#000";
-    context.fillText(flag("US"), 0, 0);
-    const pixels = context.getImageData(0, 0, 20, 20).data;
-    for (let index = 0; index < pixels.length; index += 4) {
-      const [red, green, blue] = [pixels[index]!, pixels[index + 1]!, pixels[index + 2]!];
-      if (Math.max(red, green, blue) - Math.min(red, green, blue) > 40) {
-        flagsDrawn = true;
-        break;
-      }
-    }
-  } catch {
-    // no canvas (tests, locked-down browsers): the code badge it is
-  }
-  return flagsDrawn;
-}
-
 // The parser's (woothee's) names → the names the products go by; the value sent back as a
 // filter stays the stored one.
 const OS_NAMES: Record<string, string> = {

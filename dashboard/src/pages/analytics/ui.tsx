@@ -5,13 +5,12 @@ import { AnalyticsError, type MetricRow, type MetricType, type Stats } from "./a
 import {
   countryName,
   delta,
-  emojiFlags,
-  flag,
   formatCount,
   formatDuration,
   formatPercent,
   productName,
 } from "./format";
+import { flagUrl } from "./flags";
 
 export function errorMessage(error: unknown): string {
   if (error instanceof AnalyticsError) return error.message;
@@ -293,15 +292,12 @@ export function pagePath(url: string): string {
   }
 }
 
-/** A country's flag as emoji where the system draws them, else its code in a small badge
- * (until flag images are bundled: issue 21 asks for an npm package of them). */
+/** A country's flag (an image from flags.ts), or its code in a small badge for a code without
+ * one (an unknown or made-up country). Decorative: the country's name follows it. */
 export function CountryFlag({ code }: { code: string }) {
-  if (emojiFlags() || !/^[A-Za-z]{2}$/.test(code)) {
-    return (
-      <span className="an-flag" aria-hidden="true">
-        {flag(code)}
-      </span>
-    );
+  const url = flagUrl(code);
+  if (url) {
+    return <img className="an-flag an-flag-img" src={url} alt="" width={18} height={12} loading="lazy" data-testid="flag-img" />;
   }
   return (
     <span className="an-flag an-flag-code" aria-hidden="true" data-testid="flag-code">
