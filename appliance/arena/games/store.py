@@ -135,20 +135,30 @@ class GameRepository:
             return bool(getattr(done, "rowcount", 0))
 
     async def add_chat(self, message: ChatMessage) -> None:
+        await self.add_chats([message])
+
+    async def add_chats(self, messages: Sequence[ChatMessage]) -> None:
+        """Store chat lines in one transaction (all or none)."""
         from appliance.arena import tables as sql
 
+        if not messages:
+            return
         async with self.store.session() as session, session.begin():
             await session.execute(
-                sql.chat_messages.insert().values(
-                    id=message.id,
-                    game_id=message.game_id,
-                    account_id=message.account_id,
-                    username=message.username,
-                    message=message.message,
-                    is_deleted=False,
-                    created_at=message.created_at,
-                    updated_at=message.created_at,
-                )
+                sql.chat_messages.insert(),
+                [
+                    {
+                        "id": message.id,
+                        "game_id": message.game_id,
+                        "account_id": message.account_id,
+                        "username": message.username,
+                        "message": message.message,
+                        "is_deleted": False,
+                        "created_at": message.created_at,
+                        "updated_at": message.created_at,
+                    }
+                    for message in messages
+                ],
             )
 
     async def chat(self, game_id: str) -> list[ChatMessage]:

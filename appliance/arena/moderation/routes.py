@@ -9,6 +9,7 @@ from sanic.response import HTTPResponse
 
 from appliance.arena import docs
 from appliance.arena.accounts.guard import moderator, signed_in
+from appliance.arena.games.service import GameService
 from appliance.arena.http import arena_blueprint, arena_route, parse_body, parse_query
 from appliance.arena.moderation.models import (
     AuditEntry,
@@ -45,6 +46,13 @@ def _moderation(request: Request) -> ModerationService:
     return moderation
 
 
+def _games(request: Request) -> GameService:
+    """The live games: their chat lines are stored in batches (flushed before a report or a
+    queue reads them), and they keep "not banned" verdicts briefly (dropped on a ban)."""
+    games: GameService = request.app.ctx.arena.games
+    return games
+
+
 def _moderated(message: str, puzzle: Puzzle) -> HTTPResponse:
     return json_response(
         {"message": message, "puzzle": PuzzleDto.of(puzzle, populated=False).wire()}
@@ -75,6 +83,7 @@ def _guarded(ok: dict[int, object], *errors: int) -> dict[int, object]:
 async def report(request: Request) -> HTTPResponse:
     principal = await signed_in(request)
     body = parse_body(request, ReportBody)
+    await _games(request).flush_chat()
     filed = await _moderation(request).report(principal, body)
     return json_response(ReportDto.of(filed).wire(), status=201)
 
@@ -99,6 +108,7 @@ async def report(request: Request) -> HTTPResponse:
 async def review(request: Request) -> HTTPResponse:
     await moderator(request)
     query = parse_query(request, ReviewQuery)
+    await _games(request).flush_chat()
     items, total = await _moderation(request).review(query)
     pagination = Pagination.of(query.page, query.limit, total)
     return json_response({"data": items, "pagination": pagination.model_dump()})
@@ -160,7 +170,11 @@ async def revise(request: Request, puzzle_id: str) -> HTTPResponse:
 async def resolve(request: Request, report_id: str) -> HTTPResponse:
     principal = await moderator(request)
     body = parse_body(request, ResolveBody)
-    decided = await _moderation(request).resolve(principal, report_id, body.status)
+    await _games(request).flush_chat()
+    try:
+        decided = await _moderation(request).resolve(principal, report_id, body.status)
+    finally:
+        _games(request).bans_changed()  # an upheld report may ban its offender
     return json_response(
         {"message": "Report resolved successfully", "report": ReportDto.of(decided).wire()}
     )
@@ -186,7 +200,12 @@ async def resolve(request: Request, report_id: str) -> HTTPResponse:
 async def ban_temporarily(request: Request, user_id: str) -> HTTPResponse:
     principal = await moderator(request)
     body = parse_body(request, TemporaryBanBody)
-    made = await _moderation(request).ban(principal, user_id, "temporary", body.reason, body.length)
+    try:
+        made = await _moderation(request).ban(
+            principal, user_id, "temporary", body.reason, body.length
+        )
+    finally:
+        _games(request).bans_changed(user_id)
     return json_response({"message": "User temporarily banned", "ban": BanDto.of(made).wire()})
 
 
@@ -207,7 +226,10 @@ async def ban_temporarily(request: Request, user_id: str) -> HTTPResponse:
 async def ban_permanently(request: Request, user_id: str) -> HTTPResponse:
     principal = await moderator(request)
     body = parse_body(request, BanBody)
-    made = await _moderation(request).ban(principal, user_id, "permanent", body.reason)
+    try:
+        made = await _moderation(request).ban(principal, user_id, "permanent", body.reason)
+    finally:
+        _games(request).bans_changed(user_id)
     return json_response({"message": "User permanently banned", "ban": BanDto.of(made).wire()})
 
 
@@ -228,7 +250,10 @@ async def ban_permanently(request: Request, user_id: str) -> HTTPResponse:
 async def unban(request: Request, user_id: str) -> HTTPResponse:
     principal = await moderator(request)
     body = parse_body(request, BanBody)
-    await _moderation(request).unban(principal, user_id, body.reason)
+    try:
+        await _moderation(request).unban(principal, user_id, body.reason)
+    finally:
+        _games(request).bans_changed(user_id)
     return json_response({"message": "User unbanned successfully"})
 
 

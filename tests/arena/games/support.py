@@ -105,6 +105,26 @@ def db(server: RunningServer) -> sqlite3.Connection:
     return sqlite3.connect(Path(server.data_dir) / "sparkhouse.db", timeout=10)
 
 
+async def stored_chat(
+    server: RunningServer, game_id: str, expected: int, seconds: float = 5.0
+) -> list[tuple[str, str]]:
+    """The game's stored chat lines ``(username, message)``, oldest first, once there are
+    ``expected`` of them: the server stores them in batches, within ~50 ms of their broadcast
+    (or whatever is there after ``seconds``)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        with db(server) as connection:
+            rows: list[tuple[str, str]] = connection.execute(
+                "SELECT username, message FROM arena_chat_messages WHERE game_id = ?"
+                " ORDER BY created_at, id",
+                (game_id,),
+            ).fetchall()
+        if len(rows) >= expected or loop.time() > deadline:
+            return rows
+        await asyncio.sleep(0.02)
+
+
 def user_id(client: httpx.Client) -> str:
     answer = client.get("/api/v1/user/me")
     assert answer.status_code == 200, answer.text

@@ -4,10 +4,12 @@ player's next message is refused over the socket, which stays open."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from tests.arena.conftest import PASSWORD, unique_name
-from tests.arena.games.support import Player, db
+from tests.arena.games.support import Player, stored_chat
 from tests.arena.games.test_games import a_game, close_all
 from tests.arena.moderation.support import report
 from tests.arena.submissions.support import set_role
@@ -57,11 +59,9 @@ async def test_chat_is_reportable_and_a_ban_silences(
         assert (await a.heartbeat())["status"] == "ok"
         heard = await b.quiet(topic, "chat:message", 0.3)
         assert [m["chatMessage"]["message"] for m in heard] == [f"line {n}" for n in range(8)]
-        with db(games_server) as connection:
-            count = connection.execute(
-                "SELECT count(*) FROM arena_chat_messages WHERE game_id = ?", (game_id,)
-            ).fetchone()[0]
-        assert count == 8
+        assert len(await stored_chat(games_server, game_id, 8)) == 8
+        await asyncio.sleep(0.2)  # the refused line never comes
+        assert len(await stored_chat(games_server, game_id, 9, 0)) == 8
     finally:
         moderator.close()
         await close_all([a, b])
