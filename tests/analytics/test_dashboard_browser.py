@@ -219,8 +219,8 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     expect(chart.locator(".recharts-line-curve")).to_have_count(3)  # no comparison lines
     expect(kpi(page, "pageviews")).to_have_text("6")
 
-    # Phone width, dark theme.
-    page.get_by_test_id("theme-dark").click()
+    # Phone width, dark theme (the header's switch: one theme for the whole dashboard).
+    page.get_by_test_id("site-theme-dark").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.set_viewport_size({"width": 390, "height": 844})
     expect(kpi(page, "pageviews")).to_be_visible()
@@ -228,14 +228,14 @@ def test_dashboard_setup_login_website_numbers_and_filters(
     page.screenshot(path=str(ARTIFACTS / "analytics-dashboard-390-dark.png"), full_page=True)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at 390 px ({width} px)"
-    page.get_by_test_id("theme-light").click()
+    page.get_by_test_id("site-theme-light").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "light")
     page.screenshot(path=str(ARTIFACTS / "analytics-dashboard-390.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.get_by_test_id("theme-dark").click()
+    page.get_by_test_id("site-theme-dark").click()
     page.wait_for_timeout(300)
     page.screenshot(path=str(ARTIFACTS / "analytics-dashboard-1280-dark.png"), full_page=True)
-    page.get_by_test_id("theme-system").click()
+    page.get_by_test_id("site-theme-system").click()
     expect(page.locator("html")).not_to_have_attribute("data-theme", re.compile("."))
 
     # The websites list with its sparkline.

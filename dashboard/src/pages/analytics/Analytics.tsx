@@ -17,7 +17,7 @@ import { ForcedChangePage, LoginPage, PasswordForm, SetupPage } from "./Auth";
 import { ApiKeysPage } from "./ApiKeys";
 import { SiteDashboard } from "./SiteDashboard";
 import { SharePage, SiteSettingsPage, TrackingPage } from "./SiteSettings";
-import { ThemeToggle, useApplyTheme, useTheme } from "./theme";
+import { useApplyTheme } from "./theme";
 import { Notice, errorMessage, useViewTitle } from "./ui";
 import { WebsitesPage } from "./Websites";
 import "./analytics.css";
@@ -99,7 +99,6 @@ function AccountPage({ status, onSignedOut }: { status: AuthStatus; onSignedOut:
 
 function Shell({ status, onSignedOut }: { status: AuthStatus; onSignedOut: () => void }) {
   const pathname = usePathname();
-  const [theme, setTheme] = useTheme();
   const [busy, setBusy] = useState(false);
   const auth = status.mode !== "none";
 
@@ -158,7 +157,6 @@ function Shell({ status, onSignedOut }: { status: AuthStatus; onSignedOut: () =>
           )}
         </nav>
         <div className="an-topbar-actions">
-          <ThemeToggle theme={theme} onChange={setTheme} />
           {auth && (
             <button type="button" className="button an-button-s" onClick={() => void signOut()} disabled={busy} data-testid="logout">
               Sign out
