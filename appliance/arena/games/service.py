@@ -26,7 +26,8 @@ Decisions:
 * a user leaves their room when their last waiting-room socket closes, at every door;
 * chat lines (a game's and a room's) are not sent to the users who blocked their author
   (``blockedUsers`` of the preferences), at every door. The blocked lists are read at most
-  every ``BLOCKED_TTL`` seconds per recipient, so a new block applies within that.
+  every ``BLOCKED_TTL`` seconds per recipient, so a new block applies within that (a stale
+  list serves while it is read again, in the background, with the others gone stale).
 
 The chat's hot path (1,000 lines a second in the bench) reads nothing from the store:
 
@@ -35,6 +36,7 @@ The chat's hot path (1,000 lines a second in the bench) reads nothing from the s
 * a "not banned" verdict is kept ``BAN_TTL`` seconds; the moderation routes that ban, unban
   or uphold a report (whose escalation may ban) drop the kept verdicts
   (:meth:`GameService.bans_changed`), so a ban silences at once;
+* the blocked lists are kept (above);
 * a chat line is broadcast at once and stored by a background writer, in one transaction per
   ``CHAT_BATCH_SECONDS``; :meth:`GameService.flush_chat` (awaited by the moderation routes
   before they read chat lines, and by :meth:`GameService.stop`) stores every line accepted so
@@ -97,15 +99,22 @@ BLOCKED_TTL = 5.0
 """Seconds a recipient's blocked users are kept: one read per recipient and chat line
 would cost a game of four a read per line each."""
 BLOCKED_KEPT = 10_000  # recipients whose lists are kept at most (memory stays bounded)
-BAN_TTL = 5.0
-"""Seconds a "not banned" verdict is kept (the ban routes drop them sooner)."""
+BLOCKED_REFRESH_SECONDS = 0.2
+"""The stale blocked lists of this long are read again in one query."""
+BAN_TTL = 60.0
+"""Seconds a "not banned" verdict is kept: bans are made and lifted only through the
+moderation routes, which drop the kept verdicts at once (an expiring temporary ban needs
+none: only "not banned" is kept)."""
 BANS_KEPT = 100_000
 GAMES_KEPT = 100_000  # games whose end time is kept at most
 CHAT_BATCH_SECONDS = 0.05
 """The chat writer stores the lines of this long in one transaction."""
 
 Blocked = Callable[[str], Awaitable[frozenset[str]]]
-"""The ids an account blocked (``PreferenceService.blocked``)."""
+"""The ids an account blocked (``PreferenceService.blocked``). Given, chat lines skip those
+who blocked their author; the service then reads the same lists in bulk
+(``GameRepository.blocked_lists``: one query for the many a busy chat needs, where this
+reader takes one per account)."""
 
 
 class Outbox(Protocol):
@@ -155,6 +164,9 @@ class GameService:
         self.countdown_seconds = countdown_seconds
         self.blocked = blocked
         self._blocked_lists: dict[str, tuple[float, frozenset[str]]] = {}
+        """account id → when its blocked list was read (loop time), and the list"""
+        self._blocked_stale: set[str] = set()
+        self._blocked_refresher: asyncio.Task[None] | None = None
         self._not_banned: dict[str, float] = {}
         """account id → when it was last found not banned (loop time)"""
         self._ban_generation = 0
@@ -201,21 +213,49 @@ class GameService:
             outbox.to_game(game_id, event, payload, hidden_from)
 
     async def _blockers(self, author: str, recipients: Iterable[str]) -> frozenset[str]:
-        """Those of ``recipients`` who blocked ``author``."""
+        """Those of ``recipients`` who blocked ``author``. A list never read is read now (one
+        query for them all); one older than ``BLOCKED_TTL`` is still used while the refresher
+        reads it again, with the other stale ones, in the background."""
         if self.blocked is None:
             return frozenset()
-        now = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        lists = self._blocked_lists
+        others = set(recipients)
+        others.discard(author)
+        unknown = [recipient for recipient in others if recipient not in lists]
+        if unknown:
+            await self._read_blocked(unknown)
         found: set[str] = set()
-        for recipient in set(recipients) - {author}:
-            kept = self._blocked_lists.get(recipient)
-            if kept is None or now - kept[0] > BLOCKED_TTL:
-                if len(self._blocked_lists) >= BLOCKED_KEPT:
-                    self._blocked_lists.clear()
-                kept = (now, await self.blocked(recipient))
-                self._blocked_lists[recipient] = kept
+        for recipient in others:
+            kept = lists.get(recipient)
+            if kept is None:
+                continue
+            if now - kept[0] > BLOCKED_TTL:
+                self._blocked_stale.add(recipient)
             if author in kept[1]:
                 found.add(recipient)
+        if self._blocked_stale and (
+            self._blocked_refresher is None or self._blocked_refresher.done()
+        ):
+            self._blocked_refresher = loop.create_task(self._refresh_blocked())
         return frozenset(found)
+
+    async def _read_blocked(self, account_ids: list[str]) -> None:
+        now = asyncio.get_running_loop().time()
+        read = await self.repository.blocked_lists(account_ids)
+        if len(self._blocked_lists) + len(read) > BLOCKED_KEPT:
+            self._blocked_lists.clear()
+        for account_id, blocked in read.items():
+            self._blocked_lists[account_id] = (now, blocked)
+
+    async def _refresh_blocked(self) -> None:
+        await asyncio.sleep(BLOCKED_REFRESH_SECONDS)  # gather the lists going stale meanwhile
+        stale, self._blocked_stale = list(self._blocked_stale), set()
+        try:
+            await self._read_blocked(stale)
+        except Exception:
+            log.exception("reading %d blocked lists failed", len(stale))
 
     # -- bans ---------------------------------------------------------------------------------
 
