@@ -275,3 +275,30 @@ async def test_a_late_bad_frame_does_not_hold_a_closing_socket_open(
             while (await client.get("/_compat/ws-pending-reads")).json()["pending"]:
                 assert asyncio.get_running_loop().time() < deadline, "the connection lingers"
                 await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Frame-Options": "DENY", "content-length": 86, "connection": "keep-alive"},
+        {"content-length": 1, "Vary": True, "x-sparklytics-ingest-queue-events": 1.0},
+        {"Set-Cookie": "session=secret", "Location": "/a\r\nX-Evil: 1", "alt-svc": ""},
+        {"X-Frame-Options": "DE\nNY", "content-type": "text/html; charset=é"},
+    ],
+)
+def test_the_processed_headers_patch_gives_the_pairs_sanic_gives(
+    headers: dict[str, object],
+) -> None:
+    from sanic.response import HTTPResponse
+
+    sanic_compat.install_header_sanitize_patch()
+    for _ in range(2):  # encoded, then remembered
+        response = HTTPResponse(b"{}", status=202, content_type="application/json")
+        for name, value in headers.items():
+            response.headers[name] = value
+        expected = list(sanic_compat.SANIC_PROCESSED_HEADERS.fget(response))
+        assert response.processed_headers == expected
+    remembered = {name for name, _ in sanic_compat._encoded_headers}
+    assert "Set-Cookie" not in remembered and "Location" not in remembered
+    assert all(type(value) in (str, int) for _, value in sanic_compat._encoded_headers)
