@@ -173,8 +173,9 @@ def install(app: Sanic, server: ServerSettings, public_urls: Sequence[str]) -> N
     # On every request: a Host header seen and allowed before costs one set lookup.
     allowed: set[str] = set()
 
+    # A plain function: Sanic calls it without a coroutine to create and await per request.
     @app.on_request(priority=90)  # type: ignore[call-arg]
-    async def check_host(request: Request) -> HTTPResponse | None:
+    def check_host(request: Request) -> HTTPResponse | None:
         host = request.headers.get("host", "")
         if host in allowed:
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -371,8 +372,10 @@ def install(
     counter = {"open": 0}
     per_address = OpenPerAddress(settings.realtime.max_sockets_per_address)
 
-    @app.on_request
-    async def check_upgrade(request: Request) -> HTTPResponse | None:
+    # A plain function (no coroutine per request), and only where it can act: on the socket's
+    # route and on requests that matched no route (a wrong method on the socket path), which
+    # Sanic runs through the app's own list. Every other route leaves it out of its list.
+    def check_upgrade(request: Request) -> HTTPResponse | None:
         if request.path != SOCKET_PATH:
             return None
         if not origin_allowed(request, settings.server.cors_origins):
@@ -394,6 +397,18 @@ def install(
             )
         request.ctx.socket_address = address
         return None
+
+    app.on_request(check_upgrade)
+
+    @app.before_server_start  # after Sanic has given each route its list of middleware
+    async def scope_check_upgrade(app: Sanic, _: Any = None) -> None:
+        for route in app.router.routes:
+            if "/" + route.path.rstrip("/") != SOCKET_PATH:
+                route.extra.request_middleware = deque(
+                    middleware
+                    for middleware in route.extra.request_middleware
+                    if middleware.func is not check_upgrade
+                )
 
     @app.websocket(SOCKET_PATH, name="phoenix_socket")
     async def phoenix_socket(request: Request, ws: Any) -> None:
