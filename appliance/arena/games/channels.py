@@ -255,7 +255,7 @@ def build_channels(service: GameService, accounts: AccountService) -> list[Chann
         caller = await authenticate(connection)
         try:
             # a banned user may not watch either, as /ws/game refuses them on connect (§4.2)
-            await accounts.ensure_not_banned(caller.account_id)
+            await service.admit(caller.account_id)
             snapshot = await service.snapshot(game_id(connection))
         except ServiceError as exc:
             raise refusal(exc) from None

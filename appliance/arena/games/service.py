@@ -273,6 +273,17 @@ class GameService:
             self._not_banned.clear()
         self._not_banned[account_id] = now
 
+    async def admit(self, account_id: str) -> None:
+        """A game socket of the user opens (at either door): refused when banned; their "not
+        banned" verdict and blocked list are kept from here, so their first chat line (or
+        the first one they receive) reads nothing from the store."""
+        await self.ensure_not_banned(account_id)
+        if self.blocked is not None and account_id not in self._blocked_lists:
+            try:
+                await self._read_blocked([account_id])
+            except Exception:  # read again with the first chat line
+                log.exception("reading the blocked list of %s failed", account_id)
+
     def bans_changed(self, account_id: str | None = None) -> None:
         """A ban was made or lifted (of ``account_id``; None: of anyone): check again."""
         self._ban_generation += 1

@@ -482,7 +482,7 @@ async def _open_game(
 ) -> tuple[str, dict[str, Any]] | None:
     """The first frame of a game socket, or None once refused (and closed) as §4.2 says."""
     try:
-        await service.accounts.ensure_not_banned(connection.account_id)
+        await service.admit(connection.account_id)
     except ServiceError as exc:
         reason = exc.extra.get("banDetails", {}).get("reason", "")
         connection.error(f"You are banned: {reason}. {exc.message}")
