@@ -98,7 +98,9 @@ def read_json(
     if isinstance(source, bytes):
         raw = source
     else:
-        content_type = (source.content_type or "").split(";")[0].strip().lower()
+        content_type = source.content_type
+        if content_type != "application/json":  # the common case needs no normalizing
+            content_type = (content_type or "").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise ServiceError(
                 415,

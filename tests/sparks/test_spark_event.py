@@ -160,3 +160,14 @@ def test_service_refuses_coordinates_in_the_body() -> None:
         service.validate("1", "2", {**VALID, "x": 5})
     assert refused.value.status == 400
     assert [problem.field for problem in refused.value.problems] == ["x"]
+
+
+@pytest.mark.parametrize(
+    "raw", ["0", "511", "007", "+1", "-1", "12\n", "١٢", "²", "1" * 9, "1" * 10, "", "a", "1 "]
+)
+def test_a_path_coordinate_is_what_the_integer_pattern_makes_of_it(raw: str) -> None:
+    from appliance.sparks.service import _INTEGER
+
+    expected = int(raw) if _INTEGER.match(raw) else raw
+    found = path_coordinate(raw)
+    assert found == expected and type(found) is type(expected)
