@@ -61,6 +61,7 @@ import select
 import shutil
 import signal
 import subprocess
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -385,6 +386,7 @@ class SandboxExecutor:
             _stop(process)
             raise
         os.close(block_w)
+        _sandbox_pids[process] = pid
         return process
 
     def _stop_orphan(self, spawning: asyncio.Future[subprocess.Popen[bytes]]) -> None:
@@ -490,8 +492,20 @@ def _sandbox_pid(info_fd: int) -> int | None:
     return int(json.loads(data)["child-pid"])
 
 
+_sandbox_pids: weakref.WeakKeyDictionary[subprocess.Popen[bytes], int] = weakref.WeakKeyDictionary()
+"""The pid 1 of each handshake run's sandbox, by its bwrap."""
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Kill bwrap's process group and reap it (in a spawner thread, after a failed start)."""
+    """Kill a run just started and reap it (in a spawner thread: a cancelled or failed start).
+
+    The sandbox's pid 1 is killed first, its whole pid namespace with it: killing bwrap alone
+    right after the go can orphan the sandbox, whose --die-with-parent is not armed yet (a
+    cancelled run's program was found alive, its parent gone)."""
+    sandbox = _sandbox_pids.pop(process, None)
+    if sandbox is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(sandbox, signal.SIGKILL)  # bwrap still holds it unreaped: not reused
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
