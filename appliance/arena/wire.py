@@ -29,6 +29,15 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def stored_iso(stored: str) -> str:
+    """:func:`iso` of a date as the store keeps it, read as text: SQLAlchemy's SQLite form
+    ``2025-10-31 21:11:22.000123`` is sliced, not parsed (a comment thread has two thousand
+    dates); any other form goes through :class:`datetime`."""
+    if len(stored) == 26 and stored[10] == " " and stored[19] == ".":
+        return f"{stored[:10]}T{stored[11:23]}Z"
+    return iso(datetime.fromisoformat(stored))
+
+
 IsoDate = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json-unless-none")]
 """A naive-UTC datetime that serialises as CodinCod's ISO text."""
 

@@ -10,7 +10,7 @@ puzzle's deletion takes its whole thread (the store's cascade on ``puzzle_id``).
 from __future__ import annotations
 
 from appliance.arena.accounts.models import Principal
-from appliance.arena.comments.models import Comment, CommentBody, VoteBody
+from appliance.arena.comments.models import Comment, CommentBody, Thread, VoteBody
 from appliance.arena.comments.store import CommentRepository
 from appliance.arena.errors import arena_error
 from appliance.arena.wire import is_id, new_id
@@ -52,10 +52,10 @@ class CommentService:
             raise _not_found()
         return comment
 
-    async def of_puzzle(self, puzzle_id: str) -> list[Comment]:
-        """A puzzle's comments, oldest first, each with its author and its replies' ids (the
+    async def of_puzzle(self, puzzle_id: str) -> Thread:
+        """A puzzle's comments, oldest first, with their authors and their replies' ids (the
         ``comments`` of ``GET /puzzle/:id``)."""
-        return await self.store.of_puzzle(puzzle_id) if is_id(puzzle_id) else []
+        return await self.store.of_puzzle(puzzle_id) if is_id(puzzle_id) else Thread()
 
     # -- writes ---------------------------------------------------------------------------------
 

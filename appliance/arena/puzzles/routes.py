@@ -9,7 +9,7 @@ from sanic.response import HTTPResponse
 from appliance.arena import docs
 from appliance.arena.accounts.guard import optional_user, signed_in
 from appliance.arena.accounts.routes import checked_username
-from appliance.arena.comments.models import comments_wire
+from appliance.arena.comments.models import thread_wire
 from appliance.arena.comments.service import CommentService
 from appliance.arena.http import arena_blueprint, arena_route, parse_body, parse_query
 from appliance.arena.puzzles.models import CreateBody, Puzzle, PuzzleBody, PuzzleDto
@@ -83,7 +83,7 @@ async def get_puzzle(request: Request, puzzle_id: str) -> HTTPResponse:
     puzzle = await _puzzles(request).get(puzzle_id)
     comments: CommentService = request.app.ctx.arena.comments
     answer = PuzzleDto.of(puzzle).wire()
-    answer["comments"] = comments_wire(await comments.of_puzzle(puzzle.id))
+    answer["comments"] = thread_wire(await comments.of_puzzle(puzzle.id))
     return json_response(answer)
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from appliance.arena.accounts.models import AuthorDto, Profile
-from appliance.arena.comments.models import Comment, CommentDto, comment_wire, comments_wire
-from appliance.arena.wire import iso
+from appliance.arena.comments.models import (
+    Comment,
+    CommentDto,
+    Thread,
+    comment_wire,
+    thread_wire,
+)
+from appliance.arena.wire import iso, stored_iso
 
 
 def _comment(**changes: object) -> Comment:
@@ -52,4 +58,48 @@ def test_the_hand_built_json_is_the_models() -> None:
         assert built == model.model_dump(mode="json", exclude_none=True)
     assert comment_wire(top)["createdAt"] == iso(top.created_at) == "2026-01-02T03:04:05.999Z"
     assert comment_wire(top)["updatedAt"] == "2026-01-02T03:04:06.007Z"
-    assert comments_wire([top, reply]) == [comment_wire(top), comment_wire(reply)]
+
+
+def test_a_thread_read_from_rows_is_the_models() -> None:
+    """A puzzle's page builds its thread from rows with dates as stored text: the same JSON
+    as each comment's own, replies as ids (one with a date stored without a fraction)."""
+    top = _comment()
+    other = _comment(
+        id="e" * 24,
+        author_id="f" * 24,
+        author=None,
+        comments=[],
+        created_at=datetime(2026, 1, 3),
+        updated_at=datetime(2026, 1, 3),
+    )
+    assert top.author is not None
+    rows = [
+        (
+            c.id,
+            c.author_id,
+            c.parent_id,
+            c.comment_type,
+            c.text,
+            c.upvote,
+            c.downvote,
+            created,
+            updated,
+        )
+        for c, created, updated in (
+            (top, "2026-01-02 03:04:05.999999", "2026-01-02 03:04:06.007000"),
+            (other, "2026-01-03 00:00:00", "2026-01-03 00:00:00"),
+        )
+    ]
+    thread = Thread(rows, {top.author_id: top.author}, {top.id: top.comments})
+    assert thread_wire(thread) == [comment_wire(top), comment_wire(other)]
+    assert thread_wire(Thread()) == []
+
+
+def test_stored_dates_become_the_wire_form() -> None:
+    for stored, moment in (
+        ("2026-01-02 03:04:05.999999", datetime(2026, 1, 2, 3, 4, 5, 999_999)),
+        ("2026-01-02 03:04:05.000000", datetime(2026, 1, 2, 3, 4, 5)),
+        ("2026-01-02 03:04:05", datetime(2026, 1, 2, 3, 4, 5)),
+        ("2026-01-02T03:04:05.123", datetime(2026, 1, 2, 3, 4, 5, 123_000)),
+    ):
+        assert stored_iso(stored) == iso(moment), stored
