@@ -240,7 +240,10 @@ async def test_a_fork_bomb_is_contained(sandbox: SandboxExecutor) -> None:
         "except OSError as error:\n"
         "    print(n, error.errno)\n"
     )
-    bomb = ":(){ :|:& };:; wait"
+    # Each call waits for the pair it forked, so the tree stays up and grows to the limit
+    # (the classic `:(){ :|:& };:` lets each level exit at once: on a busy machine the
+    # whole bomb could end before it reached the limit, and did).
+    bomb = ":(){ :|:& wait; };:"
     hello = "print('still fine')"
     counted, bombed, other = await asyncio.gather(
         run(sandbox, "python", counter),
