@@ -11,13 +11,16 @@ same transaction. SQLAlchemy loads with the first query."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from appliance.arena.accounts.models import AuthorDto, Profile
 from appliance.arena.comments.models import PUZZLE_COMMENT, REPLY, Comment, Thread
 from appliance.arena.wire import new_id
-from appliance.platform.store import Store
+from appliance.platform.store import DriverSql, Store
 
 
 def _columns(c: Any) -> list[Any]:
@@ -55,6 +58,58 @@ def _comment(row: tuple[Any, ...], author: AuthorDto | None, comments: list[str]
     )
 
 
+def _author(account_id: str, username: str, role: str, profile: Any) -> AuthorDto:
+    """A comment's author; ``profile`` as SQLAlchemy reads it or as stored (JSON text)."""
+    if isinstance(profile, str):
+        profile = orjson.loads(profile)
+    return AuthorDto.model_construct(
+        id_=account_id,
+        username=username,
+        profile=Profile.model_validate(profile) if profile else None,
+        role=role,
+    )
+
+
+@functools.cache
+def _thread_reads() -> tuple[DriverSql, DriverSql, DriverSql]:
+    """A puzzle's thread (parameter ``puzzle``): its comments in :data:`ThreadRow`'s order,
+    their authors, their replies' ids per comment (oldest first)."""
+    from sqlalchemy import bindparam
+
+    from appliance.arena import tables as sql
+
+    c, a, u = sql.comments, sql.accounts, sql.users
+    top = c.alias("top")
+    in_thread = sql.select(top.c.id).where(top.c.parent_id == bindparam("puzzle"))
+    authors_in_thread = sql.select(top.c.author_id).where(top.c.parent_id == bindparam("puzzle"))
+    comments = (
+        sql.select(
+            c.c.id,
+            c.c.author_id,
+            c.c.parent_id,
+            c.c.comment_type,
+            c.c.text,
+            c.c.upvote,
+            c.c.downvote,
+            c.c.created_at,
+            c.c.updated_at,
+        )
+        .where(c.c.parent_id == bindparam("puzzle"))
+        .order_by(c.c.created_at)
+    )
+    authors = (
+        sql.select(a.c.id, u.c.username, u.c.role, a.c.profile)
+        .select_from(a.join(u, a.c.user_id == u.c.id))
+        .where(a.c.id.in_(authors_in_thread))
+    )
+    replies = (
+        sql.select(c.c.parent_id, c.c.id)
+        .where(c.c.parent_id.in_(in_thread))
+        .order_by(c.c.parent_id, c.c.created_at)
+    )
+    return DriverSql.of(comments), DriverSql.of(authors), DriverSql.of(replies)
+
+
 class CommentRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -72,15 +127,7 @@ class CommentRepository:
             .select_from(a.join(u, a.c.user_id == u.c.id))
             .where(a.c.id.in_(list(ids)))
         )
-        return {
-            row.id: AuthorDto.model_construct(
-                id_=row.id,
-                username=row.username,
-                profile=Profile.model_validate(row.profile) if row.profile else None,
-                role=row.role,
-            )
-            for row in rows
-        }
+        return {row.id: _author(row.id, row.username, row.role, row.profile) for row in rows}
 
     @staticmethod
     async def _reply_ids(session: Any, parents: Any) -> dict[str, list[str]]:
@@ -153,36 +200,22 @@ class CommentRepository:
         return found[0]
 
     async def of_puzzle(self, puzzle_id: str) -> Thread:
-        """A puzzle's comments, oldest first, with their authors and their replies' ids;
-        dates read as the stored text (parsing two thousand of them was most of the cost)."""
-        from sqlalchemy import String, type_coerce
-
-        from appliance.arena import tables as sql
-
-        c = sql.comments
-        query = (
-            sql.select(
-                c.c.id,
-                c.c.author_id,
-                c.c.parent_id,
-                c.c.comment_type,
-                c.c.text,
-                c.c.upvote,
-                c.c.downvote,
-                type_coerce(c.c.created_at, String),
-                type_coerce(c.c.updated_at, String),
-            )
-            .where(c.c.parent_id == puzzle_id)
-            .order_by(c.c.created_at)
+        """A puzzle's comments, oldest first, with their authors and their replies' ids:
+        three reads straight from the driver, dates kept as the stored text (SQLAlchemy's
+        result handling and two thousand dates parsed were most of the cost of a page)."""
+        rows, authors, replies = await self.store.driver_reads(
+            [(read, {"puzzle": puzzle_id}) for read in _thread_reads()]
         )
-        async with self.store.session() as session:
-            rows = (await session.execute(query)).all()
-            if not rows:
-                return Thread()
-            authors = await self._authors(session, {row[1] for row in rows})
-            ids = sql.select(c.c.id).where(c.c.parent_id == puzzle_id).scalar_subquery()
-            replies = await self._reply_ids(session, ids)
-        return Thread(rows, authors, replies)
+        if not rows:
+            return Thread()
+        found: dict[str, list[str]] = {}
+        for parent_id, comment_id in replies:
+            found.setdefault(parent_id, []).append(comment_id)
+        return Thread(
+            rows,  # ThreadRow's columns, in _thread_reads' order
+            {row[0]: _author(*row) for row in authors},
+            found,
+        )
 
     # -- writes ---------------------------------------------------------------------------------
 

@@ -45,7 +45,8 @@ import sqlite3
 import sys
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -207,6 +208,26 @@ def _stub_other_alembic_dialects() -> None:
         sys.modules.setdefault(name, ModuleType(name))
 
 
+@dataclass(frozen=True, slots=True)
+class DriverSql:
+    """A statement compiled once for :meth:`Store.driver_reads`: its text with the driver's
+    placeholders and the names of its parameters in their order."""
+
+    text: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, statement: Any) -> DriverSql:
+        """Compile a SQLAlchemy statement whose parameters are named ``bindparam``s."""
+        from sqlalchemy.dialects import sqlite
+
+        compiled = statement.compile(dialect=sqlite.dialect())
+        return cls(str(compiled), tuple(compiled.positiontup or ()))
+
+    def values(self, given: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(given[name] for name in self.names)
+
+
 class Store:
     """The relational store of one data directory, with the platform's branch of the schema
     and the branches in ``migrations`` (the parts' version locations)."""
@@ -245,6 +266,22 @@ class Store:
             self.open_engine()
         assert self._sessions is not None
         return self._sessions()
+
+    async def driver_reads(
+        self, reads: Sequence[tuple[DriverSql, Mapping[str, Any]]]
+    ) -> list[list[tuple[Any, ...]]]:
+        """The rows of each read, on one connection, straight from the driver: tuples of
+        SQLite's own values (text dates, JSON as text), without SQLAlchemy's statement cache
+        lookups and result objects (most of the cost of a read of a thousand rows). For hot
+        reads of many rows; aiosqlite's, like the pragmas: another database would read
+        through :meth:`session`."""
+        async with self.engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            return [
+                [tuple(row) for row in await driver.execute_fetchall(sql.text, sql.values(given))]
+                for sql, given in reads
+            ]
 
     def open_engine(self) -> None:
         """Create the async engine (no connection yet) if it does not exist. Its first use

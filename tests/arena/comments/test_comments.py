@@ -117,6 +117,10 @@ def test_replies_hang_from_their_comment_at_any_depth_in_the_puzzles_thread(
         assert comments[0]["comments"] == [item["_id"] for item in got["comments"]]
         assert comments[1]["comments"] == []
         assert all(item["commentType"] == "puzzle-comment" for item in comments)
+        # read another way (rows straight from the driver): each is its own page's JSON
+        for item in comments:
+            own = read(url, item["_id"])
+            assert {**own, "comments": [each["_id"] for each in own["comments"]]} == item
         # every reply is in the puzzle's thread (deleting the puzzle takes them)
         assert stored_comments(arena_server, puzzle_id) == 6
 
