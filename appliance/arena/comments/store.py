@@ -70,6 +70,16 @@ def _author(account_id: str, username: str, role: str, profile: Any) -> AuthorDt
     )
 
 
+def _select_authors() -> Any:
+    """Accounts as :func:`_author` takes them."""
+    from appliance.arena import tables as sql
+
+    a, u = sql.accounts, sql.users
+    return sql.select(a.c.id, u.c.username, u.c.role, a.c.profile).select_from(
+        a.join(u, a.c.user_id == u.c.id)
+    )
+
+
 @functools.cache
 def _thread_reads() -> tuple[DriverSql, DriverSql, DriverSql]:
     """A puzzle's thread (parameter ``puzzle``): its comments in :data:`ThreadRow`'s order,
@@ -78,30 +88,15 @@ def _thread_reads() -> tuple[DriverSql, DriverSql, DriverSql]:
 
     from appliance.arena import tables as sql
 
-    c, a, u = sql.comments, sql.accounts, sql.users
+    c = sql.comments
     top = c.alias("top")
     in_thread = sql.select(top.c.id).where(top.c.parent_id == bindparam("puzzle"))
     authors_in_thread = sql.select(top.c.author_id).where(top.c.parent_id == bindparam("puzzle"))
+    columns = [column for column in _columns(c) if column is not c.c.puzzle_id]
     comments = (
-        sql.select(
-            c.c.id,
-            c.c.author_id,
-            c.c.parent_id,
-            c.c.comment_type,
-            c.c.text,
-            c.c.upvote,
-            c.c.downvote,
-            c.c.created_at,
-            c.c.updated_at,
-        )
-        .where(c.c.parent_id == bindparam("puzzle"))
-        .order_by(c.c.created_at)
+        sql.select(*columns).where(c.c.parent_id == bindparam("puzzle")).order_by(c.c.created_at)
     )
-    authors = (
-        sql.select(a.c.id, u.c.username, u.c.role, a.c.profile)
-        .select_from(a.join(u, a.c.user_id == u.c.id))
-        .where(a.c.id.in_(authors_in_thread))
-    )
+    authors = _select_authors().where(sql.accounts.c.id.in_(authors_in_thread))
     replies = (
         sql.select(c.c.parent_id, c.c.id)
         .where(c.c.parent_id.in_(in_thread))
@@ -121,12 +116,7 @@ class CommentRepository:
         """The authors of a set of comments, each once (a thread has few of them)."""
         from appliance.arena import tables as sql
 
-        a, u = sql.accounts, sql.users
-        rows = await session.execute(
-            sql.select(a.c.id, u.c.username, u.c.role, a.c.profile)
-            .select_from(a.join(u, a.c.user_id == u.c.id))
-            .where(a.c.id.in_(list(ids)))
-        )
+        rows = await session.execute(_select_authors().where(sql.accounts.c.id.in_(list(ids))))
         return {row.id: _author(row.id, row.username, row.role, row.profile) for row in rows}
 
     @staticmethod
