@@ -20,6 +20,7 @@ from tests.arena.conftest import sign_up, unique_name
 from tests.arena.games.conftest import GAMES
 from tests.arena.games.support import user_id
 from tests.arena.games.ws_client import DeafSocket, Ws, ws_base
+from tests.arena.moderation.support import report
 from tests.arena.submissions.support import set_role
 from tests.conftest import RunningServer, start_server
 
@@ -361,3 +362,43 @@ async def test_twenty_upgrades_a_minute(tmp_path_factory: pytest.TempPathFactory
         assert statuses == [401] * 20 + [429]
     finally:
         server.stop()
+
+
+async def test_chat_on_this_door_is_reportable_and_a_ban_silences_it(
+    games_server: RunningServer, people: list[httpx.Client], puzzle: str
+) -> None:
+    """The Phoenix door's chat moderation (test_chat_moderation.py), on /ws/game/<id>: a
+    line reported as game_chat reaches the moderators' queue with its context, and a ban
+    refuses the author's next line, which nobody hears."""
+    alice, bob = people[:2]
+    game_id, lobby, games = await a_game(games_server, [alice, bob])
+    name = unique_name("wsmod")
+    moderator = sign_up(games_server.url, name)
+    try:
+        said = []
+        for n in range(8):
+            await games[0].send("message:send", chatMessage={"message": f"line {n}"})
+            said.append((await games[0].expect("message:send"))["chatMessage"]["_id"])
+        heard = [frame["chatMessage"]["_id"] for frame in await games[1].quiet("message:send", 0.3)]
+        assert heard == said
+        filed = report(bob, said[6], "game_chat", "Rude words in the game chat, please look.")
+
+        set_role(games_server, name, "moderator")
+        queue = moderator.get("/api/v1/moderation/review", params={"type": "reported_game_chat"})
+        assert queue.status_code == 200, queue.text
+        item = next(i for i in queue.json()["data"] if i["id"] == filed["_id"])
+        assert item["gameId"] == game_id and item["description"] == "line 6"
+        assert [line["_id"] for line in item["contextMessages"]] == said[1:8]
+
+        banned = moderator.post(
+            f"/api/v1/moderation/user/{user_id(alice)}/ban/permanent",
+            json={"reason": "Rude words in the game chat."},
+        )
+        assert banned.status_code in (200, 201), banned.text
+        await games[0].send("message:send", chatMessage={"message": "still here?"})
+        refused = await games[0].expect("error")
+        assert "banned" in refused["message"], refused
+        assert await games[1].quiet("message:send", 0.3) == []
+    finally:
+        moderator.close()
+        await close_all(games, lobby)
