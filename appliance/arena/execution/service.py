@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from appliance.arena.execution.compare import passes, summarize
 from appliance.arena.execution.executor import Executor, UnsupportedLanguage
 from appliance.arena.execution.models import RunResult, Runtime, TestOutcome, TestSummary
-from appliance.arena.execution.piston import PistonExecutor
 from appliance.arena.execution.queue import ExecutionQueue
 from appliance.arena.execution.sandbox import SandboxExecutor
 from appliance.arena.settings import ArenaSettings
@@ -29,14 +28,22 @@ def resolve(runtimes: Sequence[Runtime], language: str) -> Runtime:
     raise UnsupportedLanguage(language)
 
 
+def _backend(settings: ArenaSettings) -> Executor:
+    if not settings.piston_url:
+        return SandboxExecutor(settings)
+    # Only then: importing httpx also imports its command line (rich, click, pygments:
+    # ~100 modules, MBs of a server's idle memory) when those are installed.
+    from appliance.arena.execution.piston import PistonExecutor
+
+    return PistonExecutor(settings)
+
+
 class ExecutionService:
     """Runtimes, single runs and judged batches; errors are those of executor.py."""
 
     def __init__(self, settings: ArenaSettings, backend: Executor | None = None) -> None:
         self.settings = settings
-        self.backend: Executor = backend or (
-            PistonExecutor(settings) if settings.piston_url else SandboxExecutor(settings)
-        )
+        self.backend: Executor = backend or _backend(settings)
         self.queue = ExecutionQueue(
             settings.execution_concurrency,
             settings.execution_queue,
