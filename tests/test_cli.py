@@ -238,12 +238,14 @@ def test_no_sqlalchemy_duckdb_or_apscheduler_before_serving(tmp_path: Path) -> N
     # ~0.3 s, ~0.1 s and ~0.04 s of imports on the way to the first answer: the store's SQL
     # side loads right after the start (analytics._warm_up), DuckDB at its first use
     # (warehouse/database.py), APScheduler as the jobs start once serving (platform/jobs.py).
+    # httpx only for a Piston server (arena/execution/service.py): it imports rich, click
+    # and pygments with it, ~7 MB of idle memory.
     result = serve_with_a_last_listener(
         tmp_path,
         """
         @app.before_server_start  # registered last: runs after every other start-up listener
         async def report(app, _=None):
-            heavy = ("sqlalchemy", "duckdb", "apscheduler")
+            heavy = ("sqlalchemy", "duckdb", "apscheduler", "httpx", "rich")
             loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
             print("LOADED BEFORE SERVING:", loaded[:3], flush=True)
             os.kill(os.getpid(), signal.SIGTERM)
