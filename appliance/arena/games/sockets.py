@@ -14,9 +14,10 @@ Liveness: a WebSocket ping every ``SPARKHOUSE_ARENA_WS_PING_SECONDS`` (30); a so
 pong is older than ``SPARKHOUSE_ARENA_WS_PONG_TIMEOUT_SECONDS`` (35) is dropped. One socket per
 user per endpoint: a second one closes the first (1008, so CodinCod's client does not
 reconnect and steal it back). Close codes: 1008 (banned, game not found, replaced), 1011 (the
-server failed), 1001 (the server stops: Sanic's). A frame that is not JSON or not one of the
-events below with its fields gets ``{event: "error", message: "parsing message failed"}``
-and the socket stays open; a refusal gets ``{event: "error", message}``.
+server failed), 1001 (the server stops: every socket, before Sanic ends the handlers). A
+frame that is not JSON or not one of the events below with its fields gets
+``{event: "error", message: "parsing message failed"}`` and the socket stays open; a refusal
+gets ``{event: "error", message}``.
 
 ``/ws``
   on connect ``rooms:overview``; ``room:host {options?}``, ``room:join {roomId}``,
@@ -47,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sanic import Blueprint, Request
+from sanic import Blueprint, Request, Sanic
 from websockets.exceptions import ConnectionClosed
 
 from appliance.arena.accounts.guard import signed_in
@@ -79,6 +80,9 @@ GAME_PATH = "/ws/game/<game_id>"
 PARSING_FAILED = "parsing message failed"
 POLICY = 1008
 INTERNAL = 1011
+GOING_AWAY = 1001
+CLOSE_ALL_SECONDS = 2.0
+"""How long a stopping server waits for its /ws sockets' closing handshakes."""
 
 GAME_OVERVIEW = "game:overview"
 GAME_FINISHED = "game:finished"
@@ -194,6 +198,16 @@ class CodinCodDoor:
         self.playing: dict[str, tuple[str, Connection]] = {}
         """account id → the game its game socket watches, and that socket"""
         self.open = OpenPerAddress(settings.max_sockets_per_address)
+
+    async def close_all(self, code: int, reason: str) -> None:
+        """Close every socket of both endpoints at once (the server stops: 1001, §4),
+        waiting for the closing handshakes at most :data:`CLOSE_ALL_SECONDS`."""
+        connections = [*self.lobby.values()]
+        for sockets in self.games.values():
+            connections += sockets.values()
+        closing = [asyncio.ensure_future(c.close(code, reason)) for c in connections]
+        if closing:
+            await asyncio.wait(closing, timeout=CLOSE_ALL_SECONDS)
 
     # -- the outbox -----------------------------------------------------------------------
 
@@ -387,6 +401,11 @@ def build_blueprint() -> Blueprint:
     @blueprint.on_request
     async def handshake(request: Request) -> None:
         await admit(request)
+
+    @blueprint.listener("before_server_stop")
+    async def going_away(app: Sanic, _: Any = None) -> None:
+        # Before Sanic ends the handlers, whose sockets it would close as 1000 (normal).
+        await door_of(app.ctx.arena.games).close_all(GOING_AWAY, "server shutdown")
 
     @blueprint.websocket(LOBBY_PATH, name="arena_ws_lobby")
     async def lobby(request: Request, ws: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from tests.arena.games.conftest import GAMES
 from tests.arena.games.support import user_id
 from tests.arena.games.ws_client import DeafSocket, Ws, ws_base
 from tests.arena.moderation.support import report
-from tests.arena.submissions.support import set_role
+from tests.arena.submissions.support import add_puzzle, set_role
 from tests.conftest import RunningServer, start_server
 
 FRONTEND = "http://front.example:5173"
@@ -361,6 +362,29 @@ async def test_twenty_upgrades_a_minute(tmp_path_factory: pytest.TempPathFactory
         statuses = [await refused(server, "/ws", {}) for _ in range(21)]
         assert statuses == [401] * 20 + [429]
     finally:
+        server.stop()
+
+
+async def test_a_stopping_server_closes_its_sockets_as_going_away(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """§4's close code 1001 (server shutdown) on both endpoints, the game's too."""
+    server = start_server(tmp_path_factory.mktemp("wsstop") / "data", GAMES)
+    clients: list[httpx.Client] = []
+    try:
+        clients = [sign_up(server.url) for _ in range(2)]
+        moderator_name = unique_name("stopmod")
+        clients.append(sign_up(server.url, moderator_name))
+        set_role(server, moderator_name, "moderator")
+        add_puzzle(clients[0], approver=clients[2])  # a game needs an approved puzzle
+        _, lobby, games = await a_game(server, clients[:2])
+        server.process.send_signal(signal.SIGTERM)
+        for socket in (*lobby, *games):
+            assert await socket.closed(10) == 1001
+        assert server.process.wait(15) == 0
+    finally:
+        for client in clients:
+            client.close()
         server.stop()
 
 
