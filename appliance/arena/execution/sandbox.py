@@ -282,12 +282,18 @@ class SandboxExecutor:
         ]
 
     def argv(
-        self, local: LocalRuntime, code_fd: int, handshake: tuple[int, int] | None = None
+        self,
+        local: LocalRuntime,
+        code_fd: int,
+        handshake: tuple[int, int] | None = None,
+        *,
+        info_fd: int | None = None,
     ) -> list[str]:
         """The whole command line of one run (public so a bench can time the same thing).
 
         With ``handshake`` (bwrap's info fd and block fd) the sandbox waits for its limits
-        (see _start); without it, prlimit sets them inside the sandbox before the program.
+        (see _start); without it, prlimit sets them inside the sandbox before the program,
+        and bwrap reports its sandbox's pid on ``info_fd`` when given.
         """
         assert self._bwrap is not None
         argv: list[str] = []
@@ -323,6 +329,8 @@ class SandboxExecutor:
         program = f"{BOX}/{local.filename}"
         if handshake is not None:
             argv += ["--info-fd", str(handshake[0]), "--block-fd", str(handshake[1])]
+        elif info_fd is not None:
+            argv += ["--info-fd", str(info_fd)]
         argv += [
             "--proc", "/proc",
             "--dev", "/dev",
@@ -342,39 +350,46 @@ class SandboxExecutor:
     def _start(self, local: LocalRuntime, code: bytes, stdin: bytes) -> subprocess.Popen[bytes]:
         """Start one run (in a spawner thread): the program in a memfd bwrap copies in.
 
-        With the handshake, bwrap reports the pid of its sandbox's first process on the info
-        fd and that process waits on the block fd, namespaces and mounts ready, before it
-        starts the program. The limits are set on it with prlimit(2) and only then is it
-        let go: the program and all it forks inherit them, with no prlimit exec. It cannot
-        end while it waits, so its pid is not reused meanwhile. It is never let go without
-        its limits: on any failure it is killed first.
+        bwrap reports the pid of its sandbox's first process on the info fd; a pidfd of it is
+        kept with the run, so a run stopped early kills the whole sandbox (its pid 1: the pid
+        namespace goes with it), not bwrap alone, which could orphan a sandbox whose
+        --die-with-parent was not armed yet (a cancelled run's program was found alive).
+
+        With the handshake, that process waits on the block fd, namespaces and mounts ready,
+        before it starts the program. The limits are set on it with prlimit(2) and only then
+        is it let go: the program and all it forks inherit them, with no prlimit exec. It
+        cannot end while it waits, so its pid is not reused meanwhile. It is never let go
+        without its limits: on any failure it is killed first.
         """
         code_fd = _memfd("program", code)
-        if not self._handshake:
-            try:
-                return spawn(self.argv(local, code_fd), stdin, pass_fds=(code_fd,))
-            finally:
-                os.close(code_fd)
         info_r, info_w = os.pipe2(os.O_CLOEXEC)
-        block_r, block_w = os.pipe2(os.O_CLOEXEC)
+        block_r, block_w = os.pipe2(os.O_CLOEXEC) if self._handshake else (-1, -1)
+        handshake = (info_w, block_r) if self._handshake else None
+        passed = (code_fd, info_w, block_r) if self._handshake else (code_fd, info_w)
         try:
-            argv = self.argv(local, code_fd, (info_w, block_r))
-            process = spawn(argv, stdin, pass_fds=(code_fd, info_w, block_r))
+            argv = self.argv(local, code_fd, handshake, info_fd=info_w)
+            process = spawn(argv, stdin, pass_fds=passed)
         except BaseException:
             os.close(info_r)
-            os.close(block_w)
+            if block_w != -1:
+                os.close(block_w)
             raise
         finally:
-            for fd in (code_fd, info_w, block_r):
+            for fd in passed:
                 os.close(fd)
         try:
             pid = _sandbox_pid(info_r)
+            if pid is not None:
+                _remember_sandbox(process, pid)
         except BaseException:
             _stop(process)
-            _held.append(block_w)  # a sandbox we cannot name must never be let go
+            if block_w != -1:
+                _held.append(block_w)  # a sandbox we cannot name must never be let go
             raise
         finally:
             os.close(info_r)
+        if block_w == -1:
+            return process
         if pid is None:  # bwrap ended before making the sandbox; its stderr says why
             os.close(block_w)
             return process
@@ -386,7 +401,6 @@ class SandboxExecutor:
             _stop(process)
             raise
         os.close(block_w)
-        _sandbox_pids[process] = pid
         return process
 
     def _stop_orphan(self, spawning: asyncio.Future[subprocess.Popen[bytes]]) -> None:
@@ -492,20 +506,38 @@ def _sandbox_pid(info_fd: int) -> int | None:
     return int(json.loads(data)["child-pid"])
 
 
-_sandbox_pids: weakref.WeakKeyDictionary[subprocess.Popen[bytes], int] = weakref.WeakKeyDictionary()
-"""The pid 1 of each handshake run's sandbox, by its bwrap."""
+_sandboxes: weakref.WeakKeyDictionary[subprocess.Popen[bytes], int] = weakref.WeakKeyDictionary()
+"""A pidfd of each run's sandbox pid 1, by its bwrap, until the run is over (a pidfd: a
+signal through it never reaches another process that took the pid later)."""
+
+
+def _remember_sandbox(process: subprocess.Popen[bytes], pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone: nothing to kill
+        _sandboxes[process] = os.pidfd_open(pid)
+
+
+def _kill_sandbox(process: subprocess.Popen[bytes]) -> None:
+    """Kill the sandbox of ``process`` (a bwrap) through its pid 1, and forget it."""
+    pidfd = _sandboxes.pop(process, None)
+    if pidfd is None:
+        return
+    try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    finally:
+        os.close(pidfd)
+
+
+def _forget_sandbox(process: subprocess.Popen[bytes]) -> None:
+    pidfd = _sandboxes.pop(process, None)
+    if pidfd is not None:
+        os.close(pidfd)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Kill a run just started and reap it (in a spawner thread: a cancelled or failed start).
-
-    The sandbox's pid 1 is killed first, its whole pid namespace with it: killing bwrap alone
-    right after the go can orphan the sandbox, whose --die-with-parent is not armed yet (a
-    cancelled run's program was found alive, its parent gone)."""
-    sandbox = _sandbox_pids.pop(process, None)
-    if sandbox is not None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(sandbox, signal.SIGKILL)  # bwrap still holds it unreaped: not reused
+    """Kill a run just started and reap it (in a spawner thread: a cancelled or failed start):
+    its sandbox first (see _start), then bwrap."""
+    _kill_sandbox(process)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -602,6 +634,7 @@ async def supervise(
         killed = True
         if exited.done():
             return  # reaped: its pid may belong to another process by now
+        _kill_sandbox(process)  # a run of this module's: its whole sandbox, see _start
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
 
@@ -655,6 +688,7 @@ async def supervise(
             loop.remove_reader(fd)
         process.stdout.close()
         process.stderr.close()
+        _forget_sandbox(process)
     assert process.returncode is not None
     return Ended(capture, process.returncode, killed, timed_out)
 
