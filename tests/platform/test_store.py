@@ -29,6 +29,7 @@ from appliance.platform.store import (
     MIGRATIONS,
     SCHEMA,
     VERSIONS,
+    DriverSql,
     Store,
     alembic_config,
     dump_schema,
@@ -141,6 +142,37 @@ async def test_start_migrates_every_branch_to_its_head_and_is_idempotent(tmp_pat
     assert revisions_in(store.path) == set(script_of([VERSIONS, *ALL]).get_heads())
     with sqlite3.connect(store.path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_driver_reads_answer_the_stored_values_of_each_read(tmp_path: Path) -> None:
+    """A parameter used twice is bound twice; the rows are tuples of SQLite's own values
+    (a date as its stored text), the same as a read through SQLAlchemy but for the types."""
+    from sqlalchemy import bindparam, select
+
+    users = identity_tables.users
+    store = Store.in_dir(tmp_path / "data", ALL)
+    await store.start()
+    try:
+        async with store.session() as session, session.begin():
+            await session.execute(
+                text(
+                    "INSERT INTO users (id, email, username, password_hash, role, created_at, "
+                    "updated_at) "
+                    "VALUES ('u1', 'a@example.org', 'alice', 'x', 'user', "
+                    "'2026-01-02 03:04:05.123456', '2026-01-02 03:04:05.123456')"
+                )
+            )
+        twice = DriverSql.of(
+            select(users.c.username, users.c.created_at).where(
+                (users.c.id == bindparam("who")) | (users.c.username == bindparam("who"))
+            )
+        )
+        assert twice.names == ("who", "who")
+        none = DriverSql.of(select(users.c.id).where(users.c.role == bindparam("role")))
+        found = await store.driver_reads([(twice, {"who": "alice"}), (none, {"role": "admin"})])
+        assert found == [[("alice", "2026-01-02 03:04:05.123456")], []]
+    finally:
+        await store.stop()
 
 
 def test_each_location_is_one_labelled_branch_and_its_heads_are_read_without_alembic() -> None:
