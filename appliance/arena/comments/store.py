@@ -70,6 +70,14 @@ def _author(account_id: str, username: str, role: str, profile: Any) -> AuthorDt
     )
 
 
+def _by_parent(rows: Any) -> dict[str, list[str]]:
+    """Reply ids per parent id, in the order of ``rows`` of (parent id, reply id)."""
+    found: dict[str, list[str]] = {}
+    for parent_id, comment_id in rows:
+        found.setdefault(parent_id, []).append(comment_id)
+    return found
+
+
 def _select_authors() -> Any:
     """Accounts as :func:`_author` takes them."""
     from appliance.arena import tables as sql
@@ -131,10 +139,7 @@ class CommentRepository:
             .where(c.c.parent_id.in_(parents))
             .order_by(c.c.parent_id, c.c.created_at)
         )
-        found: dict[str, list[str]] = {}
-        for parent_id, comment_id in rows:
-            found.setdefault(parent_id, []).append(comment_id)
-        return found
+        return _by_parent(rows)
 
     async def _read(
         self, session: Any, where: Any, *, populated: bool, replies: Any
@@ -198,13 +203,10 @@ class CommentRepository:
         )
         if not rows:
             return Thread()
-        found: dict[str, list[str]] = {}
-        for parent_id, comment_id in replies:
-            found.setdefault(parent_id, []).append(comment_id)
         return Thread(
             rows,  # ThreadRow's columns, in _thread_reads' order
             {row[0]: _author(*row) for row in authors},
-            found,
+            _by_parent(replies),
         )
 
     # -- writes ---------------------------------------------------------------------------------

@@ -83,6 +83,14 @@ async def a_game(
     return game_id, lobby, games
 
 
+def ban(moderator: httpx.Client, player: httpx.Client, reason: str) -> None:
+    """The moderator bans the player for good."""
+    banned = moderator.post(
+        f"/api/v1/moderation/user/{user_id(player)}/ban/permanent", json={"reason": reason}
+    )
+    assert banned.status_code in (200, 201), banned.text
+
+
 async def close_all(*groups: list[Ws]) -> None:
     for group in groups:
         for socket in group:
@@ -310,11 +318,7 @@ async def test_the_game_endpoint_refuses_as_codincod_does(
     moderator = sign_up(games_server.url, name)
     try:
         set_role(games_server, name, "moderator")
-        banned = moderator.post(
-            f"/api/v1/moderation/user/{user_id(alice)}/ban/permanent",
-            json={"reason": "Spamming the game chat."},
-        )
-        assert banned.status_code in (200, 201), banned.text
+        ban(moderator, alice, "Spamming the game chat.")
         await games[0].send("message:send", chatMessage={"message": "hello?"})
         refusal = await games[0].expect("error")
         assert refusal["message"].startswith("You have been permanently banned")
@@ -414,11 +418,7 @@ async def test_chat_on_this_door_is_reportable_and_a_ban_silences_it(
         assert item["gameId"] == game_id and item["description"] == "line 6"
         assert [line["_id"] for line in item["contextMessages"]] == said[1:8]
 
-        banned = moderator.post(
-            f"/api/v1/moderation/user/{user_id(alice)}/ban/permanent",
-            json={"reason": "Rude words in the game chat."},
-        )
-        assert banned.status_code in (200, 201), banned.text
+        ban(moderator, alice, "Rude words in the game chat.")
         await games[0].send("message:send", chatMessage={"message": "still here?"})
         refused = await games[0].expect("error")
         assert "banned" in refused["message"], refused
