@@ -32,7 +32,12 @@ def wait_for_pixel(
         time.sleep(0.05)
 
 
-def test_a_posted_spark_appears_on_the_board(server: RunningServer, browser: Any) -> None:
+def test_a_posted_spark_appears_on_the_board(
+    make_server: Callable[..., RunningServer], browser: Any
+) -> None:
+    # A board of its own: the page replays recent sparks on join, and the shared server's
+    # (other tests post sparks anywhere) once blended into the pixels read here.
+    server = make_server()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
